@@ -73,6 +73,11 @@ enum {
     IR_VAL_OUTPUT = 1u << 1, /* graph output */
     IR_VAL_CONST = 1u << 2,  /* has data: initializer or folded constant */
     IR_VAL_OUTER = 1u << 3,  /* subgraph: refers to an outer-scope value by name */
+    /* Non-tensor ONNX types: dtype/shape then describe the element tensor. */
+    IR_VAL_SEQUENCE = 1u << 4,
+    IR_VAL_OPTIONAL = 1u << 5,
+    IR_VAL_MAP = 1u << 6,
+    IR_VAL_ELIDED = 1u << 7, /* constant whose data was elided from a text dump */
 };
 
 typedef struct IrValue {
