@@ -5,6 +5,7 @@
 #ifndef DLA_ISA_TARGET_H
 #define DLA_ISA_TARGET_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "dla_err.h"
 
@@ -38,5 +39,24 @@ uint64_t dla_target_fingerprint(const DlaTarget *t);
 /* The directory searched for shipped targets: $DLACC_TARGETS, else the install
  * dir, else the source tree's targets/ (compile-time default). */
 const char *dla_target_dir(void);
+
+/* The figures as a table, generated from isa/target.def (one row per numeric
+ * field above, fingerprint excluded), for code that handles every figure alike:
+ * the .dla TARGET record, `dlacc target`, tests. */
+enum {
+#define TF(field, elem, sel, attr, lo, hi, flags, desc) DLA_TF_##field,
+#include "target.def"
+#undef TF
+    DLA_TARGET_NFIELDS
+};
+const char *dla_target_field_name(int i);  /* "gemm_rows" */
+const char *dla_target_field_xml(int i, char *buf, size_t n); /* "<sram name=\"input\" bytes>" */
+const char *dla_target_field_desc(int i);
+uint64_t dla_target_field_get(const DlaTarget *t, int i);
+void dla_target_field_set(DlaTarget *t, int i, uint64_t v); /* truncates to the member's width */
+/* Check every figure's range and power-of-two rule, the name, and the cross
+ * checks (one GEMM tile fits the SRAMs); used for XML and for targets embedded
+ * in .dla files. Does not check t->fingerprint. */
+DlaStatus dla_target_validate(const DlaTarget *t, DlaError *err);
 
 #endif
