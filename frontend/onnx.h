@@ -5,7 +5,45 @@
  * inputs (symbolic or not), converts initializers (raw_data or typed fields,
  * external data through a read-only file mapping kept alive by the graph) and
  * Constant nodes into constant values. Every failure returns a DlaError whose
- * message names the file and, where relevant, the node and op type. */
+ * message names the file and, where relevant, the node and op type.
+ *
+ * The IrGraph produced (exact semantics):
+ *  - Initializers become values with IR_VAL_CONST and data, named as in ONNX.
+ *    Their data is taken over from the parsed raw_data (no copy), converted from
+ *    the typed fields, or borrowed from a read-only mapping of the external data
+ *    file (kept alive by the root graph; do not write into constant data).
+ *    Sparse initializers are densified.
+ *  - A graph input that is also an initializer is a constant, NOT a graph
+ *    input: it is absent from g->inputs and has IR_VAL_CONST (the initializer
+ *    is its value; dlacc does not let it be overridden at run time).
+ *  - Constant nodes (every value form: value, value_float(s), value_int(s),
+ *    value_string(s), sparse_value) emit no node: their output becomes a
+ *    constant value (IR_VAL_CONST, producer -1). value_int(s) are int64,
+ *    value_float(s) float32, scalars have rank 0.
+ *  - Graph inputs/outputs and value_info give declared types: dtype, shape with
+ *    dims[i] = -1 and sym[i] = "N" for symbolic dims (-1 and sym NULL for
+ *    unknown ones; negative declared dim_values count as unknown). Sequence,
+ *    optional and map types set IR_VAL_SEQUENCE/OPTIONAL/MAP and describe the
+ *    innermost tensor type. Untyped values: DT_UNDEFINED, rank -1.
+ *  - Node inputs "" become -1; outputs "" become -1. Nodes without a name are
+ *    named "<op_type>_<node index>" (made unique). Domain "ai.onnx" is "".
+ *  - Attributes keep their ONNX types; SPARSE_TENSOR(S) are densified into
+ *    TENSOR(S); TYPE_PROTO(S) become STRING(S) in type notation such as
+ *    "seq(tensor(float32))" or "optional(tensor(int64))" (IR dtype names).
+ *  - GRAPH(S) attributes become child graphs (parent set). A name a subgraph
+ *    uses without defining becomes a value with IR_VAL_OUTER, carrying the
+ *    type known in the enclosing graph; a name defined nowhere is an error
+ *    (in the main graph too, naming the node).
+ *  - Calls of model-local functions (ModelProto.functions) are inlined: body
+ *    values are renamed "<call node name>/<name>", formal inputs/outputs map to
+ *    the call's, ref_attr_name attributes take the call's attribute (omitted
+ *    when the call does not set it). Subgraphs inside function bodies are
+ *    reported as unsupported.
+ *  - opset_import entries become ir_graph_set_opset (per domain).
+ *  - --input-shape (OnnxLoadOptions): the named graph input's shape is
+ *    replaced; rank and every fixed dim must agree, unknown names are errors
+ *    listing the inputs; each symbolic dim bound this way is substituted in
+ *    every value of the graph and its subgraphs that uses the same symbol. */
 #ifndef DLA_FRONTEND_ONNX_H
 #define DLA_FRONTEND_ONNX_H
 
@@ -16,6 +54,9 @@ typedef struct OnnxInputShape {
     const char *name;
     int32_t rank;
     int64_t dims[IR_MAX_RANK];
+    /* Length of name; 0: name is NUL-terminated. onnx_parse_input_shape sets it
+     * because its name points into the argument, where "=D0,..." follows. */
+    size_t name_len;
 } OnnxInputShape;
 
 typedef struct OnnxLoadOptions {
@@ -44,7 +85,9 @@ void onnx_tensor_file_free(OnnxTensorFile *t);
 DlaStatus onnx_tensor_write(const char *path, const char *name, IrDtype dt, const IrShape *shape,
                             const void *data, size_t nbytes, DlaError *err);
 
-/* Parse "NAME=D0,D1,..." (the --input-shape argument). name points into arg. */
+/* Parse "NAME=D0,D1,..." (the --input-shape argument; 'x' also separates dims,
+ * "NAME=" is a scalar). name points into arg, name_len is set. The last '='
+ * splits name and dims. */
 DlaStatus onnx_parse_input_shape(const char *arg, OnnxInputShape *out, DlaError *err);
 
 #endif

@@ -1,0 +1,93 @@
+/* onnx_internal.h - shared between the frontend's files; not part of the API.
+ *
+ * The load context carries what every conversion step needs: the file name for
+ * diagnostics, the directory that external data is resolved against, the
+ * external-data file mappings opened so far (each file is mapped once), and
+ * the protobuf-c allocator. Protobuf-c allocates with plain malloc (through
+ * onnx_pb_allocator) so that a tensor's raw_data buffer can be taken over by
+ * the graph (ir_value_adopt_data frees with free()) instead of being copied:
+ * a 46 MB inline-weights model is then held once, not twice. */
+#ifndef DLA_FRONTEND_ONNX_INTERNAL_H
+#define DLA_FRONTEND_ONNX_INTERNAL_H
+
+#include "onnx.h"
+#include "dla_file.h"
+#include "onnx/onnx.pb-c.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the frontend stores tensor data in host order and assumes it is little-endian like ONNX"
+#endif
+
+/* Nesting limits against hostile files: protobuf message nesting (checked on
+ * the wire before protobuf-c's recursive unpacker sees the bytes), and graph
+ * nesting through If/Loop/Scan bodies and function calls. */
+#define ONNX_MAX_MSG_DEPTH 100
+#define ONNX_MAX_GRAPH_DEPTH 24
+/* Densifying a sparse tensor allocates its dense size: cap it. */
+#define ONNX_MAX_DENSE_BYTES ((size_t)1 << 31)
+
+typedef struct OnnxMapping {
+    char *path;        /* resolved path, malloc'd */
+    const uint8_t *data;
+    size_t size;
+    DlaMapped m;       /* owned here unless handed to a graph */
+    int given;         /* 1: ownership passed to the root graph */
+} OnnxMapping;
+
+typedef struct OnnxCtx {
+    const char *path;      /* model file, for messages */
+    const char *base_dir;  /* external data directory; NULL: external data refused */
+    IrGraph *root;         /* keeps the mappings alive; NULL for standalone tensors */
+    OnnxMapping *maps;
+    size_t nmaps, maps_cap;
+    const Onnx__ModelProto *model; /* model-local functions */
+    int graph_depth;
+    int inline_depth;      /* function-call inlining depth */
+    uint32_t inline_seq;   /* numbering of inlined calls, for unique value names */
+    int copy_raw;          /* > 0: copy raw_data instead of taking it over (function bodies
+                            * are converted once per call, so their protos must stay intact) */
+    DlaError *err;
+} OnnxCtx;
+
+extern ProtobufCAllocator onnx_pb_allocator;
+
+void onnx_ctx_init(OnnxCtx *cx, const char *path, const char *base_dir, DlaError *err);
+/* Unmap what was not handed to a graph, free the cache. */
+void onnx_ctx_fini(OnnxCtx *cx);
+
+/* Check that nested messages do not go deeper than ONNX_MAX_MSG_DEPTH
+ * (protobuf-c's unpacker recurses once per level and has no limit). */
+DlaStatus onnx_wire_check(const uint8_t *data, size_t len, const ProtobufCMessageDescriptor *d,
+                          const char *path, DlaError *err);
+
+/* A converted tensor. data is one of:
+ *  - malloc'd (owned = 1): the caller adopts or frees it;
+ *  - borrowed (owned = 0) from a mapping kept by the context (external data);
+ * For DT_STRING, data is a malloc'd array of numel malloc'd NUL-terminated strings
+ * (owned = 1; free with onnx_tdata_free). */
+typedef struct OnnxTData {
+    IrDtype dtype;
+    IrShape shape;
+    int64_t numel;
+    void *data;
+    size_t nbytes;
+    int owned;
+} OnnxTData;
+
+/* Convert t; `what` names it in errors ("initializer 'w'", "attribute 'value' of node 'n'").
+ * May take over t->raw_data's buffer (t is left with no raw_data then). */
+DlaStatus onnx_tensor_convert(OnnxCtx *cx, Onnx__TensorProto *t, const char *what, OnnxTData *out);
+/* Densify a SparseTensorProto (values + linear or coordinate indices). */
+DlaStatus onnx_sparse_convert(OnnxCtx *cx, Onnx__SparseTensorProto *sp, const char *what,
+                              OnnxTData *out);
+void onnx_tdata_free(OnnxTData *td);
+/* Give the data to value v of g (adopt, borrow, or copy strings into the arena); td is emptied. */
+void onnx_tdata_to_value(IrGraph *g, int32_t v, OnnxTData *td);
+/* Copy into an arena IrTensor of g (attribute payloads); td is freed. */
+void onnx_tdata_to_irtensor(IrGraph *g, IrTensor *dst, OnnxTData *td);
+
+/* Shape from TensorProto-style dims with validation (rank, negative, overflow). */
+DlaStatus onnx_dims_to_shape(OnnxCtx *cx, const int64_t *dims, size_t ndims, const char *what,
+                             IrShape *out, int64_t *numel);
+
+#endif
