@@ -1,0 +1,48 @@
+/* host.h - the host code generator: an IrGraph (all shapes known) compiled to
+ * native code through the LLVM-C API, either in-process (ORC LLJIT) or to an
+ * object file for any LLVM target triple.
+ *
+ * The compiled model has one entry point
+ *
+ *     void <name>(void **inputs, void **outputs, void *arena);
+ *
+ * inputs[i] / outputs[i] point at the graph's i-th input / output tensor
+ * (row-major, dtype-sized little-endian elements); arena points at
+ * HostModel.arena_size (or host_object_info's) bytes of 64-byte-aligned
+ * scratch memory that holds every intermediate tensor (see host_plan.c).
+ * Constants are read from the IrGraph's own memory when JIT-compiled (so the
+ * graph must outlive the HostModel) and embedded as globals in object files. */
+#ifndef DLA_BACKEND_HOST_H
+#define DLA_BACKEND_HOST_H
+
+#include "ir.h"
+
+typedef struct HostOptions {
+    int opt_level;          /* 0..3: LLVM pipeline default<On>; 3 when the struct is NULL */
+    const char *triple;     /* object emission: target triple; NULL = host */
+    const char *cpu;        /* NULL: host CPU (JIT / native triple) or "generic" */
+    const char *features;   /* NULL: host features (JIT / native triple) or none */
+    const char *entry;      /* entry symbol name; NULL = "dla_model" */
+    int pic;                /* object emission: position-independent code */
+} HostOptions;
+
+typedef struct HostModel HostModel;
+
+/* Compile g for this machine and load it. Fails (DLA_ERR_UNSUPPORTED) listing
+ * every node the host backend cannot lower. */
+DlaStatus host_jit_compile(IrGraph *g, const HostOptions *opt, HostModel **out, DlaError *err);
+/* Run once. inputs/outputs in graph order; allocates the arena on first use. */
+void host_model_run(HostModel *m, void **inputs, void **outputs);
+size_t host_model_arena_size(const HostModel *m);
+void host_model_free(HostModel *m);
+
+/* Compile g to an object file (ELF/Mach-O/COFF per triple). *arena_size (may be
+ * NULL) receives the arena size the entry point needs. */
+DlaStatus host_emit_object(IrGraph *g, const HostOptions *opt, const char *path, size_t *arena_size,
+                           DlaError *err);
+
+/* 1 if the host backend has a lowering for the node's op type (attributes and
+ * dtypes are checked only when compiling). */
+int host_supports_op(const char *op_type, const char *domain);
+
+#endif

@@ -1,0 +1,327 @@
+/* host_ops_linalg.c - MatMul, Gemm and convolution as accumulating loop nests.
+ *
+ * All three are host_map(..., HR_SUM) over an index space that contains the
+ * output dims and the reduction dims, with the output's contiguous dimension
+ * innermost, so the inner loop is a vectorizable axpy over contiguous memory
+ * (out[j] += a * b[j]); the output is first initialised (zero, bias, beta*C).
+ * Convolution reads a zero-padded copy of its input (in scratch) so that every
+ * access is affine without bounds tests: out[n,g,m,o..] += W[g,m,c,k..] *
+ * Xpad[n,g,c,o*stride+k*dilation..] with loops n,g,m,c,k..,o.. */
+#include "host_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static LLVMValueRef mul_fn(HostCtx *c, const LLVMValueRef *a, void *user)
+{
+    IrDtype dt = *(IrDtype *)user;
+    return host_bin(c, HB_MUL, dt, a[0], a[1]);
+}
+
+DlaStatus host_lower_matmul(HostCtx *c, int32_t node)
+{
+    (void)node;
+    IrValue *A = host_inv(c, 0), *B = host_inv(c, 1), *Y = host_outv(c, 0);
+    IrDtype dt = Y->dtype;
+    if (A->dtype != dt || B->dtype != dt || dt == DT_BOOL)
+        return host_unsupported(c, "dtypes %s x %s", ir_dtype_name(A->dtype), ir_dtype_name(B->dtype));
+    int ra = A->shape.rank, rb = B->shape.rank;
+    if (ra < 1 || rb < 1)
+        return host_unsupported(c, "scalar operand");
+    int64_t M = ra == 1 ? 1 : A->shape.dims[ra - 2], K = A->shape.dims[ra - 1];
+    int64_t N = rb == 1 ? 1 : B->shape.dims[rb - 1], KB = rb == 1 ? B->shape.dims[0] : B->shape.dims[rb - 2];
+    if (K != KB)
+        return host_unsupported(c, "inner dimensions %lld and %lld differ", (long long)K, (long long)KB);
+    /* batch dims: output rank minus the matrix dims it keeps */
+    int ry = Y->shape.rank;
+    int nb = ry - (ra > 1) - (rb > 1);
+    if (nb < 0 || nb + 3 > HOST_MAX_LOOPS)
+        return host_unsupported(c, "output rank %d", ry);
+    HostNest nest;
+    memset(&nest, 0, sizeof nest);
+    HostAcc out, ins[2];
+    memset(&out, 0, sizeof out);
+    memset(ins, 0, sizeof ins);
+    out.base = host_out(c, 0);
+    out.dt = dt;
+    ins[0].base = host_in(c, 0);
+    ins[0].dt = dt;
+    ins[1].base = host_in(c, 1);
+    ins[1].dt = dt;
+    int64_t yst[IR_MAX_RANK], ast[IR_MAX_RANK], bst[IR_MAX_RANK];
+    host_strides(&Y->shape, yst);
+    host_strides(&A->shape, ast);
+    host_strides(&B->shape, bst);
+    for (int d = 0; d < nb; d++) {
+        nest.ext[d] = Y->shape.dims[d];
+        out.st[d] = yst[d];
+        int da = d - (nb - (ra - 2)), db = d - (nb - (rb - 2));
+        if (da >= 0 && ra > 2 && A->shape.dims[da] != 1)
+            ins[0].st[d] = ast[da];
+        if (db >= 0 && rb > 2 && B->shape.dims[db] != 1)
+            ins[1].st[d] = bst[db];
+    }
+    /* loops M, K, N */
+    nest.n = nb + 3;
+    nest.ext[nb] = M;
+    nest.ext[nb + 1] = K;
+    nest.ext[nb + 2] = N;
+    out.st[nb] = rb == 1 ? 1 : N;
+    out.st[nb + 2] = 1;
+    if (ra == 1)
+        out.st[nb] = 0;
+    ins[0].st[nb] = ra == 1 ? 0 : K;
+    ins[0].st[nb + 1] = 1;
+    ins[1].st[nb + 1] = rb == 1 ? 1 : N;
+    ins[1].st[nb + 2] = rb == 1 ? 0 : 1;
+    HostNest ynest = host_nest_shape(&Y->shape);
+    HostAcc yacc = host_acc_contig(out.base, dt, &Y->shape);
+    host_fill(c, &ynest, &yacc, host_constf(c, dt, 0));
+    host_map(c, &nest, &out, ins, 2, HR_SUM, mul_fn, &dt);
+    return DLA_OK;
+}
+
+typedef struct GemmState {
+    IrDtype dt;
+    double alpha, beta;
+} GemmState;
+
+static LLVMValueRef gemm_fn(HostCtx *c, const LLVMValueRef *a, void *user)
+{
+    GemmState *s = user;
+    LLVMValueRef p = host_bin(c, HB_MUL, s->dt, a[0], a[1]);
+    return s->alpha == 1.0 ? p : host_bin(c, HB_MUL, s->dt, host_constf(c, s->dt, s->alpha), p);
+}
+
+static LLVMValueRef scale_fn(HostCtx *c, const LLVMValueRef *a, void *user)
+{
+    GemmState *s = user;
+    return s->beta == 1.0 ? a[0] : host_bin(c, HB_MUL, s->dt, host_constf(c, s->dt, s->beta), a[0]);
+}
+
+DlaStatus host_lower_gemm(HostCtx *c, int32_t node)
+{
+    IrValue *A = host_inv(c, 0), *B = host_inv(c, 1), *Y = host_outv(c, 0);
+    GemmState s = {Y->dtype, ir_attr_float(c->g, node, "alpha", 1.0f), ir_attr_float(c->g, node, "beta", 1.0f)};
+    if (A->dtype != s.dt || B->dtype != s.dt || s.dt == DT_BOOL)
+        return host_unsupported(c, "dtypes");
+    if (A->shape.rank != 2 || B->shape.rank != 2 || Y->shape.rank != 2)
+        return host_unsupported(c, "Gemm needs 2-D operands");
+    int ta = ir_attr_int(c->g, node, "transA", 0) != 0, tb = ir_attr_int(c->g, node, "transB", 0) != 0;
+    int64_t M = Y->shape.dims[0], N = Y->shape.dims[1];
+    int64_t K = ta ? A->shape.dims[0] : A->shape.dims[1];
+    if ((tb ? B->shape.dims[1] : B->shape.dims[0]) != K || (ta ? A->shape.dims[1] : A->shape.dims[0]) != M ||
+        (tb ? B->shape.dims[0] : B->shape.dims[1]) != N)
+        return host_unsupported(c, "operand shapes do not agree");
+    HostNest ynest = host_nest_shape(&Y->shape);
+    HostAcc yacc = host_acc_contig(host_out(c, 0), s.dt, &Y->shape);
+    if (host_has_in(c, 2) && s.beta != 0.0) {
+        IrValue *C = host_inv(c, 2);
+        if (C->dtype != s.dt || C->shape.rank > 2)
+            return host_unsupported(c, "C operand");
+        HostAcc cacc = host_acc_bcast(host_in(c, 2), s.dt, &C->shape, &Y->shape);
+        host_map(c, &ynest, &yacc, &cacc, 1, HR_STORE, scale_fn, &s);
+    } else {
+        host_fill(c, &ynest, &yacc, host_constf(c, s.dt, 0));
+    }
+    /* loops M, K, N */
+    HostNest nest = {3, {M, K, N}};
+    HostAcc out, ins[2];
+    memset(&out, 0, sizeof out);
+    memset(ins, 0, sizeof ins);
+    out.base = yacc.base;
+    out.dt = s.dt;
+    out.st[0] = N;
+    out.st[2] = 1;
+    ins[0].base = host_in(c, 0);
+    ins[0].dt = s.dt;
+    ins[0].st[0] = ta ? 1 : K;
+    ins[0].st[1] = ta ? M : 1;
+    ins[1].base = host_in(c, 1);
+    ins[1].dt = s.dt;
+    ins[1].st[1] = tb ? 1 : N;
+    ins[1].st[2] = tb ? K : 1;
+    host_map(c, &nest, &out, ins, 2, HR_SUM, gemm_fn, &s);
+    return DLA_OK;
+}
+
+/* ---- convolution and pooling geometry, shared with host_ops_pool.c ---- */
+
+DlaStatus host_conv_geometry(HostCtx *c, int32_t node, int nsp, const int64_t *in_sp, const int64_t *kernel,
+                             HostConvGeom *geo)
+{
+    IrGraph *g = c->g;
+    const int64_t *v;
+    memset(geo, 0, sizeof *geo);
+    geo->nsp = nsp;
+    for (int i = 0; i < nsp; i++) {
+        geo->stride[i] = 1;
+        geo->dil[i] = 1;
+        geo->k[i] = kernel[i];
+    }
+    int32_t n;
+    if ((n = ir_attr_ints(g, node, "strides", &v)) >= 0) {
+        if (n != nsp)
+            return host_unsupported(c, "strides has %d entries for %d spatial dims", n, nsp);
+        for (int i = 0; i < nsp; i++)
+            geo->stride[i] = v[i];
+    }
+    if ((n = ir_attr_ints(g, node, "dilations", &v)) >= 0) {
+        if (n != nsp)
+            return host_unsupported(c, "dilations has %d entries", n);
+        for (int i = 0; i < nsp; i++)
+            geo->dil[i] = v[i];
+    }
+    for (int i = 0; i < nsp; i++)
+        if (geo->stride[i] < 1 || geo->dil[i] < 1 || geo->k[i] < 1)
+            return host_unsupported(c, "non-positive stride, dilation or kernel size");
+    const char *ap = ir_attr_string(g, node, "auto_pad", "NOTSET");
+    IrValue *y = host_outv(c, 0);
+    for (int i = 0; i < nsp; i++)
+        geo->out[i] = y->shape.dims[y->shape.rank - nsp + i];
+    if (!strcmp(ap, "NOTSET")) {
+        if ((n = ir_attr_ints(g, node, "pads", &v)) >= 0) {
+            if (n != 2 * nsp)
+                return host_unsupported(c, "pads has %d entries", n);
+            for (int i = 0; i < nsp; i++) {
+                geo->pb[i] = v[i];
+                geo->pe[i] = v[i + nsp];
+                if (v[i] < 0 || v[i + nsp] < 0)
+                    return host_unsupported(c, "negative pads");
+            }
+        }
+    } else if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+        for (int i = 0; i < nsp; i++) {
+            int64_t o = (in_sp[i] + geo->stride[i] - 1) / geo->stride[i];
+            int64_t tot = (o - 1) * geo->stride[i] + (geo->k[i] - 1) * geo->dil[i] + 1 - in_sp[i];
+            if (tot < 0)
+                tot = 0;
+            geo->pb[i] = !strcmp(ap, "SAME_UPPER") ? tot / 2 : tot - tot / 2;
+            geo->pe[i] = tot - geo->pb[i];
+        }
+    } else if (strcmp(ap, "VALID")) {
+        return host_unsupported(c, "auto_pad='%s'", ap);
+    }
+    /* the padded extent must cover every window (ceil_mode may reach past pe) */
+    for (int i = 0; i < nsp; i++) {
+        int64_t need = (geo->out[i] - 1) * geo->stride[i] + (geo->k[i] - 1) * geo->dil[i] + 1;
+        geo->padded[i] = in_sp[i] + geo->pb[i] + geo->pe[i];
+        if (need > geo->padded[i])
+            geo->padded[i] = need;
+        geo->in[i] = in_sp[i];
+        if (geo->out[i] < 0)
+            return host_unsupported(c, "output size");
+    }
+    return DLA_OK;
+}
+
+LLVMValueRef host_pad_input(HostCtx *c, const IrValue *x, LLVMValueRef xp, const HostConvGeom *geo,
+                            LLVMValueRef padval, IrShape *pshape)
+{
+    int any = 0;
+    for (int i = 0; i < geo->nsp; i++)
+        any |= geo->padded[i] != geo->in[i];
+    *pshape = x->shape;
+    if (!any)
+        return xp;
+    int r = x->shape.rank, lead = r - geo->nsp;
+    for (int i = 0; i < geo->nsp; i++)
+        pshape->dims[lead + i] = geo->padded[i];
+    int64_t n = ir_shape_numel(pshape);
+    LLVMValueRef buf = host_scratch(c, (size_t)n * ir_dtype_size(x->dtype));
+    HostNest pn = host_nest_shape(pshape);
+    HostAcc pa = host_acc_contig(buf, x->dtype, pshape);
+    host_fill(c, &pn, &pa, padval);
+    /* copy x into the interior */
+    HostNest xn = host_nest_shape(&x->shape);
+    HostAcc dst = host_acc_contig(buf, x->dtype, pshape);
+    for (int i = 0; i < geo->nsp; i++)
+        dst.off += geo->pb[i] * dst.st[lead + i];
+    HostAcc src = host_acc_contig(xp, x->dtype, &x->shape);
+    host_map(c, &xn, &dst, &src, 1, HR_STORE, NULL, NULL);
+    return buf;
+}
+
+DlaStatus host_lower_conv(HostCtx *c, int32_t node)
+{
+    IrValue *X = host_inv(c, 0), *W = host_inv(c, 1), *Y = host_outv(c, 0);
+    IrDtype dt = Y->dtype;
+    if (!host_is_float(dt) || X->dtype != dt || W->dtype != dt)
+        return host_unsupported(c, "dtype %s", ir_dtype_name(dt));
+    int r = X->shape.rank, nsp = r - 2;
+    if (nsp < 1 || W->shape.rank != r || Y->shape.rank != r || 4 + 2 * nsp > HOST_MAX_LOOPS)
+        return host_unsupported(c, "ranks");
+    int64_t G = ir_attr_int(c->g, node, "group", 1);
+    int64_t N = X->shape.dims[0], C = X->shape.dims[1], M = W->shape.dims[0], Cg = W->shape.dims[1];
+    if (G < 1 || C % G || M % G || C / G != Cg)
+        return host_unsupported(c, "group %lld with %lld input channels and weight %lld", (long long)G,
+                                (long long)C, (long long)Cg);
+    HostConvGeom geo;
+    DlaStatus st = host_conv_geometry(c, node, nsp, &X->shape.dims[2], &W->shape.dims[2], &geo);
+    if (st)
+        return st;
+    const int64_t *ks;
+    if (ir_attr_ints(c->g, node, "kernel_shape", &ks) == nsp)
+        for (int i = 0; i < nsp; i++)
+            if (ks[i] != W->shape.dims[2 + i])
+                return host_unsupported(c, "kernel_shape disagrees with the weights");
+    IrShape ps;
+    LLVMValueRef xp = host_pad_input(c, X, host_in(c, 0), &geo, host_constf(c, dt, 0), &ps);
+    /* initialise with the bias (broadcast over n and space) or zero */
+    HostNest yn = host_nest_shape(&Y->shape);
+    HostAcc ya = host_acc_contig(host_out(c, 0), dt, &Y->shape);
+    if (host_has_in(c, 2)) {
+        HostAcc ba;
+        memset(&ba, 0, sizeof ba);
+        ba.base = host_in(c, 2);
+        ba.dt = host_inv(c, 2)->dtype;
+        if (ba.dt != dt || ir_shape_numel(&host_inv(c, 2)->shape) != M)
+            return host_unsupported(c, "bias shape");
+        ba.st[1] = 1;
+        host_map(c, &yn, &ya, &ba, 1, HR_STORE, NULL, NULL);
+    } else {
+        host_fill(c, &yn, &ya, host_constf(c, dt, 0));
+    }
+    int64_t Mg = M / G;
+    int64_t yst[IR_MAX_RANK], xst[IR_MAX_RANK], wst[IR_MAX_RANK];
+    host_strides(&Y->shape, yst);
+    host_strides(&ps, xst);
+    host_strides(&W->shape, wst);
+    /* loops: n, g, m, c, k[nsp], o[nsp] */
+    HostNest nest;
+    memset(&nest, 0, sizeof nest);
+    HostAcc out, ins[2];
+    memset(&out, 0, sizeof out);
+    memset(ins, 0, sizeof ins);
+    out.base = host_out(c, 0);
+    out.dt = dt;
+    ins[0].base = host_in(c, 1);
+    ins[0].dt = dt;
+    ins[1].base = xp;
+    ins[1].dt = dt;
+    nest.n = 4 + 2 * nsp;
+    nest.ext[0] = N;
+    nest.ext[1] = G;
+    nest.ext[2] = Mg;
+    nest.ext[3] = Cg;
+    out.st[0] = yst[0];
+    out.st[1] = Mg * yst[1];
+    out.st[2] = yst[1];
+    ins[0].st[1] = Mg * wst[0];
+    ins[0].st[2] = wst[0];
+    ins[0].st[3] = wst[1];
+    ins[1].st[0] = xst[0];
+    ins[1].st[1] = Cg * xst[1];
+    ins[1].st[3] = xst[1];
+    for (int i = 0; i < nsp; i++) {
+        int kd = 4 + i, od = 4 + nsp + i;
+        nest.ext[kd] = geo.k[i];
+        nest.ext[od] = geo.out[i];
+        ins[0].st[kd] = wst[2 + i];
+        ins[1].st[kd] = geo.dil[i] * xst[2 + i];
+        ins[1].st[od] = geo.stride[i] * xst[2 + i];
+        out.st[od] = yst[2 + i];
+    }
+    host_map(c, &nest, &out, ins, 2, HR_SUM, mul_fn, &dt);
+    return DLA_OK;
+}
