@@ -1,0 +1,64 @@
+/* dla_format.h - the .dla container: a DlaProgram (isa/program.h) on disk.
+ *
+ * The byte layout is specified in docs/dla-format.md; this is its only
+ * implementation. Readers validate everything (bounds, counts against sizes
+ * before any allocation, checksums, target fingerprint, tensor and layer
+ * descriptors against the DRAM and the code) and never crash on hostile input:
+ * errors name the section and the file offset. */
+#ifndef DLA_ISA_DLA_FORMAT_H
+#define DLA_ISA_DLA_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dla_err.h"
+#include "program.h"
+
+#define DLA_FORMAT_VERSION 1
+#define DLA_FORMAT_MAGIC "\x89" "DLA\r\n\x1a\n" /* 8 bytes, PNG-style: catches text-mode mangling */
+#define DLA_FORMAT_HEADER_BYTES 64
+#define DLA_FORMAT_SECTION_BYTES 32 /* one section-table entry */
+#define DLA_FORMAT_TENSOR_BYTES 112 /* one TENSORS record */
+#define DLA_FORMAT_LAYER_BYTES 32   /* one LAYERS record */
+#define DLA_FORMAT_NAME_MAX 4096    /* longest tensor/layer/op name, bytes */
+
+/* SEC(ENUM, kind code, "name"): the sections of a version-1 file; each occurs
+ * exactly once, in any order. */
+#define DLA_SECTIONS(SEC) \
+    SEC(TARGET, 1, "target") \
+    SEC(CODE, 2, "code") \
+    SEC(CONSTS, 3, "consts") \
+    SEC(TENSORS, 4, "tensors") \
+    SEC(LAYERS, 5, "layers") \
+    SEC(STRINGS, 6, "strings")
+
+typedef enum DlaSectionKind {
+#define SEC(e, code, name) DLA_SEC_##e = code,
+    DLA_SECTIONS(SEC)
+#undef SEC
+} DlaSectionKind;
+#define DLA_FORMAT_NSECTIONS 6
+
+/* Serialize p (which must pass dla_program_validate) into a malloc'd buffer. */
+DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *size, DlaError *err);
+DlaStatus dla_program_write(const DlaProgram *p, const char *path, DlaError *err);
+
+/* Parse and validate a .dla image into *out (zeroed first; on error *out is
+ * left empty, nothing to free). The buffer is not kept. */
+DlaStatus dla_program_read_mem(const void *data, size_t size, DlaProgram *out, DlaError *err);
+DlaStatus dla_program_read(const char *path, DlaProgram *out, DlaError *err);
+
+/* The invariants of an in-memory program that the reader enforces and the
+ * writer requires: valid target with matching fingerprint; const_bytes <=
+ * dram_bytes_used <= target DRAM; tensors well-formed and inside
+ * [const_bytes, dram_bytes_used); layer ranges inside the code, disjoint;
+ * every instruction decodes. See docs/dla-format.md, "Validation". */
+DlaStatus dla_program_validate(const DlaProgram *p, DlaError *err);
+
+const char *dla_section_name(uint32_t kind); /* "code", or NULL if unknown */
+const char *dla_tensor_role_name(uint32_t role); /* "input", or NULL */
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): crc = 0 to start. */
+uint32_t dla_crc32(uint32_t crc, const void *data, size_t n);
+
+#endif
