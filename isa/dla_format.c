@@ -18,6 +18,7 @@
 
 #include "dla_file.h"
 #include "dla_mem.h"
+#include "isa.h"
 
 /* ---- CRC-32, slicing-by-8 (8 table look-ups per 8 bytes) ---- */
 
@@ -112,7 +113,7 @@ static uint64_t align8(uint64_t v) { return (v + 7) & ~(uint64_t)7; }
 
 /* Where the records came from, for messages; NULL for in-memory programs. */
 typedef struct Loc {
-    uint64_t tensors_off, layers_off;
+    uint64_t code_off, tensors_off, layers_off;
 } Loc;
 
 static void at(char *buf, size_t n, const Loc *loc, uint64_t base, uint64_t rec, uint64_t recsize)
@@ -251,6 +252,17 @@ static DlaStatus validate(const DlaProgram *p, const Loc *loc, DlaError *err)
         return dla_errorf(err, DLA_ERR_LIMIT, "header: DRAM use %llu bytes exceeds target '%s' DRAM (%llu bytes)",
                           (unsigned long long)p->dram_bytes_used, p->target.name,
                           (unsigned long long)p->target.dram_bytes);
+    /* Every instruction decodes (opcode, reserved bits, enum fields): the
+     * simulator and the disassembler may then trust the encoding. */
+    for (uint32_t i = 0; i < p->ninsns; i++) {
+        DlaInsn in;
+        DlaError e = {0};
+        if (dla_insn_decode(p->code + (size_t)i * DLA_INSN_WORDS, &in, &e)) {
+            char w[80];
+            at(w, sizeof w, loc, loc ? loc->code_off : 0, i, DLA_INSN_WORDS * 4);
+            return dla_errorf(err, DLA_ERR_FORMAT, "code: instruction %u%s: %s", i, w, e.msg);
+        }
+    }
     for (uint32_t i = 0; i < p->ntensors; i++)
         if ((st = validate_tensor(p, i, loc, err)))
             return st;
@@ -701,7 +713,7 @@ DlaStatus dla_program_read_mem(const void *data, size_t n, DlaProgram *out, DlaE
         l->ninsns = rd32(r + 20);
         l->macs = rd64(r + 24);
     }
-    Loc loc = {sec[DLA_SEC_TENSORS].off, sec[DLA_SEC_LAYERS].off};
+    Loc loc = {sec[DLA_SEC_CODE].off, sec[DLA_SEC_TENSORS].off, sec[DLA_SEC_LAYERS].off};
     if ((st = validate(p, &loc, err)))
         goto fail;
     return DLA_OK;

@@ -6,6 +6,7 @@
  * valid; nothing may crash (this also runs under ASan + UBSan). */
 #include "dla_test.h"
 #include "isa/dla_format.h"
+#include "isa/isa.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,8 +25,12 @@ static void make_program(DlaProgram *p)
     CU_ASSERT_EQUAL_FATAL(dla_target_load("dla-edge", &p->target, &err), DLA_OK);
     p->ninsns = 10;
     p->code = dla_malloc(p->ninsns * DLA_INSN_WORDS * 4);
-    for (uint32_t i = 0; i < p->ninsns * DLA_INSN_WORDS; i++)
-        p->code[i] = 0x9e3779b9u * (i + 1);
+    for (uint32_t i = 0; i < p->ninsns; i++) { /* every opcode, fields at defaults, END last */
+        DlaInsn in;
+        dla_insn_init(&in, i + 1 == p->ninsns ? DLA_OP_END : (DlaOpcode)(i % DLA_OP_COUNT));
+        CU_ASSERT_EQUAL_FATAL(dla_insn_encode(&in, p->code + i * DLA_INSN_WORDS, &err), DLA_OK);
+    }
+    p->code[2 * DLA_INSN_WORDS] |= 0x55u << 16; /* insn 2 is a LOAD: a distinctive pad value */
     p->const_bytes = 1001; /* not a multiple of 8: the next section needs padding */
     p->consts = dla_malloc(p->const_bytes);
     for (uint64_t i = 0; i < p->const_bytes; i++)
@@ -151,6 +156,7 @@ static void test_validate(void)
         {15, "target: "},
         {16, "zero point 1 is out of range [0, 0] for dtype 1 without a scale"},
         {17, "layout 3 is unknown"},
+        {18, "code: instruction 9: "},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         DlaProgram p;
@@ -175,6 +181,7 @@ static void test_validate(void)
         case 15: p.target.gemm_rows = 3; p.target.fingerprint = dla_target_fingerprint(&p.target); break;
         case 16: p.tensors[2].zero_point = 1; break;
         case 17: p.tensors[2].layout = 3; break;
+        case 18: p.code[9 * DLA_INSN_WORDS + 3] = 1; break; /* END's reserved bits */
         }
         uint8_t *b = NULL;
         size_t n = 0;
@@ -351,6 +358,7 @@ static void test_crafted(void)
         {17, "padding byte at offset"},
         {18, "count 3 must be 0"},
         {19, "extends past the end of the file"},
+        {20, "code: instruction 3 (record at file offset 0x"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         memcpy(c, b, n);
@@ -384,6 +392,7 @@ static void test_crafted(void)
         }
         case 18: sec_off(c, DLA_SEC_STRINGS, &e); put32(e + 4, 3); break;
         case 19: sec_off(c, DLA_SEC_CONSTS, &e); put64(e + 16, 1ull << 62); break;
+        case 20: c[sec_off(c, DLA_SEC_CODE, NULL) + 3 * 16] = 0xff; break; /* opcode 15 does not exist */
         }
         reseal(c, n);
         DlaProgram q;
