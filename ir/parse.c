@@ -952,6 +952,21 @@ static DlaStatus parse_new_value(Parser *P, IrGraph *g, int32_t *v)
     return DLA_OK;
 }
 
+/* Constant data of value v: "= DATA" (declarations) or "const(DATA)" (node outputs). */
+static DlaStatus parse_value_data(Parser *P, IrGraph *g, int32_t v, int in_parens)
+{
+    TRY(next(P));
+    if (in_parens)
+        TRY(expect_punct(P, "("));
+    Data d;
+    TRY(parse_data(P, g, g->values[v].dtype, 1, &d));
+    IrValue *val = &g->values[v];
+    val->data = d.p;
+    val->nbytes = d.nbytes;
+    val->flags |= d.elided ? IR_VAL_ELIDED : IR_VAL_CONST;
+    return in_parens ? expect_punct(P, ")") : DLA_OK;
+}
+
 static DlaStatus parse_decl(Parser *P, IrGraph *g)
 {
     size_t off = P->t.off;
@@ -966,13 +981,7 @@ static DlaStatus parse_decl(Parser *P, IrGraph *g)
     if (is_punct(P, "=")) {
         if (outer || !(input || cnst))
             return perr_at(P, P->t.off, "only 'input' and 'const' declarations can have data");
-        TRY(next(P));
-        Data d;
-        TRY(parse_data(P, g, g->values[v].dtype, 1, &d));
-        IrValue *val = &g->values[v];
-        val->data = d.p;
-        val->nbytes = d.nbytes;
-        val->flags |= d.elided ? IR_VAL_ELIDED : IR_VAL_CONST;
+        TRY(parse_value_data(P, g, v, 0));
     } else if (cnst) {
         return perr_at(P, off, "a 'const' declaration needs '= data'");
     }
@@ -994,6 +1003,8 @@ static DlaStatus parse_node(Parser *P, IrGraph *g)
                 st = next(P);
             } else {
                 st = parse_new_value(P, g, &outs[nout]);
+                if (st == DLA_OK && is_kw(P, "const")) /* data folded by shape inference */
+                    st = parse_value_data(P, g, outs[nout], 1);
             }
             if (st != DLA_OK)
                 goto out;

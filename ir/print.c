@@ -374,10 +374,9 @@ static void out_data_numeric_or_hex(Out *o, IrDtype t, const void *data, size_t 
     out_c(o, ']');
 }
 
-/* " = <data>" of a constant value or a tensor attribute. */
+/* The data of a constant value or a tensor attribute. */
 static void out_data(Out *o, IrDtype t, const void *data, size_t nbytes, int may_elide, int elided)
 {
-    out_s(o, " = ");
     if (elided) {
         uint64_t sum = 0;
         if (data)
@@ -418,6 +417,7 @@ static void out_tensor(Out *o, const IrTensor *t)
     out_s(o, "tensor(");
     out_dtype(o, t->dtype);
     out_shape(o, &t->shape);
+    out_s(o, " = ");
     out_data(o, t->dtype, t->data, t->nbytes, 0, 0);
     out_c(o, ')');
 }
@@ -483,7 +483,14 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
             out_s(o, ", ");
         out_ref(o, g, v);
         if (v >= 0 && v < g->nvalues && declared[v] == 2 && first_out[v] == n) {
-            out_type(o, &g->values[v]);
+            const IrValue *val = &g->values[v];
+            out_type(o, val);
+            /* data that shape inference folded while the node stays */
+            if (val->flags & (IR_VAL_CONST | IR_VAL_ELIDED)) {
+                out_s(o, " const(");
+                out_data(o, val->dtype, val->data, val->nbytes, 1, (val->flags & IR_VAL_ELIDED) != 0);
+                out_c(o, ')');
+            }
             declared[v] = 1;
         }
     }
@@ -534,8 +541,10 @@ static void out_decl(Out *o, const IrGraph *g, int32_t v, const char *kw, int de
     out_c(o, ' ');
     out_value_name(o, val->name);
     out_type(o, val);
-    if (val->flags & (IR_VAL_CONST | IR_VAL_ELIDED))
+    if (val->flags & (IR_VAL_CONST | IR_VAL_ELIDED)) {
+        out_s(o, " = ");
         out_data(o, val->dtype, val->data, val->nbytes, 1, (val->flags & IR_VAL_ELIDED) != 0);
+    }
     out_c(o, '\n');
 }
 
@@ -574,7 +583,8 @@ static void out_graph(Out *o, const IrGraph *g, int depth)
             out_decl(o, g, v, "outer", depth + 1);
         }
     for (int32_t v = 0; v < g->nvalues; v++)
-        if (!declared[v] && (g->values[v].flags & (IR_VAL_CONST | IR_VAL_ELIDED))) {
+        if (!declared[v] && (g->values[v].flags & (IR_VAL_CONST | IR_VAL_ELIDED)) &&
+            !(first_out[v] >= 0 && g->values[v].producer == first_out[v])) {
             declared[v] = 1;
             out_decl(o, g, v, "const", depth + 1);
         }

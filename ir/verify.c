@@ -213,8 +213,9 @@ static DlaStatus check_value(DlaError *err, const IrGraph *g, const IrGraph *par
         return fail(err, g, "%s: producer index %d out of range (%d nodes)", what, (int)val->producer,
                     (int)g->nnodes);
     if (val->producer >= 0) {
-        if (val->flags & SOURCE_FLAGS)
-            return fail(err, g, "%s: produced by node %d but also an input, constant or outer value", what,
+        /* CONST/ELIDED with a producer is fine: data folded by shape inference. */
+        if (val->flags & (IR_VAL_INPUT | IR_VAL_OUTER))
+            return fail(err, g, "%s: produced by node %d but also an input or outer value", what,
                         (int)val->producer);
         const IrNode *nd = &g->nodes[val->producer];
         int found = 0;

@@ -195,6 +195,12 @@ static IrGraph *make_kitchen_sink(void)
     /* untyped value from a node before inference */
     int32_t r = val(g, "relu/out", DT_UNDEFINED, -1, NULL);
     ir_node_add(g, "relu", "Relu", "", &y, 1, &r, 1);
+    /* outputs whose data shape inference folded (the node stays), small and large */
+    int32_t shp = val(g, "shape_of", DT_INT64, 1, (int64_t[]){4});
+    ir_value_set_data(g, shp, (int64_t[]){1, 8, 5, 8}, 32);
+    int32_t big = val(g, "big_folded", DT_INT64, 1, (int64_t[]){4});
+    ir_value_set_data(g, big, (int64_t[]){1, 8, 5, 8}, 32);
+    ir_node_add(g, "shape", "Shape", "", &y, 1, (int32_t[]){shp, big}, 2);
     ir_graph_add_output(g, q);
     ir_graph_add_output(g, r);
     ir_graph_add_output(g, w); /* a constant as output */
