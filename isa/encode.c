@@ -243,6 +243,14 @@ DlaStatus dla_insn_decode(const uint32_t words[DLA_INSN_WORDS], DlaInsn *out, Dl
     if (out->op == DLA_OP_ALU && dla_aluop_kind((DlaAluOp)out->aluop) == 'u' && (out->imm || out->src2))
         return dla_errorf(err, DLA_ERR_FORMAT, "alu %s: unary, src2 and imm must be 0",
                           dla_aluop_name((DlaAluOp)out->aluop));
+    /* Tokens only flow between neighbouring engines: LOAD has no prev, STORE no next. */
+    DlaEngine eng = dla_insn_engine(out);
+    if (eng == DLA_ENG_LOAD && (out->pop_prev || out->push_prev))
+        return dla_errorf(err, DLA_ERR_FORMAT, "%s: runs on the load engine, which has no previous engine "
+                          "(pop_prev/push_prev)", opinfo[opc].name);
+    if (eng == DLA_ENG_STORE && (out->pop_next || out->push_next))
+        return dla_errorf(err, DLA_ERR_FORMAT, "%s: runs on the store engine, which has no next engine "
+                          "(pop_next/push_next)", opinfo[opc].name);
     return DLA_OK;
 }
 

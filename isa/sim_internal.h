@@ -1,0 +1,95 @@
+/* sim_internal.h - the simulator's state, shared by sim.c (engines, tokens,
+ * timing, statistics, trace), sim_exec.c (functional semantics of each
+ * instruction) and sim_kernels.c (the hot int8 loops). Not a public header. */
+#ifndef DLA_ISA_SIM_INTERNAL_H
+#define DLA_ISA_SIM_INTERNAL_H
+
+#include "sim.h"
+
+/* DRAM is paged so that a 4 GiB target costs only what a program touches. */
+#define SIM_PAGE_BITS 16
+#define SIM_PAGE_SIZE ((uint64_t)1 << SIM_PAGE_BITS)
+
+typedef struct SimTraceEvent {
+    uint32_t insn;
+    uint8_t engine;
+    uint64_t start, end;
+} SimTraceEvent;
+
+/* Token queues between neighbouring engines (+1 never used, see sim.c q_in). */
+enum { SIM_Q_LC, SIM_Q_CL, SIM_Q_CS, SIM_Q_SC, SIM_Q_NONE, SIM_NQUEUES };
+
+typedef struct SimQueue { /* FIFO of token ready times (cycles) */
+    uint64_t *t;
+    size_t head, count, cap;
+} SimQueue;
+
+/* What executing one instruction cost (filled by sim_exec). */
+typedef struct SimCost {
+    uint64_t cycles;       /* compute: engine cycles; DMA: 0 (the timing code uses bytes) */
+    uint64_t dram_bytes;   /* DMA: DRAM bytes read (LOAD) or written (STORE) */
+    uint64_t macs;         /* MACs issued */
+    uint64_t array_steps;  /* GEMM array cycles */
+    int is_dma;
+} SimCost;
+
+struct DlaSim {
+    DlaTarget t;
+    uint32_t R, C, L; /* GEMM rows (reduction), cols (outputs), vector lanes */
+
+    /* On-chip memories: sizes in elements. */
+    int8_t *inp, *wgt, *lut;
+    int32_t *acc;
+    uint32_t *param;
+    uint64_t n_inp, n_wgt, n_acc, n_param, n_lut;
+
+    uint8_t **pages; /* DRAM pages, NULL = all zero */
+    uint64_t npages;
+
+    /* Program. */
+    DlaInsn *code;
+    uint32_t ninsns;
+    int32_t *insn_layer; /* layer index per instruction, -1 for none */
+    DlaLayerMap *layers; /* names copied */
+    uint32_t nlayers;
+
+    /* Engine configuration registers (DMACFG per engine, LOOPCFG for compute). */
+    struct {
+        uint64_t ystride, zstride;
+        uint32_t xpitch;
+    } dma[DLA_ENG_COUNT];
+    struct {
+        uint64_t sdst, ssrc, ssrc2;
+    } loop[DLA_LOOP_LEVELS];
+
+    /* Timing. */
+    uint64_t clock[DLA_ENG_COUNT];
+    uint64_t dram_free; /* the DRAM channel is busy until this cycle */
+    SimQueue q[SIM_NQUEUES]; /* SIM_Q_* */
+
+    DlaSimStats stats;
+    DlaSimLayerStats *lstats;
+
+    int trace_on;
+    SimTraceEvent *trace;
+    size_t ntrace, trace_cap;
+
+    int32_t *scratch; /* GEMM partial sums, C elements */
+};
+
+
+/* Functional execution of one instruction (not SYNC/END). Errors: DLA_ERR_RUNTIME
+ * with a message that the caller prefixes with the instruction index. */
+DlaStatus sim_exec(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError *err);
+
+/* DRAM access (addr + n <= dram_bytes checked by the caller). */
+void sim_dram_read(const DlaSim *s, uint64_t addr, void *dst, uint64_t n);
+void sim_dram_write(DlaSim *s, uint64_t addr, const void *src, uint64_t n);
+
+/* Kernels (sim_kernels.c). All accumulate with int32 wrap-around.
+ * gemv: for c < C: acc[c] += sum_{k < K} x[k] * w[c * pitch + k]. */
+void sim_gemv_i8(int32_t *acc, const int8_t *x, const int8_t *w, size_t pitch, uint32_t C, size_t K);
+/* depthwise: for c < n: acc[c] += x[c] * w[c]. */
+void sim_vmac_i8(int32_t *acc, const int8_t *x, const int8_t *w, uint32_t n);
+
+#endif
