@@ -62,6 +62,25 @@ LLVMValueRef host_scratch(HostCtx *c, size_t nbytes)
     return host_gep(c, c->scratch, (int64_t)off);
 }
 
+LLVMValueRef host_const_data(HostCtx *c, const void *data, size_t nbytes)
+{
+    if (!nbytes)
+        return LLVMConstNull(c->t_ptr);
+    if (!c->embed_consts) {
+        /* graph-owned: lives as long as the graph the JIT-compiled model reads from */
+        void *p = ir_graph_alloc_data(c->g, nbytes);
+        memcpy(p, data, nbytes);
+        return LLVMConstIntToPtr(LLVMConstInt(c->t_i64, (unsigned long long)(uintptr_t)p, 0), c->t_ptr);
+    }
+    LLVMValueRef init = LLVMConstStringInContext(c->ctx, data, (unsigned)nbytes, 1);
+    LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "cdata");
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetAlignment(gv, 64);
+    return LLVMConstBitCast(gv, c->t_ptr);
+}
+
 static int64_t read_int(const void *data, IrDtype dt, int64_t i)
 {
     switch (dt) {
@@ -142,6 +161,8 @@ static DlaStatus precheck(IrGraph *g, DlaError *err)
         const IrNode *nd = &g->nodes[n];
         const char *why = NULL;
         char buf[256];
+        if (host_node_folded(g, n))
+            continue;
         if (!host_find_lowering(nd->op_type, nd->domain)) {
             why = "op type not supported by the host backend";
         } else {
@@ -220,7 +241,7 @@ DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, co
     for (int32_t n = 0; n < g->nnodes; n++)
         for (int32_t o = 0; o < g->nodes[n].noutputs; o++) {
             int32_t v = g->nodes[n].outputs[o];
-            if (v >= 0 && (g->values[v].flags & (IR_VAL_INPUT | IR_VAL_CONST)))
+            if (v >= 0 && (g->values[v].flags & IR_VAL_INPUT))
                 return dla_errorf(err, DLA_ERR_INVALID, "node '%s' writes graph input or constant '%s'",
                                   g->nodes[n].name, g->values[v].name);
         }
@@ -252,6 +273,8 @@ DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, co
     for (int32_t n = 0; n < g->nnodes && !st; n++) {
         IrNode *nd = &g->nodes[n];
         int np = nd->ninputs + nd->noutputs;
+        if (host_node_folded(g, n))
+            continue;
         if (np > 2 * 256) {
             st = dla_errorf(err, DLA_ERR_LIMIT, "node '%s' (%s): too many operands", nd->name, nd->op_type);
             break;
@@ -313,7 +336,7 @@ DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, co
             LLVMValueRef ix = host_i64(&c, k);
             LLVMValueRef p = LLVMBuildLoad2(c.b, c.t_ptr, LLVMBuildGEP2(c.b, c.t_ptr, a_out, &ix, 1, ""), "");
             home[k] = 0;
-            if (!vp[v] && g->values[v].producer >= 0) {
+            if (!vp[v] && g->values[v].producer >= 0 && !host_node_folded(g, g->values[v].producer)) {
                 vp[v] = p;
                 home[k] = 1;
             }
@@ -331,6 +354,8 @@ DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, co
         for (int32_t n = 0; n < g->nnodes; n++) {
             IrNode *nd = &g->nodes[n];
             int np = nd->ninputs + nd->noutputs;
+            if (!node_fns[n])
+                continue;
             LLVMValueRef args[2 * 256 + 1];
             for (int i = 0; i < np; i++) {
                 int32_t v = i < nd->ninputs ? nd->inputs[i] : nd->outputs[i - nd->ninputs];

@@ -56,6 +56,9 @@ DlaStatus host_plan_build(const IrGraph *g, HostPlan *p, DlaError *err);
 void host_plan_free(HostPlan *p);
 /* 1 if the value lives in the arena (produced by a node, not a graph output). */
 int host_plan_in_arena(const HostPlan *p, int32_t v);
+/* 1 if shape inference gave every output of node n constant data: the node is
+ * not emitted, its outputs are read as constants. */
+int host_node_folded(const IrGraph *g, int32_t n);
 
 /* ---- host_compile.c ---- */
 /* Build the module for g in ctx (entry symbol `entry`). *arena_size receives
@@ -83,6 +86,8 @@ LLVMValueRef host_scratch(HostCtx *c, size_t nbytes);
 int64_t host_const_ints(HostCtx *c, int i, int64_t **vals);
 /* Constant float input as doubles (any float/int dtype); -1 if not constant. */
 int64_t host_const_doubles(HostCtx *c, int i, double **vals);
+/* Compile-time data (copied) usable by the generated code, as an i8 pointer. */
+LLVMValueRef host_const_data(HostCtx *c, const void *data, size_t nbytes);
 DlaStatus host_unsupported(HostCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- host_types.c: scalars ---- */

@@ -7,7 +7,9 @@
  * output never overlaps an input of the same node (lowerings rely on this).
  * Placement is first fit over a sorted free list with coalescing; blocks are
  * 64-byte aligned (a cache line, and enough for any vector load). The arena
- * size is the high-water mark, known at compile time. */
+ * size is the high-water mark, known at compile time. Nodes whose outputs
+ * shape inference folded to constants are not run: their outputs are
+ * constants, not arena values. */
 #include "host_int.h"
 
 #include <stdlib.h>
@@ -75,6 +77,21 @@ static void fl_release(FreeList *fl, int64_t off, int64_t size)
 
 int host_plan_in_arena(const HostPlan *p, int32_t v) { return p->offset[v] >= 0; }
 
+int host_node_folded(const IrGraph *g, int32_t n)
+{
+    const IrNode *nd = &g->nodes[n];
+    int any = 0;
+    for (int32_t o = 0; o < nd->noutputs; o++) {
+        int32_t v = nd->outputs[o];
+        if (v < 0)
+            continue;
+        if (!(g->values[v].flags & IR_VAL_CONST) || (!g->values[v].data && g->values[v].nbytes))
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
 DlaStatus host_plan_build(const IrGraph *g, HostPlan *p, DlaError *err)
 {
     int32_t nv = g->nvalues;
@@ -87,7 +104,7 @@ DlaStatus host_plan_build(const IrGraph *g, HostPlan *p, DlaError *err)
         last[v] = -1;
         size[v] = 0;
         const IrValue *val = &g->values[v];
-        if (val->producer < 0 || (val->flags & (IR_VAL_OUTPUT | IR_VAL_CONST | IR_VAL_INPUT)))
+        if (val->producer < 0 || host_node_folded(g, val->producer) || (val->flags & (IR_VAL_OUTPUT | IR_VAL_INPUT)))
             continue;
         int64_t n = ir_shape_numel(&val->shape);
         size_t bytes;
