@@ -27,6 +27,7 @@
 #include <string.h>
 
 #if __has_include("ir/infer.h")
+#include "ir/infer.h"
 #define FOLD_HAVE_INFER 1
 #endif
 
@@ -807,6 +808,14 @@ static int sweep(IrGraph *g, int64_t limit, DlaError *err)
             continue;
         FResult r;
         memset(&r, 0, sizeof r);
+        /* Shape inference's own constant propagation may already have given
+         * the output data (while leaving the node); then only the node goes. */
+        if (pu_is_const(g, out) && ir_shape_known(&g->values[out].shape)) {
+            g->values[out].producer = -1;
+            nd->dead = 1;
+            folded++;
+            continue;
+        }
         int st = fold_node(g, n, limit, &r, err);
         if (st < 0)
             return -1;
@@ -832,9 +841,13 @@ DlaStatus pass_fold(IrGraph *g, const PassContext *ctx, DlaError *err)
         if (k == 0)
             break;
 #ifdef FOLD_HAVE_INFER
-        DlaStatus st = pass_shapes(g, ctx, err);
-        if (st != DLA_OK)
-            return st;
+        /* Re-infer so that shapes made static by this round reach later Shape
+         * nodes. Problems in unrelated nodes do not stop folding: the shapes
+         * passes report them. */
+        IrDiagList diags = {0};
+        DlaError ignored = {0};
+        ir_infer_shapes(g, &diags, &ignored);
+        ir_diag_free(&diags);
 #else
         break;
 #endif

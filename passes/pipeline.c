@@ -6,16 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The printer and the verifier are written concurrently by other helpers;
- * until their headers land the pipeline builds without them. */
-#if __has_include("ir/text.h")
 #include "ir/text.h"
-#define PIPE_HAVE_PRINT 1
-#endif
-#if __has_include("ir/verify.h")
 #include "ir/verify.h"
-#define PIPE_HAVE_VERIFY 1
-#endif
 
 static const struct {
     const char *name;
@@ -72,28 +64,24 @@ static DlaStatus parse_list(const char *list, int *ids, int max, int *n, DlaErro
 
 static DlaStatus check_after(IrGraph *g, const PassContext *ctx, const char *name, DlaError *err)
 {
-#if defined(DLA_VERIFY_PASSES) && defined(PIPE_HAVE_VERIFY)
-    /* A verifier failure after a pass is a bug in that pass, but it is reported
-     * as an error (not an abort) so the dump below can still help find it. */
+    DlaStatus st = DLA_OK;
+#ifdef DLA_VERIFY_PASSES
+    /* A verifier failure after a pass is a bug in that pass; it is reported as
+     * an error rather than an abort so that a requested dump still appears. */
     if (ir_verify(g, err) != DLA_OK) {
         dla_error_prefix(err, "internal error: IR invalid after pass '%s': ", name);
-        return err ? err->code : DLA_ERR_INVALID;
+        st = err ? err->code : DLA_ERR_INVALID;
     }
 #endif
-    if (ctx && ctx->dump_after &&
-        (strcmp(ctx->dump_after, "all") == 0 || strcmp(ctx->dump_after, name) == 0)) {
+    if (ctx->dump_after && (strcmp(ctx->dump_after, "all") == 0 || strcmp(ctx->dump_after, name) == 0)) {
         FILE *f = ctx->dump_file ? ctx->dump_file : stderr;
-        fprintf(f, "// ---- IR after pass '%s' ----\n", name);
-#ifdef PIPE_HAVE_PRINT
+        /* '#' starts a comment in the text form, so a dump still parses */
+        fprintf(f, "# ---- IR after pass '%s' ----\n", name);
         IrPrintOptions po = {ctx->dump_elide_bytes};
-        if (ir_print(g, f, &po) != DLA_OK)
-            return dla_errorf(err, DLA_ERR_IO, "--dump-after: cannot write the IR dump");
-        return DLA_OK;
-#else
-        fprintf(f, "// (IR printer not built yet)\n");
-#endif
+        if (ir_print(g, f, &po) != DLA_OK && st == DLA_OK)
+            st = dla_errorf(err, DLA_ERR_IO, "--dump-after: cannot write the IR dump");
     }
-    return DLA_OK;
+    return st;
 }
 
 DlaStatus pipeline(IrGraph *g, const PassContext *ctx, DlaError *err)

@@ -267,9 +267,10 @@ static int32_t fold1(IrGraph *g, const char *op, const int32_t *in, int nin, int
     /* keep `out` used so DCE leaves it; the sink node is opaque to folding */
     ir_node_add(g, "sink", "Opaque", "", si, 1, &sink, 1);
     ir_graph_add_output(g, sink);
+    const char *name = g->values[out].name; /* arena string: survives DCE renumbering */
     if (run(g, "fold,dce") != DLA_OK)
         return -1;
-    return ir_value_find(g, g->values[out].name);
+    return ir_value_find(g, name);
 }
 
 static void test_fold_slice_transpose(void)
