@@ -13,4 +13,28 @@ void cli_report(const DlaError *err);
 /* Exit status for a DlaStatus: 2 for unreadable/malformed input, 1 otherwise. */
 int cli_exit_code(DlaStatus s);
 
+/* ---- option helpers (cli_common.c) ---- */
+#include <stdio.h>
+
+#include "frontend/onnx.h"
+
+/* Match option `name` at argv[*i] as "--name=VALUE" or "--name VALUE" (then *i
+ * advances past VALUE). Returns 1 and sets *val on a match, 0 if argv[*i] is
+ * another option, -1 if the value is missing (message printed to stderr). */
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+
+/* The --input-shape options of a command, in a growable array. */
+typedef struct CliShapes {
+    OnnxInputShape *items;
+    size_t n, cap;
+} CliShapes;
+/* Parse one "NAME=D0,D1,..." and append it (DLA_ERR_INVALID with a message if bad). */
+DlaStatus cli_shapes_add(CliShapes *s, const char *arg, DlaError *err);
+OnnxLoadOptions cli_shapes_options(const CliShapes *s);
+void cli_shapes_free(CliShapes *s);
+
+/* JSON output: a string literal with all escapes JSON requires (control
+ * characters, quotes, backslashes; invalid UTF-8 bytes as \u00XX). */
+void cli_json_string(FILE *f, const char *s);
+
 #endif

@@ -1,0 +1,104 @@
+/* cli_common.c - option parsing and output helpers shared by the dlacc
+ * subcommands (declared in cli.h). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != 0)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "dlacc: option %s needs a value\n", name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+DlaStatus cli_shapes_add(CliShapes *s, const char *arg, DlaError *err)
+{
+    OnnxInputShape sh;
+    DlaStatus st = onnx_parse_input_shape(arg, &sh, err);
+    if (st != DLA_OK)
+        return st;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->items[i].name, sh.name))
+            return dla_errorf(err, DLA_ERR_INVALID, "--input-shape given twice for input '%s'", sh.name);
+    s->items = dla_grow(s->items, sizeof *s->items, s->n + 1, &s->cap);
+    s->items[s->n++] = sh;
+    return DLA_OK;
+}
+
+OnnxLoadOptions cli_shapes_options(const CliShapes *s)
+{
+    OnnxLoadOptions o = {s->items, (int32_t)s->n};
+    return o;
+}
+
+void cli_shapes_free(CliShapes *s)
+{
+    free(s->items);
+    s->items = NULL;
+    s->n = s->cap = 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. */
+static int utf8_len(const unsigned char *p)
+{
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 2 && p[0] < 0xc2)
+        return 0; /* overlong */
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    fputc('"', f);
+    while (*p) {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            p++;
+        } else if (c == '\n') {
+            fputs("\\n", f);
+            p++;
+        } else if (c == '\t') {
+            fputs("\\t", f);
+            p++;
+        } else if (c == '\r') {
+            fputs("\\r", f);
+            p++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(f, "\\u%04x", c);
+            p++;
+        } else if (c < 0x80) {
+            fputc(c, f);
+            p++;
+        } else {
+            int n = utf8_len(p);
+            if (n == 0) {
+                fprintf(f, "\\u%04x", c); /* stray byte: keep it visible, keep the JSON valid */
+                p++;
+            } else {
+                fwrite(p, 1, (size_t)n, f);
+                p += n;
+            }
+        }
+    }
+    fputc('"', f);
+}
