@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "dla_test.h"
-#include "isa.h"
-#include "sim.h"
+#include "isa/isa.h"
+#include "isa/sim.h"
 
 /* dla-edge: 16x16, 16 lanes, 128 KiB inp/wgt, 64 KiB acc, 256 MiB DRAM at 16 B/cycle, 100 cycles, 1 GHz. */
 static inline DlaTarget tu_edge(void)
