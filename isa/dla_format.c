@@ -87,8 +87,34 @@ static size_t dtype_size(uint32_t code)
     return 0;
 }
 
-/* Layouts: IrLayout in ir/ir.h (ROWMAJOR, NHWC, NCHWc). */
-#define DLA_FORMAT_NLAYOUTS 3
+int dla_tensor_role_from_name(const char *name, uint32_t *role)
+{
+    for (uint32_t r = 0; dla_tensor_role_name(r); r++)
+        if (!strcmp(name, dla_tensor_role_name(r))) {
+            *role = r;
+            return 1;
+        }
+    return 0;
+}
+
+/* Layouts: the numbering of IrLayout in ir/ir.h. */
+static const char *const layout_names[] = {"rowmajor", "nhwc", "nchwc"};
+#define DLA_FORMAT_NLAYOUTS (sizeof layout_names / sizeof layout_names[0])
+
+const char *dla_layout_name(uint32_t layout)
+{
+    return layout < DLA_FORMAT_NLAYOUTS ? layout_names[layout] : NULL;
+}
+
+int dla_layout_from_name(const char *name, uint32_t *layout)
+{
+    for (uint32_t i = 0; i < DLA_FORMAT_NLAYOUTS; i++)
+        if (!strcmp(name, layout_names[i])) {
+            *layout = i;
+            return 1;
+        }
+    return 0;
+}
 
 /* ---- little-endian access ---- */
 

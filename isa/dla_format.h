@@ -57,6 +57,9 @@ DlaStatus dla_program_validate(const DlaProgram *p, DlaError *err);
 
 const char *dla_section_name(uint32_t kind); /* "code", or NULL if unknown */
 const char *dla_tensor_role_name(uint32_t role); /* "input", or NULL */
+int dla_tensor_role_from_name(const char *name, uint32_t *role); /* 1 if known */
+const char *dla_layout_name(uint32_t layout);    /* IrLayout: "rowmajor", "nhwc", "nchwc"; NULL if unknown */
+int dla_layout_from_name(const char *name, uint32_t *layout);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): crc = 0 to start. */
 uint32_t dla_crc32(uint32_t crc, const void *data, size_t n);

@@ -1,0 +1,262 @@
+/* test_format_asm.c - `dlacc objdump` and `dlacc as` (tools/cmd_objdump.c,
+ * tools/cmd_as.c, linked in): objdump's text assembles back to the identical
+ * .dla file - code, tensors, layer map (with awkward names) and DRAM use - for
+ * thousands of random valid instructions of every opcode; --raw output gives
+ * the identical code; errors in directives name file:line. */
+#include "dla_test.h"
+#include "isa/dla_format.h"
+#include "isa/isa.h"
+#include "../../tools/cli.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dla_file.h"
+#include "dla_mem.h"
+
+/* The CLI's shared helpers live in tools/dlacc.c (with main): the test's own. */
+void cli_report(const DlaError *err) { fprintf(stderr, "dlacc: %s\n", err->msg); }
+int cli_exit_code(DlaStatus s) { return s == DLA_OK ? 0 : (s == DLA_ERR_IO || s == DLA_ERR_FORMAT) ? 2 : 1; }
+
+static char dir[64];
+
+static char *tmp(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* Run a subcommand with stdout and/or stderr sent to files. */
+static int run(int (*fn)(int, char **), const char *out, const char *errf, int argc, ...)
+{
+    char *argv[16];
+    va_list ap;
+    va_start(ap, argc);
+    for (int i = 0; i < argc; i++)
+        argv[i] = va_arg(ap, char *);
+    va_end(ap);
+    argv[argc] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    int so = dup(1), se = dup(2);
+    if (out) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        close(fd);
+    }
+    if (errf) {
+        int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        close(fd);
+    }
+    int rc = fn(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(so, 1);
+    dup2(se, 2);
+    close(so);
+    close(se);
+    return rc;
+}
+
+static uint32_t rnd(void) { return (uint32_t)rand() << 16 ^ (uint32_t)rand(); }
+
+/* For each opcode, the bits that can be set alone without breaking decoding:
+ * random words restricted to them decode often, covering every field's range. */
+static void opcode_masks(uint32_t mask[][DLA_INSN_WORDS])
+{
+    for (int op = 0; op < DLA_OP_COUNT; op++) {
+        DlaInsn in;
+        uint32_t base[DLA_INSN_WORDS];
+        DlaError e = {0};
+        dla_insn_init(&in, (DlaOpcode)op);
+        CU_ASSERT_EQUAL_FATAL(dla_insn_encode(&in, base, &e), DLA_OK);
+        for (int w = 0; w < DLA_INSN_WORDS; w++) {
+            mask[op][w] = 0;
+            for (int b = 0; b < 32; b++) {
+                uint32_t t[DLA_INSN_WORDS];
+                memcpy(t, base, sizeof t);
+                t[w] ^= 1u << b;
+                if (dla_insn_decode(t, &in, &e) == DLA_OK && (t[0] & 0xf) == (base[0] & 0xf))
+                    mask[op][w] |= 1u << b;
+                dla_error_clear(&e);
+            }
+        }
+    }
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    char *d;
+    DlaError e = {0};
+    if (dla_file_read(path, &d, n, &e))
+        return NULL;
+    return (uint8_t *)d;
+}
+
+static void test_round_trip(void)
+{
+    DlaProgram p = {0};
+    DlaError err = {0};
+    CU_ASSERT_EQUAL_FATAL(dla_target_load("dla-edge", &p.target, &err), DLA_OK);
+    uint32_t mask[DLA_OP_COUNT][DLA_INSN_WORDS];
+    opcode_masks(mask);
+    srand(2024);
+    uint32_t cap = 3000, per_op[DLA_OP_COUNT] = {0};
+    p.code = dla_malloc(sizeof(uint32_t) * DLA_INSN_WORDS * cap);
+    while (p.ninsns + 1 < cap) {
+        int op = rand() % DLA_OP_COUNT;
+        uint32_t w[DLA_INSN_WORDS];
+        DlaInsn in;
+        DlaError e = {0};
+        dla_insn_init(&in, (DlaOpcode)op);
+        dla_insn_encode(&in, w, &e);
+        for (int k = 0; k < DLA_INSN_WORDS; k++) {
+            uint32_t r = rnd();
+            if (rand() % 4 == 0) /* extremes: all field bits set or clear */
+                r = rand() % 2 ? 0xffffffffu : 0;
+            w[k] = (w[k] & ~mask[op][k]) | (r & mask[op][k]);
+        }
+        if (dla_insn_decode(w, &in, &e) != DLA_OK)
+            continue;
+        memcpy(p.code + (size_t)p.ninsns * DLA_INSN_WORDS, w, sizeof w);
+        p.ninsns++;
+        per_op[op]++;
+    }
+    DlaInsn end;
+    dla_insn_init(&end, DLA_OP_END);
+    CU_ASSERT_EQUAL_FATAL(dla_insn_encode(&end, p.code + (size_t)p.ninsns * DLA_INSN_WORDS, &err), DLA_OK);
+    p.ninsns++;
+    for (int op = 0; op < DLA_OP_COUNT; op++)
+        CU_ASSERT(per_op[op] >= 50); /* every opcode well covered */
+
+    /* Tensors and layers with names that need quoting; layers in instruction
+     * order with an empty one and a gap, as objdump prints them. */
+    p.ntensors = 2;
+    p.tensors = dla_calloc(2, sizeof *p.tensors);
+    p.tensors[0] = (DlaTensorDesc){dla_strdup("in \"put\" #1"), DLA_TENSOR_INPUT, 3, 1, 4, {1, 8, 8, 16},
+                                   0.0123456789f, -7, 0x1000, 1024};
+    p.tensors[1] = (DlaTensorDesc){dla_strdup("out\\;x"), DLA_TENSOR_OUTPUT, 1, 0, 0, {0}, 0, 0, 0x2000, 4};
+    p.dram_bytes_used = 0x3000;
+    p.nlayers = 5;
+    p.layers = dla_calloc(5, sizeof *p.layers);
+    p.layers[0] = (DlaLayerMap){dla_strdup("a/b:c"), dla_strdup("Conv"), 0, 100, 123456789};
+    p.layers[1] = (DlaLayerMap){dla_strdup(""), dla_strdup("Relu"), 100, 0, 0};
+    p.layers[2] = (DlaLayerMap){dla_strdup("z z"), dla_strdup("Add"), 100, 50, 1};
+    p.layers[3] = (DlaLayerMap){dla_strdup("after gap"), dla_strdup("Gemm"), 200, 2000, 64};
+    p.layers[4] = (DlaLayerMap){dla_strdup("tail"), dla_strdup("X"), p.ninsns, 0, 0};
+    CU_ASSERT_EQUAL_FATAL(dla_program_write(&p, tmp("a.dla"), &err), DLA_OK);
+
+    CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("a.s"), NULL, 2, "objdump", tmp("a.dla")), 0);
+    CU_ASSERT_EQUAL_FATAL(run(cmd_as, NULL, NULL, 4, "as", tmp("a.s"), "-o", tmp("b.dla")), 0);
+    size_t na, nb;
+    uint8_t *a = slurp(tmp("a.dla"), &na), *b = slurp(tmp("b.dla"), &nb);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT(na == nb && memcmp(a, b, na) == 0); /* the very same file */
+    free(b);
+
+    /* --raw: bare instructions assemble to the same code. */
+    CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("r.s"), NULL, 3, "objdump", "--raw", tmp("a.dla")), 0);
+    CU_ASSERT_EQUAL_FATAL(run(cmd_as, NULL, NULL, 6, "as", tmp("r.s"), "--target", "dla-edge", "-o", tmp("r.dla")), 0);
+    DlaProgram q;
+    CU_ASSERT_EQUAL_FATAL(dla_program_read(tmp("r.dla"), &q, &err), DLA_OK);
+    CU_ASSERT_EQUAL(q.ninsns, p.ninsns);
+    CU_ASSERT(q.ninsns == p.ninsns && !memcmp(q.code, p.code, sizeof(uint32_t) * DLA_INSN_WORDS * p.ninsns));
+    CU_ASSERT_EQUAL(q.nlayers + q.ntensors + q.dram_bytes_used, 0);
+    dla_program_free(&q);
+
+    /* Another target: the file records it. */
+    CU_ASSERT_EQUAL_FATAL(run(cmd_as, NULL, NULL, 5, "as", tmp("r.s"), "--target=dla-server", "-o", tmp("s.dla")), 0);
+    CU_ASSERT_EQUAL_FATAL(dla_program_read(tmp("s.dla"), &q, &err), DLA_OK);
+    CU_ASSERT_STRING_EQUAL(q.target.name, "dla-server");
+    dla_program_free(&q);
+    free(a);
+    dla_program_free(&p);
+}
+
+static int file_has(const char *path, const char *needle)
+{
+    size_t n;
+    uint8_t *d = slurp(path, &n);
+    int ok = d && strstr((char *)d, needle);
+    if (!ok)
+        fprintf(stderr, "%s lacks \"%s\": %s\n", path, needle, d ? (char *)d : "(unreadable)");
+    free(d);
+    return ok;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    DlaError e = {0};
+    CU_ASSERT_EQUAL(dla_file_write(path, text, strlen(text), &e), DLA_OK);
+}
+
+static void test_errors(void)
+{
+    static const struct { const char *src, *expect; } cases[] = {
+        {"sync\n.tensor \"x\" role=input dtype=int8 shape=[2] offset=0\nend\n", "e.s:2: .tensor lacks bytes="},
+        {"sync\n\n.tensor \"x\" role=sideways dtype=int8 shape=[2] offset=0 bytes=2\n", "e.s:3: .tensor: unknown role"},
+        {".tensor \"x role=input\n", "e.s:1: .tensor needs a name (unterminated"},
+        {".tensor \"x\" role=input dtype=int7 shape=[2] offset=0 bytes=2\n", "e.s:1: .tensor: unknown dtype 'int7'"},
+        {".tensor \"x\" role=input dtype=int8 shape=[1,2,3,4,5,6,7,8,9] offset=0 bytes=2\n", "bad shape"},
+        {".tensor \"x\" role=input dtype=int8 shape=2 offset=0 bytes=2\n", "is not [D0,D1,...]"},
+        {".tensor \"x\" role=input dtype=int8 shape=[2] offset=-1 bytes=2\n", "offset '-1' is not a number"},
+        {"sync\n.endlayer\n", "e.s:2: .endlayer without .layer"},
+        {".layer \"x\"\nend\n", "e.s:1: .layer needs a name and an op type"},
+        {".layer x Conv flops=3\nend\n", "e.s:1: .layer: expected macs=N"},
+        {".dram 1\n.dram 2\n", "e.s:2: .dram given twice"},
+        {".dram lots\n", "e.s:1: .dram needs one number"},
+        {"sync\nfrobnicate 1\n", "e.s:2:"}, /* the assembler's own error, line intact */
+        /* Valid syntax, invalid program: the container's validation. */
+        {".tensor \"x\" role=input dtype=int8 shape=[4] offset=0 bytes=2\nend\n", "nbytes 2 is less than the 4 bytes"},
+        {".layer a A\nsync\n.layer b B\n.endlayer\n.dram 99999999999\nend\n", "exceeds target 'dla-edge' DRAM"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_text(tmp("e.s"), cases[i].src);
+        unlink(tmp("e.dla"));
+        int rc = run(cmd_as, NULL, tmp("err.txt"), 2, "as", tmp("e.s"));
+        CU_ASSERT_NOT_EQUAL(rc, 0);
+        CU_ASSERT(file_has(tmp("err.txt"), cases[i].expect));
+        CU_ASSERT(access(tmp("e.dla"), F_OK) != 0); /* nothing written */
+    }
+    /* objdump on a damaged file: exit 2, message naming the file. */
+    write_text(tmp("bad.dla"), "\x89" "DLA\r\n\x1a\n garbage");
+    CU_ASSERT_EQUAL(run(cmd_objdump, tmp("o.txt"), tmp("err.txt"), 2, "objdump", tmp("bad.dla")), 2);
+    CU_ASSERT(file_has(tmp("err.txt"), "bad.dla: header: truncated"));
+    CU_ASSERT_EQUAL(run(cmd_objdump, tmp("o.txt"), tmp("err.txt"), 2, "objdump", tmp("nonexistent.dla")), 2);
+    CU_ASSERT(file_has(tmp("err.txt"), "cannot open"));
+    CU_ASSERT_EQUAL(run(cmd_objdump, tmp("o.txt"), NULL, 2, "objdump", "--help"), 0);
+    CU_ASSERT(file_has(tmp("o.txt"), "usage: dlacc objdump"));
+    CU_ASSERT_EQUAL(run(cmd_as, tmp("o.txt"), NULL, 2, "as", "--help"), 0);
+    CU_ASSERT(file_has(tmp("o.txt"), "usage: dlacc as"));
+    CU_ASSERT_EQUAL(run(cmd_as, NULL, tmp("err.txt"), 4, "as", tmp("e.s"), "--target", "dla-nope"), 2);
+    CU_ASSERT(file_has(tmp("err.txt"), "unknown target 'dla-nope'"));
+}
+
+static int setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/dlaasmXXXXXX");
+    return mkdtemp(dir) ? 0 : 1;
+}
+
+static int teardown(void)
+{
+    const char *names[] = {"a.dla", "a.s", "b.dla", "r.s", "r.dla", "s.dla", "e.s", "e.dla", "err.txt", "o.txt", "bad.dla"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        unlink(tmp(names[i]));
+    rmdir(dir);
+    return 0;
+}
+
+void dla_register_tests(void)
+{
+    CU_pSuite s = CU_add_suite("isa_format_asm", setup, teardown);
+    CU_add_test(s, "round_trip", test_round_trip);
+    CU_add_test(s, "errors", test_errors);
+}
