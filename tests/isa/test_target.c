@@ -21,7 +21,7 @@ static void test_shipped_edge(void)
     CU_ASSERT_EQUAL(t.inp_sram_bytes, 128 * 1024);
     CU_ASSERT_EQUAL(t.wgt_sram_bytes, 128 * 1024);
     CU_ASSERT_EQUAL(t.acc_sram_bytes, 64 * 1024);
-    CU_ASSERT_EQUAL(t.uop_bytes, 16 * 1024);
+    CU_ASSERT_EQUAL(t.uop_bytes, 0); /* the ISA encodes loop nests in instructions: no micro-op memory */
     CU_ASSERT_EQUAL(t.param_bytes, 16 * 1024);
     CU_ASSERT_EQUAL(t.lut_bytes, 4 * 1024);
     CU_ASSERT_EQUAL(t.dram_bytes, 256ull << 20);
@@ -44,7 +44,7 @@ static void test_shipped_server(void)
     CU_ASSERT_EQUAL(t.inp_sram_bytes, 2ull << 20);
     CU_ASSERT_EQUAL(t.wgt_sram_bytes, 4ull << 20);
     CU_ASSERT_EQUAL(t.acc_sram_bytes, 1ull << 20);
-    CU_ASSERT(t.uop_bytes > 0 && t.param_bytes > 0 && t.lut_bytes >= 256);
+    CU_ASSERT(t.uop_bytes == 0 && t.param_bytes == 64 * 1024 && t.lut_bytes == 4096);
     CU_ASSERT_EQUAL(t.dram_bytes, 4ull << 30);
     CU_ASSERT_EQUAL(t.dram_bytes_per_cycle, 128);
     CU_ASSERT_EQUAL(t.dram_latency_cycles, 200);
