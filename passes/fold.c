@@ -26,10 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if __has_include("ir/infer.h")
 #include "ir/infer.h"
-#define FOLD_HAVE_INFER 1
-#endif
 
 /* A constant operand: data is not necessarily aligned (it may borrow a file
  * mapping), so elements are read with memcpy. */
@@ -840,7 +837,6 @@ DlaStatus pass_fold(IrGraph *g, const PassContext *ctx, DlaError *err)
             return err ? err->code : DLA_ERR_INVALID;
         if (k == 0)
             break;
-#ifdef FOLD_HAVE_INFER
         /* Re-infer so that shapes made static by this round reach later Shape
          * nodes. Problems in unrelated nodes do not stop folding: the shapes
          * passes report them. */
@@ -848,9 +844,6 @@ DlaStatus pass_fold(IrGraph *g, const PassContext *ctx, DlaError *err)
         DlaError ignored = {0};
         ir_infer_shapes(g, &diags, &ignored);
         ir_diag_free(&diags);
-#else
-        break;
-#endif
     }
     return DLA_OK;
 }

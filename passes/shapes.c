@@ -7,21 +7,9 @@
  * so that values rewired by canonicalization carry consistent shapes. */
 #include "passes/passes.h"
 
-#if __has_include("ir/infer.h")
 #include "ir/infer.h"
-#define SHAPES_HAVE_INFER 1
-#endif
 
 DlaStatus pass_shapes(IrGraph *g, const PassContext *ctx, DlaError *err)
 {
-#ifdef SHAPES_HAVE_INFER
     return ir_infer_shapes(g, ctx->diags, err);
-#else
-    /* Shape inference is being written concurrently (ir/infer.h); until it
-     * lands, graphs keep the shapes they were built with. */
-    (void)g;
-    (void)ctx;
-    (void)err;
-    return DLA_OK;
-#endif
 }

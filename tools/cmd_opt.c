@@ -20,7 +20,8 @@ static void usage(FILE *f)
                "Node counts per op type, before and after, go to stderr.\n"
                "  --passes=a,b,c    run only these passes, in this order\n"
                "  --dump-after=P    print the IR after pass P (or after every pass: all) to stderr\n"
-               "  --elide=BYTES     print constants larger than BYTES as checksums (dumps default 1024)\n\n"
+               "  --elide=BYTES     print constants larger than BYTES as checksums\n"
+               "                    (default: 1024 in dumps, all data in the output)\n\n"
                "passes:\n");
     for (int i = 0; i < PASS__COUNT; i++)
         fprintf(f, "  %-10s %s\n", pass_name((PassId)i), pass_description((PassId)i));
@@ -74,18 +75,18 @@ static DlaStatus load(const char *path, const OnnxLoadOptions *lo, IrGraph **g, 
 int cmd_opt(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL;
-    OnnxInputShape shapes[64];
-    OnnxLoadOptions lo = {shapes, 0};
+    CliShapes shapes = {0};
     PassContext ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.dump_elide_bytes = 1024;
     size_t elide_out = 0;
-    int elide_set = 0;
     DlaError err = {0};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
+        int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
+            cli_shapes_free(&shapes);
             return 0;
         } else if (!strcmp(a, "-o") && i + 1 < argc) {
             out = argv[++i];
@@ -95,27 +96,25 @@ int cmd_opt(int argc, char **argv)
             ctx.dump_after = a + 13;
         } else if (!strncmp(a, "--elide=", 8)) {
             char *end;
-            unsigned long long v = strtoull(a + 8, &end, 10);
+            unsigned long long nb = strtoull(a + 8, &end, 10);
             if (*end || end == a + 8) {
                 fprintf(stderr, "dlacc opt: bad --elide value '%s'\n", a + 8);
+                cli_shapes_free(&shapes);
                 return 2;
             }
-            ctx.dump_elide_bytes = elide_out = (size_t)v;
-            elide_set = 1;
-        } else if ((!strcmp(a, "--input-shape") && i + 1 < argc) || !strncmp(a, "--input-shape=", 14)) {
-            const char *v = a[13] == '=' ? a + 14 : argv[++i];
-            if (lo.nshapes >= 64) {
-                fprintf(stderr, "dlacc opt: too many --input-shape options\n");
+            ctx.dump_elide_bytes = elide_out = (size_t)nb;
+        } else if ((r = cli_opt_value(argc, argv, &i, "--input-shape", &v)) != 0) {
+            if (r < 0)
                 return 2;
-            }
-            if (onnx_parse_input_shape(v, &shapes[lo.nshapes], &err) != DLA_OK) {
+            if (cli_shapes_add(&shapes, v, &err) != DLA_OK) {
                 cli_report(&err);
+                cli_shapes_free(&shapes);
                 return 2;
             }
-            lo.nshapes++;
         } else if (a[0] == '-' || model) {
             fprintf(stderr, "dlacc opt: unexpected argument '%s'\n", a);
             usage(stderr);
+            cli_shapes_free(&shapes);
             return 2;
         } else {
             model = a;
@@ -123,11 +122,13 @@ int cmd_opt(int argc, char **argv)
     }
     if (!model) {
         usage(stderr);
+        cli_shapes_free(&shapes);
         return 2;
     }
-    (void)elide_set;
     IrGraph *g = NULL;
+    OnnxLoadOptions lo = cli_shapes_options(&shapes);
     DlaStatus st = load(model, &lo, &g, &err);
+    cli_shapes_free(&shapes);
     if (st != DLA_OK) {
         cli_report(&err);
         return cli_exit_code(st);

@@ -407,6 +407,78 @@ static void test_fold_errors(void)
     ir_graph_free(g);
 }
 
+
+/* Older attribute forms, Squeeze without axes, Flatten, Size, and the size limit. */
+static void test_fold_forms(void)
+{
+    IrGraph *g = ir_graph_new();
+    ir_graph_set_opset(g, "", 9);
+    int64_t d[] = {1, 3, 1}, data[] = {7, 8, 9};
+    int32_t x = cst_i64(g, "x", 3, d, data);
+    int32_t a = val(g, "a", DT_INT64, -1, NULL), b = val(g, "b", DT_INT64, -1, NULL);
+    int32_t c = val(g, "c", DT_INT64, -1, NULL), e = val(g, "e", DT_INT64, -1, NULL);
+    node1(g, "Squeeze", &x, 1, a); /* no axes: drop every 1 -> [3] */
+    int32_t n = node1(g, "Unsqueeze", &a, 1, b);
+    int64_t ax[] = {0, -1};
+    IrAttr *at = ir_node_add_attr(g, n, "axes", IR_ATTR_INTS); /* opset < 13 form */
+    at->n = 2;
+    at->ints = ax;
+    n = node1(g, "Slice", &b, 1, c); /* opset < 10 form: [1,3,1] -> [1,2,1] */
+    int64_t st[] = {1}, en[] = {INT64_MAX}, axs[] = {1};
+    at = ir_node_add_attr(g, n, "starts", IR_ATTR_INTS);
+    at->n = 1, at->ints = st;
+    at = ir_node_add_attr(g, n, "ends", IR_ATTR_INTS);
+    at->n = 1, at->ints = en;
+    at = ir_node_add_attr(g, n, "axes", IR_ATTR_INTS);
+    at->n = 1, at->ints = axs;
+    node1(g, "Flatten", &c, 1, e); /* axis 1: [1, 2] */
+    int32_t sz = val(g, "sz", DT_INT64, -1, NULL);
+    node1(g, "Size", &e, 1, sz);
+    int32_t in[2] = {e, sz};
+    int32_t y = val(g, "y", DT_INT64, -1, NULL);
+    int32_t v = fold1(g, "Mul", in, 2, y);
+    CU_ASSERT_FATAL(v >= 0 && (g->values[v].flags & IR_VAL_CONST));
+    CU_ASSERT_EQUAL(g->values[v].shape.rank, 2);
+    CU_ASSERT(g->values[v].shape.dims[0] == 1 && g->values[v].shape.dims[1] == 2);
+    CU_ASSERT(i64(g, v)[0] == 16 && i64(g, v)[1] == 18); /* [8,9] * size 2 */
+    CU_ASSERT_EQUAL(g->nnodes, 1);
+    ir_graph_free(g);
+
+    /* ConstantOfShape larger than the limit stays a node */
+    g = ir_graph_new();
+    int64_t two = 2, big[] = {1024, 1024};
+    int32_t sv = cst_i64(g, "shp", 1, &two, big);
+    y = val(g, "y", DT_FLOAT, -1, NULL);
+    fold1(g, "ConstantOfShape", &sv, 1, y);
+    CU_ASSERT_EQUAL(count_op(g, "ConstantOfShape"), 1);
+    ir_graph_free(g);
+
+    /* a Reshape whose constant shape changes the element count is a user error */
+    g = ir_graph_new();
+    int64_t three = 3, bad_shape[] = {2, 2};
+    int32_t rin[2] = {cst_i64(g, "x", 1, &three, data), cst_i64(g, "s", 1, &two, bad_shape)};
+    y = val(g, "y", DT_INT64, -1, NULL);
+    node1(g, "Reshape", rin, 2, y);
+    int64_t one = 1;
+    int32_t sink = val(g, "sink", DT_FLOAT, 1, &one);
+    ir_node_add(g, "sink", "Opaque", "", &y, 1, &sink, 1);
+    ir_graph_add_output(g, sink);
+    PassContext ctx = {.passes = "fold"};
+    DlaError err = {0};
+    CU_ASSERT_EQUAL(pipeline(g, &ctx, &err), DLA_ERR_INVALID);
+    CU_ASSERT(strstr(err.msg, "Reshape") != NULL);
+    ir_graph_free(g);
+
+    /* a constant whose byte size disagrees with its shape is never read */
+    g = ir_graph_new();
+    x = val(g, "x", DT_INT64, 1, &three);
+    ir_value_set_data(g, x, data, 16); /* 2 elements for a [3] shape */
+    y = val(g, "y", DT_INT64, -1, NULL);
+    fold1(g, "Identity", &x, 1, y);
+    CU_ASSERT_EQUAL(count_op(g, "Identity"), 1);
+    ir_graph_free(g);
+}
+
 /* ---- dead code, pipeline plumbing ---- */
 
 static void test_dce(void)
@@ -489,6 +561,6 @@ void dla_register_tests(void)
               {"identity_interface", test_identity_interface}, {"shape_chain", test_shape_chain},
               {"shape_symbolic", test_shape_symbolic}, {"fold_slice_transpose", test_fold_slice_transpose},
               {"fold_arith", test_fold_arith}, {"fold_generators", test_fold_generators},
-              {"fold_errors", test_fold_errors}, {"dce", test_dce},
+              {"fold_errors", test_fold_errors}, {"fold_forms", test_fold_forms}, {"dce", test_dce},
               {"pipeline_plumbing", test_pipeline_plumbing});
 }
