@@ -39,16 +39,24 @@ static void set_like(IrValue *dst, const IrValue *src)
     dst->flags |= src->flags & KIND_FLAGS;
 }
 
-/* Give a body input the type `t` unless the body declares a more specific one. */
+/* Give a body input the type of what the node feeds it: the declared type
+ * stays where the fed one is unknown (declared dims are often symbolic). */
 static void type_body_input(IrGraph *body, int i, IrDtype dt, const IrShape *s, uint32_t kind)
 {
     if (i >= body->ninputs)
         return;
     IrValue *v = &body->values[body->inputs[i]];
-    if (v->dtype == DT_UNDEFINED)
+    if (dt != DT_UNDEFINED)
         v->dtype = dt;
-    if (v->shape.rank < 0 && s)
-        v->shape = *s;
+    if (s && s->rank >= 0) {
+        if (v->shape.rank != s->rank) {
+            v->shape = *s;
+        } else {
+            for (int d = 0; d < s->rank; d++)
+                if (s->dims[d] >= 0 || s->sym[d])
+                    shp_copy_dim(&v->shape, d, s, d);
+        }
+    }
     v->flags |= kind;
 }
 

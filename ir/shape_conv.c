@@ -73,7 +73,7 @@ static DlaStatus conv_attrs(IrGraph *g, int32_t node, int nsp, const IrValue *ke
     for (int i = 0; i < 2 * nsp; i++)
         if (a->pads[i] < 0)
             return shp_err(err, "attribute 'pads' has negative value %lld", (long long)a->pads[i]);
-    a->auto_pad = ir_node_attr_s(g, node, "auto_pad");
+    a->auto_pad = ir_op_attr_spec(g->nodes[node].op, "auto_pad") ? ir_node_attr_s(g, node, "auto_pad") : "NOTSET";
     if (strcmp(a->auto_pad, "NOTSET") && strcmp(a->auto_pad, "SAME_UPPER") && strcmp(a->auto_pad, "SAME_LOWER") &&
         strcmp(a->auto_pad, "VALID"))
         return shp_err(err, "attribute 'auto_pad' = '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", a->auto_pad);
