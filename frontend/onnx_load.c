@@ -258,6 +258,12 @@ static int32_t outer_value(GCx *gc, const char *name)
 
 /* ---- attributes ---- */
 
+/* protobuf bytes -> arena string (an empty field has data == NULL). */
+static const char *bytes_dup(IrGraph *g, const ProtobufCBinaryData *b)
+{
+    return b->len ? dla_arena_strndup(&g->arena, (const char *)b->data, b->len) : dla_arena_strdup(&g->arena, "");
+}
+
 static IrAttrType attr_type(const Onnx__AttributeProto *a)
 {
     if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED)
@@ -346,7 +352,7 @@ static DlaStatus conv_attr(GCx *gc, const Scope *sc, int32_t node, const char *w
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
         tmp.type = IR_ATTR_STRING;
-        tmp.s = dla_arena_strndup(&g->arena, (const char *)a->s.data, a->s.len);
+        tmp.s = bytes_dup(g, &a->s);
         tmp.slen = a->s.len;
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR:
@@ -394,7 +400,7 @@ static DlaStatus conv_attr(GCx *gc, const Scope *sc, int32_t node, const char *w
                 type_str(a->type_protos[i], buf, sizeof buf, 0);
                 tmp.strings[i] = dla_arena_strdup(&g->arena, buf);
             } else {
-                tmp.strings[i] = dla_arena_strndup(&g->arena, (const char *)a->strings[i].data, a->strings[i].len);
+                tmp.strings[i] = bytes_dup(g, &a->strings[i]);
             }
         }
         break;
