@@ -1,5 +1,5 @@
-/* test_format_asm.c - `dlacc objdump` and `dlacc as` (tools/cmd_objdump.c,
- * tools/cmd_as.c, linked in): objdump's text assembles back to the identical
+/* test_format_asm.c - `dlacc objdump`, `dlacc as` and `dlacc target`
+ * (tools/cmd_objdump.c, cmd_as.c, cmd_target.c, linked in): objdump's text assembles back to the identical
  * .dla file - code, tensors, layer map (with awkward names) and DRAM use - for
  * thousands of random valid instructions of every opcode; --raw output gives
  * the identical code; errors in directives name file:line. */
@@ -239,6 +239,22 @@ static void test_errors(void)
     CU_ASSERT(file_has(tmp("err.txt"), "unknown target 'dla-nope'"));
 }
 
+/* `dlacc target`: lists, prints figures, reports a bad file with file:line. */
+static void test_target_cmd(void)
+{
+    CU_ASSERT_EQUAL(run(cmd_target, tmp("o.txt"), NULL, 1, "target"), 0);
+    CU_ASSERT(file_has(tmp("o.txt"), "dla-edge         16x16 GEMM, 16 lanes, SRAM 128 KiB + 128 KiB + 64 KiB acc"));
+    CU_ASSERT(file_has(tmp("o.txt"), "dla-server       64x64 GEMM, 64 lanes, SRAM 2 MiB + 4 MiB + 1 MiB acc, "
+                                     "DRAM 4 GiB @ 128 B/cycle"));
+    CU_ASSERT_EQUAL(run(cmd_target, tmp("o.txt"), NULL, 2, "target", "dla-edge"), 0);
+    CU_ASSERT(file_has(tmp("o.txt"), "peak: 256 MAC/cycle, 256.0 GMAC/s; DRAM 16.0 GB/s"));
+    write_text(tmp("e.s"), "<dla-target name=\"x\" version=\"1\">\n<gemm rows=\"3\" cols=\"4\"/>\n</dla-target>\n");
+    rename(tmp("e.s"), tmp("bad.xml"));
+    CU_ASSERT_EQUAL(run(cmd_target, NULL, tmp("err.txt"), 2, "target", tmp("bad.xml")), 2);
+    CU_ASSERT(file_has(tmp("err.txt"), "bad.xml:1: <dla-target> lacks element <vector>"));
+    unlink(tmp("bad.xml"));
+}
+
 static int setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/dlaasmXXXXXX");
@@ -259,4 +275,5 @@ void dla_register_tests(void)
     CU_pSuite s = CU_add_suite("isa_format_asm", setup, teardown);
     CU_add_test(s, "round_trip", test_round_trip);
     CU_add_test(s, "errors", test_errors);
+    CU_add_test(s, "target_cmd", test_target_cmd);
 }
