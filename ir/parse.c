@@ -678,7 +678,7 @@ static DlaStatus parse_data(Parser *P, IrGraph *g, IrDtype t, int allow_elided, 
         uint64_t nb, sum;
         TRY(take_u64(P, &nb));
         TRY(expect_punct(P, ","));
-        TRY(expect_kw(P, "fnv1a"));
+        TRY(expect_kw(P, "checksum"));
         TRY(expect_punct(P, "="));
         TRY(take_u64(P, &sum));
         TRY(expect_punct(P, ")"));

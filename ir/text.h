@@ -8,7 +8,7 @@
  * numbers values in order of declaration.
  *
  * Elided constants: with elide_bytes > 0, a constant whose data is larger than
- * elide_bytes bytes prints as `elided(nbytes=N, fnv1a=0x...)` instead of its
+ * elide_bytes bytes prints as `elided(nbytes=N, checksum=0x...)` instead of its
  * data. The parser turns that into a value flagged IR_VAL_ELIDED *instead of*
  * IR_VAL_CONST (so no pass mistakes it for usable data); such a value keeps
  * nbytes = N and its `data` points to one graph-owned uint64_t holding the
@@ -39,7 +39,7 @@ DlaStatus ir_print_string(const IrGraph *g, const IrPrintOptions *opt, char **ou
 DlaStatus ir_parse(const char *text, size_t len, const char *path_for_errors, IrGraph **out,
                    DlaError *err);
 
-/* The checksum of elided constants: 64-bit FNV-1a over the data bytes. */
+/* The 64-bit checksum of elided constants (definition in docs/ir.md). */
 uint64_t ir_text_checksum(const void *data, size_t n);
 
 #endif

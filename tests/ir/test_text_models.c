@@ -1,11 +1,13 @@
 /* test_text_models.c - text round trip and verifier on real models: every ONNX
  * node-test model and every zoo model, loaded by the frontend.
- * For each: ir_verify(load(m)) passes; print -> parse -> verify -> structural
+ * For each: ir_verify(load(m)) passes, and again after shape inference; then
+ * print -> parse -> verify -> structural
  * equality (constant data included in full mode) -> print again byte-identical.
  * The big zoo models use elided mode (constants > 1 KiB as checksums). */
 #include "dla_test.h"
 #include "frontend/onnx.h"
 #include "ir.h"
+#include "ir/infer.h"
 #include "test_text_equal.h"
 #include "text.h"
 #include "verify.h"
@@ -28,6 +30,15 @@ static int round_trip_model(const char *path, size_t elide, int quiet_load)
     char why[512];
     if (ir_verify(g, &err) != DLA_OK) {
         fprintf(stderr, "%s: verify after load: %s\n", path, err.msg);
+        bad = 1;
+    }
+    /* Inference gives node outputs types and folded data: more for the text to
+     * carry. Its problems (unsupported nodes) are `dlacc check`'s business. */
+    DlaError ierr = {0};
+    ir_infer_shapes(g, NULL, &ierr);
+    dla_error_clear(&err);
+    if (ir_verify(g, &err) != DLA_OK) {
+        fprintf(stderr, "%s: verify after shape inference: %s\n", path, err.msg);
         bad = 1;
     }
     IrPrintOptions o = {.elide_bytes = elide};
