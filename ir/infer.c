@@ -119,6 +119,8 @@ static DlaStatus check_arity(const IrGraph *g, int32_t n, DlaError *e)
 DlaStatus ir_infer_shapes(IrGraph *g, IrDiagList *diags, DlaError *err)
 {
     DlaStatus first = DLA_OK;
+    if (err)
+        dla_error_clear(err);
     if (g->parent)
         import_outer(g);
     Declared *decl = NULL;
