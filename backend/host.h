@@ -41,6 +41,10 @@ void host_model_free(HostModel *m);
 DlaStatus host_emit_object(IrGraph *g, const HostOptions *opt, const char *path, size_t *arena_size,
                            DlaError *err);
 
+/* Initialize LLVM's targets once (host_jit_compile does it on first use; a
+ * process that forks workers calls it first so they inherit it). */
+void host_llvm_init(void);
+
 /* 1 if the host backend has a lowering for the node's op type (attributes and
  * dtypes are checked only when compiling). */
 int host_supports_op(const char *op_type, const char *domain);

@@ -95,6 +95,8 @@ void host_acc_store(HostCtx *c, const HostAcc *a, const LLVMValueRef *idx, LLVMV
 void host_strides(const IrShape *s, int64_t *st)
 {
     int64_t k = 1;
+    for (int d = s->rank < 0 ? 0 : s->rank; d < IR_MAX_RANK; d++)
+        st[d] = 0; /* callers copy whole IR_MAX_RANK arrays into accesses */
     for (int d = s->rank - 1; d >= 0; d--) {
         st[d] = k;
         k *= s->dims[d];

@@ -148,7 +148,8 @@ LLVMValueRef host_acc_index(HostCtx *c, const HostAcc *a, const LLVMValueRef *id
 LLVMValueRef host_acc_load(HostCtx *c, const HostAcc *a, const LLVMValueRef *idx);
 void host_acc_store(HostCtx *c, const HostAcc *a, const LLVMValueRef *idx, LLVMValueRef v);
 
-/* Row-major strides (elements) of a shape. */
+/* Row-major strides (elements) of a shape; st has IR_MAX_RANK entries, those
+ * past the rank are set to 0. */
 void host_strides(const IrShape *s, int64_t *st);
 /* Nest over a shape. */
 HostNest host_nest_shape(const IrShape *s);

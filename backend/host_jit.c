@@ -39,6 +39,8 @@ static void init_targets(void)
     LLVMInitializeAllAsmParsers();
 }
 
+void host_llvm_init(void) { init_targets(); }
+
 static DlaStatus llvm_error(LLVMErrorRef e, const char *what, DlaError *err)
 {
     char *m = LLVMGetErrorMessage(e);

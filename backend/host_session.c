@@ -1,0 +1,187 @@
+/* host_session.c - load + bind + infer + JIT + run a model file (host_session.h). */
+#include "host_session.h"
+#include "infer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double host_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int is_int_dtype(IrDtype t)
+{
+    return t == DT_INT64 || t == DT_INT32 || t == DT_INT16 || t == DT_INT8 || t == DT_UINT64 || t == DT_UINT32 ||
+           t == DT_UINT16 || t == DT_UINT8;
+}
+
+static int has_unknown_dims(const IrShape *s)
+{
+    if (s->rank < 0)
+        return 1;
+    for (int i = 0; i < s->rank; i++)
+        if (s->dims[i] < 0)
+            return 1;
+    return 0;
+}
+
+static int all_shapes_known(const IrGraph *g)
+{
+    for (int32_t n = 0; n < g->nnodes; n++)
+        for (int32_t o = 0; o < g->nodes[n].noutputs; o++) {
+            int32_t v = g->nodes[n].outputs[o];
+            if (v >= 0 && !ir_shape_known(&g->values[v].shape))
+                return 0;
+        }
+    for (int32_t k = 0; k < g->noutputs; k++)
+        if (!ir_shape_known(&g->values[g->outputs[k]].shape))
+            return 0;
+    return 1;
+}
+
+/* One attempt: load, bind, maybe specialize, infer. */
+static DlaStatus load_infer(const char *model, const HostSessionOptions *o, int specialize, HostSession *s,
+                            DlaError *err)
+{
+    double t0 = host_now();
+    /* --input-shape given explicitly, else the fed tensors' shapes for inputs with unknown dims */
+    OnnxInputShape shp[64];
+    int32_t nsh = 0;
+    for (int32_t i = 0; i < o->nshapes && nsh < 64; i++)
+        shp[nsh++] = o->shapes[i];
+    IrGraph *g = NULL;
+    OnnxLoadOptions lo = {shp, nsh};
+    DlaStatus st = onnx_load(model, &lo, &g, err);
+    if (st)
+        return st;
+    if (o->inputs && !o->nshapes) {
+        int rebind = 0;
+        for (int32_t i = 0; i < g->ninputs && i < o->ninputs && nsh < 64; i++) {
+            IrValue *v = &g->values[g->inputs[i]];
+            if (has_unknown_dims(&v->shape) && o->inputs[i].shape.rank <= IR_MAX_RANK) {
+                OnnxInputShape *b = &shp[nsh++];
+                memset(b, 0, sizeof *b);
+                b->name = v->name;
+                b->rank = o->inputs[i].shape.rank;
+                memcpy(b->dims, o->inputs[i].shape.dims, sizeof b->dims);
+                rebind = 1;
+            }
+        }
+        if (rebind) {
+            /* the names point into g: keep copies across the reload */
+            char *names[64];
+            for (int32_t i = 0; i < nsh; i++) {
+                names[i] = dla_strdup(shp[i].name);
+                shp[i].name = names[i];
+            }
+            ir_graph_free(g);
+            g = NULL;
+            lo.nshapes = nsh;
+            st = onnx_load(model, &lo, &g, err);
+            for (int32_t i = 0; i < nsh; i++)
+                free(names[i]);
+            if (st)
+                return st;
+        }
+    }
+    s->nin_orig = g->ninputs;
+    s->in_map = dla_malloc((size_t)(g->ninputs ? g->ninputs : 1) * sizeof *s->in_map);
+    s->nin = 0;
+    if (specialize) {
+        int32_t k = 0;
+        for (int32_t i = 0; i < g->ninputs; i++) {
+            int32_t v = g->inputs[i];
+            IrValue *val = &g->values[v];
+            if (i < o->ninputs && (is_int_dtype(val->dtype)) && o->inputs[i].dtype == val->dtype) {
+                val->shape = o->inputs[i].shape;
+                ir_value_set_data(g, v, o->inputs[i].data, o->inputs[i].nbytes);
+                val->flags &= ~(uint32_t)IR_VAL_INPUT;
+                continue;
+            }
+            g->inputs[k++] = v;
+            s->in_map[s->nin++] = i;
+        }
+        g->ninputs = k;
+    } else {
+        for (int32_t i = 0; i < g->ninputs; i++)
+            s->in_map[s->nin++] = i;
+    }
+    double t1 = host_now();
+    st = ir_infer_shapes(g, NULL, err);
+    s->t_load = t1 - t0;
+    s->t_infer = host_now() - t1;
+    s->g = g;
+    return st;
+}
+
+DlaStatus host_session_open(const char *model, const HostSessionOptions *o, HostSession *s, DlaError *err)
+{
+    memset(s, 0, sizeof *s);
+    int spec = o->specialize && o->inputs;
+    DlaError e1 = {0};
+    DlaStatus st = load_infer(model, o, 0, s, &e1);
+    if (spec && (st || !all_shapes_known(s->g))) {
+        /* retry with the integer inputs folded in as constants */
+        host_session_close(s);
+        memset(s, 0, sizeof *s);
+        DlaError e2 = {0};
+        st = load_infer(model, o, 1, s, &e2);
+        if (st && !e1.code)
+            e1 = e2;
+    }
+    if (st) {
+        if (err)
+            *err = e1.code ? e1 : *err;
+        host_session_close(s);
+        return st;
+    }
+    double t0 = host_now();
+    HostOptions ho = {o->opt_level, NULL, NULL, NULL, NULL, 0};
+    st = host_jit_compile(s->g, &ho, &s->m, err);
+    s->t_compile = host_now() - t0;
+    if (st)
+        host_session_close(s);
+    return st;
+}
+
+DlaStatus host_session_run(HostSession *s, const OnnxTensorFile *inputs, int32_t ninputs, void **out, DlaError *err)
+{
+    IrGraph *g = s->g;
+    if (ninputs != s->nin_orig)
+        return dla_errorf(err, DLA_ERR_INVALID, "the model has %d inputs, %d given", (int)s->nin_orig, (int)ninputs);
+    void **in = dla_calloc((size_t)(s->nin ? s->nin : 1), sizeof *in);
+    for (int32_t i = 0; i < s->nin; i++) {
+        const IrValue *v = &g->values[g->inputs[i]];
+        const OnnxTensorFile *t = &inputs[s->in_map[i]];
+        char a[160], b[160];
+        if (t->dtype != v->dtype || !ir_shape_equal(&t->shape, &v->shape) ||
+            t->nbytes < (size_t)ir_shape_numel(&v->shape) * ir_dtype_size(v->dtype)) {
+            free(in);
+            return dla_errorf(err, DLA_ERR_INVALID, "input '%s': got %s %s, the compiled model takes %s %s", v->name,
+                              ir_dtype_name(t->dtype), ir_shape_str(&t->shape, a, sizeof a), ir_dtype_name(v->dtype),
+                              ir_shape_str(&v->shape, b, sizeof b));
+        }
+        in[i] = t->data;
+    }
+    for (int32_t k = 0; k < g->noutputs; k++) {
+        const IrValue *v = &g->values[g->outputs[k]];
+        size_t n = (size_t)ir_shape_numel(&v->shape) * ir_dtype_size(v->dtype);
+        out[k] = dla_calloc(1, n ? n : 1);
+    }
+    host_model_run(s->m, in, out);
+    free(in);
+    return DLA_OK;
+}
+
+void host_session_close(HostSession *s)
+{
+    host_model_free(s->m);
+    ir_graph_free(s->g);
+    free(s->in_map);
+    memset(s, 0, sizeof *s);
+}
