@@ -217,6 +217,11 @@ DlaStatus dla_sim_dram_read(DlaSim *s, uint64_t addr, void *dst, uint64_t n, Dla
     return DLA_OK;
 }
 
+void dla_sim_set_cycle_limit(DlaSim *s, uint64_t max_cycles)
+{
+    s->cycle_limit = max_cycles;
+}
+
 void dla_sim_set_trace(DlaSim *s, int on)
 {
     s->trace_on = on;
@@ -284,6 +289,9 @@ static void record_trace(DlaSim *s, uint32_t idx, int e, uint64_t start, uint64_
 static DlaStatus run_one(DlaSim *s, uint32_t idx, int e, uint64_t start, DlaError *err)
 {
     const DlaInsn *in = &s->code[idx];
+    if (s->cycle_limit && (start > s->cycle_limit || sim_compute_cycles(s, in) > s->cycle_limit - start))
+        return dla_errorf(err, DLA_ERR_LIMIT, "instruction %u (%s engine): %s would run past the cycle limit of %" PRIu64,
+                          idx, dla_engine_name((DlaEngine)e), dla_opcode_name(in->op), s->cycle_limit);
     if (in->pop_prev)
         q_pop(&s->q[q_in(e, 1)]);
     if (in->pop_next)

@@ -67,6 +67,11 @@ DlaStatus dla_sim_load_code(DlaSim *s, const uint32_t *words, uint32_t ninsns, D
 DlaStatus dla_sim_dram_write(DlaSim *s, uint64_t addr, const void *src, uint64_t n, DlaError *err);
 DlaStatus dla_sim_dram_read(DlaSim *s, uint64_t addr, void *dst, uint64_t n, DlaError *err);
 
+/* Stop a run with DLA_ERR_LIMIT when an engine's clock would pass max_cycles
+ * (0: no limit, the default). A hostile program can ask for 2^40 loop
+ * iterations that are all in bounds; runtimes and fuzzers set a budget. */
+void dla_sim_set_cycle_limit(DlaSim *s, uint64_t max_cycles);
+
 /* Record a timeline event per instruction during the next runs (off by default). */
 void dla_sim_set_trace(DlaSim *s, int on);
 

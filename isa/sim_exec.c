@@ -233,6 +233,19 @@ static uint64_t vec_cycles(const DlaSim *s, const Nest *n)
     return n->e[0] * n->e[1] * n->e[2] * ((n->e[3] + s->L - 1) / s->L);
 }
 
+uint64_t sim_compute_cycles(const DlaSim *s, const DlaInsn *in)
+{
+    uint64_t outer = (uint64_t)in->e0 * (uint64_t)in->e1 * (uint64_t)in->e2, e3 = (uint64_t)in->e3;
+    switch (in->op) {
+    case DLA_OP_GEMM: return in->dw ? outer * ((e3 + s->R - 1) / s->R) : outer * e3;
+    case DLA_OP_ALU:
+    case DLA_OP_CLIP:
+    case DLA_OP_LUT:
+    case DLA_OP_REQUANT: return outer * ((e3 + s->L - 1) / s->L);
+    default: return 1;
+    }
+}
+
 /* ---------------------------------------------------------------- GEMM */
 
 static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError *err)

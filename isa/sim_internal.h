@@ -70,6 +70,7 @@ struct DlaSim {
     DlaSimStats stats;
     DlaSimLayerStats *lstats;
 
+    uint64_t cycle_limit; /* 0: none */
     int trace_on;
     SimTraceEvent *trace;
     size_t ntrace, trace_cap;
@@ -81,6 +82,9 @@ struct DlaSim {
 /* Functional execution of one instruction (not SYNC/END). Errors: DLA_ERR_RUNTIME
  * with a message that the caller prefixes with the instruction index. */
 DlaStatus sim_exec(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError *err);
+
+/* Cycles a compute instruction will take (from its extents, before running it). */
+uint64_t sim_compute_cycles(const DlaSim *s, const DlaInsn *in);
 
 /* DRAM access (addr + n <= dram_bytes checked by the caller). */
 void sim_dram_read(const DlaSim *s, uint64_t addr, void *dst, uint64_t n);
