@@ -80,8 +80,9 @@ static int count_pb(const char *dir, const char *prefix)
     }
 }
 
-/* The test data's input_K.pb agree with the graph inputs: as many, and for plain
- * tensor inputs the same dtype and (where the model fixes it) the same shape. */
+/* The test data's input_K.pb / output_K.pb agree with the graph inputs and
+ * outputs: as many, and for plain tensors the same dtype and (where the model
+ * declares a full shape) the same shape. */
 static int data_agrees(IrGraph *g, const char *testdir, char *why, size_t whylen)
 {
     const char *base = strrchr(testdir, '/');
@@ -95,26 +96,27 @@ static int data_agrees(IrGraph *g, const char *testdir, char *why, size_t whylen
         snprintf(why, whylen, "%d/%d input/output files, graph has %d/%d", nin, nout, g->ninputs, g->noutputs);
         return 0;
     }
-    for (int i = 0; i < nin; i++) {
-        const IrValue *v = &g->values[g->inputs[i]];
+    for (int i = 0; i < nin + nout; i++) {
+        int is_in = i < nin, k = is_in ? i : i - nin;
+        const IrValue *v = &g->values[is_in ? g->inputs[k] : g->outputs[k]];
         if (v->flags & (IR_VAL_SEQUENCE | IR_VAL_OPTIONAL | IR_VAL_MAP))
             continue; /* those files hold SequenceProto/OptionalProto, not TensorProto */
-        snprintf(path, sizeof path, "%s/input_%d.pb", dir, i);
+        snprintf(path, sizeof path, "%s/%s_%d.pb", dir, is_in ? "input" : "output", k);
         OnnxTensorFile tf;
         DlaError e;
         dla_error_clear(&e);
         if (onnx_tensor_read(path, &tf, &e) != DLA_OK) {
-            snprintf(why, whylen, "input_%d.pb: %.400s", i, e.msg);
+            snprintf(why, whylen, "%.400s", e.msg);
             return 0;
         }
-        /* The ONNX test generator stores bfloat16 inputs as uint16 (numpy has no
+        /* The ONNX test generator stores bfloat16 data as uint16 (numpy has no
          * bfloat16): same bits, different type code. */
         int same_type = tf.dtype == v->dtype || (v->dtype == DT_BFLOAT16 && tf.dtype == DT_UINT16);
         int ok = same_type && (shape_quirk || !ir_shape_known(&v->shape) || ir_shape_equal(&tf.shape, &v->shape));
         if (!ok)
-            snprintf(why, whylen, "input_%d.pb is %s%s, graph input '%s' is %s%s", i, ir_dtype_name(tf.dtype),
-                     ir_shape_str(&tf.shape, (char[96]){0}, 96), v->name, ir_dtype_name(v->dtype),
-                     ir_shape_str(&v->shape, (char[96]){0}, 96));
+            snprintf(why, whylen, "%s_%d.pb is %s%s, graph %s '%s' is declared %s%s", is_in ? "input" : "output", k,
+                     ir_dtype_name(tf.dtype), ir_shape_str(&tf.shape, (char[96]){0}, 96), is_in ? "input" : "output",
+                     v->name, ir_dtype_name(v->dtype), ir_shape_str(&v->shape, (char[96]){0}, 96));
         onnx_tensor_file_free(&tf);
         if (!ok)
             return 0;
