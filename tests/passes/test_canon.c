@@ -3,6 +3,7 @@
  * numbers (BatchNorm folded into Conv weights equal hand-computed values). */
 #include "dla_test.h"
 #include "ir.h"
+#include "ir/verify.h"
 #include "passes/passes.h"
 
 #include <math.h>
@@ -58,6 +59,12 @@ static DlaStatus run(IrGraph *g, const char *passes)
     DlaStatus st = pipeline(g, &ctx, &err);
     if (st != DLA_OK)
         fprintf(stderr, "pipeline: %s\n", err.msg);
+    /* every transformation leaves a valid graph, also in builds that do not
+     * verify between passes */
+    else if (ir_verify(g, &err) != DLA_OK) {
+        fprintf(stderr, "ir_verify after '%s': %s\n", passes ? passes : "pipeline", err.msg);
+        CU_FAIL("graph invalid after the passes");
+    }
     return st;
 }
 

@@ -5,6 +5,7 @@
 #include "dla_test.h"
 #include "frontend/onnx.h"
 #include "ir.h"
+#include "ir/verify.h"
 #include "passes/passes.h"
 
 #include <stdlib.h>
@@ -57,6 +58,10 @@ static IrGraph *canon(const char *model, const char *input_shape)
         fprintf(stderr, "%s: %s\n", model, err.msg);
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
     print_counts(model, g, "after");
+    st = ir_verify(g, &err);
+    if (st != DLA_OK)
+        fprintf(stderr, "%s: ir_verify: %s\n", model, err.msg);
+    CU_ASSERT_EQUAL(st, DLA_OK);
     CU_ASSERT_EQUAL(count_op(g, "BatchNormalization"), 0);
     CU_ASSERT_EQUAL(count_op(g, "Shape"), 0);
     CU_ASSERT_EQUAL(count_op(g, "Identity"), 0);
