@@ -826,6 +826,15 @@ static DlaStatus apply_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions *op
         char iname[256];
         size_t nl = is->name_len ? is->name_len : strlen(is->name);
         snprintf(iname, sizeof iname, "%.*s", (int)(nl < 255 ? nl : 255), is->name);
+        for (int32_t j = 0; j < k && !s; j++) {
+            const OnnxInputShape *js = &opt->shapes[j];
+            size_t jl = js->name_len ? js->name_len : strlen(js->name);
+            if (jl == nl && memcmp(js->name, is->name, nl) == 0)
+                s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape given twice for input '%s'",
+                               cx->path, iname);
+        }
+        if (s)
+            break;
         int32_t v = -1;
         for (int32_t i = 0; i < g->ninputs; i++) {
             const char *vn = g->values[g->inputs[i]].name;

@@ -472,10 +472,14 @@ static void test_bind_digits(void)
         {"input=397,8,8", "has rank 3, but the model declares [batch,1,8,8] (rank 4)"},
         {"input=397,3,8,8", "disagrees with the model's [batch,1,8,8] in dim 1 (3 vs 1)"},
         {"images=1,1,8,8", "names 'images', which is not a graph input (the inputs are: 'input')"},
+        {"input=1,1,8,8", "--input-shape given twice for input 'input'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         g = NULL;
-        CU_ASSERT_EQUAL(load_digits(&bad[i].arg, 1, &g, &err), DLA_ERR_INVALID);
+        /* the last case passes the same binding twice */
+        const char *args[2] = {bad[i].arg, bad[i].arg};
+        int twice = i == sizeof bad / sizeof bad[0] - 1;
+        CU_ASSERT_EQUAL(load_digits(args, twice ? 2 : 1, &g, &err), DLA_ERR_INVALID);
         CU_ASSERT_PTR_NULL(g);
         if (!strstr(err.msg, bad[i].needle)) {
             fprintf(stderr, "expected '%s' in: %s\n", bad[i].needle, err.msg);
