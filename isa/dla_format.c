@@ -263,6 +263,11 @@ static DlaStatus validate(const DlaProgram *p, const Loc *loc, DlaError *err)
         return dla_errorf(err, DLA_ERR_FORMAT,
                           "target: fingerprint 0x%016llx does not match the figures of target '%s' (0x%016llx)",
                           (unsigned long long)p->target.fingerprint, p->target.name, (unsigned long long)fp);
+    /* A program is only runnable on a target its instruction encoding can address. */
+    if ((st = dla_isa_check_target(&p->target, err))) {
+        dla_error_prefix(err, "target: ");
+        return st;
+    }
     if (p->ninsns && !p->code)
         return dla_errorf(err, DLA_ERR_INVALID, "code: %u instructions but no code", p->ninsns);
     if (p->const_bytes && !p->consts)

@@ -157,6 +157,7 @@ static void test_validate(void)
         {16, "zero point 1 is out of range [0, 0] for dtype 1 without a scale"},
         {17, "layout 3 is unknown"},
         {18, "code: instruction 9: "},
+        {19, "target: target big: DRAM beyond 4 GiB is not addressable"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         DlaProgram p;
@@ -182,6 +183,11 @@ static void test_validate(void)
         case 16: p.tensors[2].zero_point = 1; break;
         case 17: p.tensors[2].layout = 3; break;
         case 18: p.code[9 * DLA_INSN_WORDS + 3] = 1; break; /* END's reserved bits */
+        case 19: /* a valid target that the ISA cannot address */
+            strcpy(p.target.name, "big");
+            p.target.dram_bytes = 1ull << 33;
+            p.target.fingerprint = dla_target_fingerprint(&p.target);
+            break;
         }
         uint8_t *b = NULL;
         size_t n = 0;
