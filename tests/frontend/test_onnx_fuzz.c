@@ -56,13 +56,11 @@ static size_t pick_offset(size_t len)
     }
 }
 
-static void fuzz_model(const char *name, int ncuts, int nflips)
+/* Truncate and flip the model in dir/model.onnx; `uniform` spreads offsets over the
+ * whole file (small files: everything is structure). */
+static void fuzz_file(const char *dir, const char *label, int ncuts, int nflips, int uniform)
 {
-    const char *models = dla_test_models_dir();
-    if (!models)
-        return;
-    char path[4800], dir[4400];
-    snprintf(dir, sizeof dir, "%s/%s", models, name);
+    char path[4800];
     snprintf(path, sizeof path, "%s/model.onnx", dir);
     char *data;
     size_t len;
@@ -75,7 +73,7 @@ static void fuzz_model(const char *name, int ncuts, int nflips)
     /* Truncations: into a fresh exact-size buffer so that reading past the cut
      * is an out-of-bounds access the sanitizer sees. */
     for (int i = 0; i < ncuts; i++) {
-        size_t at = i == 0 ? 0 : pick_offset(len);
+        size_t at = i == 0 ? 0 : uniform ? (size_t)(rng() % len) : pick_offset(len);
         uint8_t *copy = malloc(at ? at : 1);
         memcpy(copy, buf, at);
         try_load(copy, at, dir, &cut);
@@ -87,7 +85,7 @@ static void fuzz_model(const char *name, int ncuts, int nflips)
         uint8_t bit[3];
         int n = 1 + (int)(rng() % 3);
         for (int k = 0; k < n; k++) {
-            at[k] = pick_offset(len);
+            at[k] = uniform ? (size_t)(rng() % len) : pick_offset(len);
             bit[k] = (uint8_t)(1u << (rng() % 8));
             buf[at[k]] ^= bit[k];
         }
@@ -96,7 +94,7 @@ static void fuzz_model(const char *name, int ncuts, int nflips)
             buf[at[k]] ^= bit[k];
     }
     fprintf(stderr, "%s (%zu bytes): %d truncations -> %d ok, %d errors; %d bit-flip sets -> %d ok, %d errors\n",
-            name, len, ncuts, cut.ok, cut.failed, nflips, flip.ok, flip.failed);
+            label, len, ncuts, cut.ok, cut.failed, nflips, flip.ok, flip.failed);
     CU_ASSERT_EQUAL(cut.bad + flip.bad, 0);
     CU_ASSERT(cut.failed > ncuts / 2); /* a truncated model is almost always detectably broken */
     /* The original still loads after all the flipping back. */
@@ -106,9 +104,36 @@ static void fuzz_model(const char *name, int ncuts, int nflips)
     free(data);
 }
 
+static void fuzz_model(const char *name, int ncuts, int nflips)
+{
+    const char *models = dla_test_models_dir();
+    if (!models)
+        return;
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/%s", models, name);
+    fuzz_file(dir, name, ncuts, nflips, 0);
+}
+
 static void test_fuzz_digits(void) { fuzz_model("digits_cnn", 200, 500); }
 static void test_fuzz_squeezenet(void) { fuzz_model("squeezenet1_1", 200, 500); }
 static void test_fuzz_resnet50(void) { fuzz_model("resnet50", 100, 300); } /* external data */
+
+/* Node tests with what the zoo lacks: subgraphs (If/Loop/Scan), outer-scope
+ * values, sequence and optional types, TYPE_PROTO attributes. */
+static void test_fuzz_subgraph_models(void)
+{
+    static const char *const tests[] = {"test_if_opt", "test_loop11", "test_loop16_seq_none", "test_scan9_sum",
+                                        "test_sequence_map_add_2_sequences_expanded",
+                                        "test_range_float_type_positive_delta_expanded", "test_constant"};
+    const char *root = dla_test_node_dir();
+    if (!root)
+        return;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        char dir[4400];
+        snprintf(dir, sizeof dir, "%s/%s", root, tests[i]);
+        fuzz_file(dir, tests[i], 100, 400, 1);
+    }
+}
 
 /* Hand-made wire bytes: ModelProto.graph -> (GraphProto.node -> NodeProto.attribute ->
  * AttributeProto.g)^N, nested far deeper than any real model (and deep enough to
@@ -221,6 +246,7 @@ static void test_hostile_external(void)
 void dla_register_tests(void)
 {
     DLA_SUITE("onnx_fuzz", {"digits_cnn", test_fuzz_digits}, {"squeezenet1_1", test_fuzz_squeezenet},
-              {"resnet50", test_fuzz_resnet50}, {"deep_nesting", test_deep_nesting},
+              {"resnet50", test_fuzz_resnet50}, {"subgraph_models", test_fuzz_subgraph_models},
+              {"deep_nesting", test_deep_nesting},
               {"garbage", test_garbage}, {"hostile_external", test_hostile_external});
 }
