@@ -163,7 +163,7 @@ static void check_zoo(const char *model)
     const char *dir = dla_test_models_dir();
     if (!dir)
         return;
-    char path[4096], ipath[4096];
+    char path[8192], ipath[8192];
     snprintf(path, sizeof path, "%s/%s/model.onnx", dir, model);
     snprintf(ipath, sizeof ipath, "%s/%s/test_data_set_0/input_0.pb", dir, model);
     OnnxTensorFile t;

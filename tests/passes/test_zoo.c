@@ -38,7 +38,7 @@ static IrGraph *canon(const char *model, const char *input_shape)
     const char *dir = dla_test_models_dir();
     if (!dir)
         return NULL;
-    char path[4096];
+    char path[8192];
     snprintf(path, sizeof path, "%s/%s/model.onnx", dir, model);
     IrGraph *g = NULL;
     DlaError err = {0};
