@@ -217,6 +217,7 @@ static int fold_numeric(IrGraph *g, int32_t node, IrValue *y, unsigned char *out
             case OP_ABS: put(out, y->dtype, o, fl, ia < 0 ? -ia : ia, fabs(a)); break;
             case OP_CEIL: put(out, y->dtype, o, fl, ia, ceil(a)); break;
             case OP_FLOOR: put(out, y->dtype, o, fl, ia, floor(a)); break;
+            case OP_RELU: put(out, y->dtype, o, fl, ia < 0 ? 0 : ia, a < 0 ? 0.0 : a); break;
             case OP_EQUAL: put(out, DT_BOOL, o, 0, fl ? a == b : ia == ib, 0); break;
             case OP_LESS: put(out, DT_BOOL, o, 0, fl ? a < b : ia < ib, 0); break;
             case OP_GREATER: put(out, DT_BOOL, o, 0, fl ? a > b : ia > ib, 0); break;
@@ -400,6 +401,7 @@ int ir_fold_shape_node(IrGraph *g, int32_t node)
     }
     case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_NEG: case OP_EQUAL: case OP_LESS:
     case OP_GREATER: case OP_CAST: case OP_ABS: case OP_CEIL: case OP_FLOOR:
+    case OP_RELU:
         if (nd->op != OP_CAST && nd->op != OP_EQUAL && nd->op != OP_LESS && nd->op != OP_GREATER &&
             x->dtype != y->dtype)
             break;

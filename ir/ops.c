@@ -39,7 +39,7 @@ static const struct {
     {"i", IR_ATTR_INT},         {"f", IR_ATTR_FLOAT},     {"s", IR_ATTR_STRING},
     {"t", IR_ATTR_TENSOR},      {"g", IR_ATTR_GRAPH},     {"ints", IR_ATTR_INTS},
     {"floats", IR_ATTR_FLOATS}, {"strings", IR_ATTR_STRINGS}, {"tensors", IR_ATTR_TENSORS},
-    {"graphs", IR_ATTR_GRAPHS}, {"tp", IR_ATTR_TYPE_PROTO_CODE},
+    {"graphs", IR_ATTR_GRAPHS},
 };
 #define NATTR_TYPES ((int)(sizeof attr_types / sizeof attr_types[0]))
 

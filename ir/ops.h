@@ -17,13 +17,10 @@ typedef struct IrOpInfo {
 
 extern const IrOpInfo ir_op_table[OP__COUNT];
 
-/* AttributeProto types that IrAttrType does not name. */
-#define IR_ATTR_TYPE_PROTO_CODE 13
-
 /* One attribute of an op, parsed from its ops.def spec string. */
 typedef struct IrAttrSpec {
     const char *name;
-    int type;          /* IrAttrType, or IR_ATTR_TYPE_PROTO_CODE */
+    int type;          /* IrAttrType */
     int required;
     int has_default;
     int64_t i;         /* default of an 'i' attribute */

@@ -48,7 +48,12 @@ static void type_body_input(IrGraph *body, int i, IrDtype dt, const IrShape *s, 
     IrValue *v = &body->values[body->inputs[i]];
     if (dt != DT_UNDEFINED)
         v->dtype = dt;
-    if (s && s->rank >= 0) {
+    if ((kind & IR_VAL_SEQUENCE) && (!s || s->rank < 0)) {
+        /* a sequence fed without element shape (empty so far): the body's
+         * declared element shape (often a symbol) would only hide what the
+         * body inserts, so the body sees no constraint */
+        v->shape = shp_unknown();
+    } else if (s && s->rank >= 0) {
         if (v->shape.rank != s->rank) {
             v->shape = *s;
         } else {
@@ -150,13 +155,20 @@ DlaStatus ir_shape_loop(IrGraph *g, int32_t node, DlaError *err)
         trips = -1;
     for (int i = 0; i < n; i++) {
         const IrValue *init = shp_in(g, node, 2 + i), *out = &body->values[body->outputs[1 + i]];
-        IrShape s = merge(&init->shape, &out->shape);
+        /* the body's output decides the kind; a sequence or optional whose
+         * element type is unknown (empty, none) says nothing about shapes */
+        uint32_t kind = out->flags & KIND_FLAGS ? out->flags & KIND_FLAGS : init->flags & KIND_FLAGS;
+        IrShape s;
         if (trips == 0)
             s = init->shape;
+        else if (kind && init->shape.rank < 0)
+            s = out->shape;
+        else
+            s = merge(&init->shape, &out->shape);
         IrValue *y = shp_out(g, node, i);
-        shp_set(y, init->dtype != DT_UNDEFINED ? init->dtype : out->dtype, &s);
+        shp_set(y, out->dtype != DT_UNDEFINED ? out->dtype : init->dtype, &s);
         if (y)
-            y->flags |= (init->flags | out->flags) & KIND_FLAGS;
+            y->flags |= kind;
     }
     for (int j = 0; j < k; j++) {
         const IrValue *o = &body->values[body->outputs[1 + n + j]];
@@ -415,10 +427,29 @@ DlaStatus ir_shape_optional(IrGraph *g, int32_t node, DlaError *err)
             y->flags &= ~(uint32_t)IR_VAL_OPTIONAL;
         return DLA_OK;
     }
-    if (x)
+    if (x) {
         set_like(y, x);
-    else
-        shp_set(y, DT_UNDEFINED, NULL); /* the element type is a TypeProto attribute */
+    } else {
+        /* the element type is the 'type' attribute in type notation:
+         * "tensor(float32)" or "seq(tensor(float32))" */
+        const char *t = ir_attr_string(g, node, "type", "");
+        int seq = !strncmp(t, "seq(", 4);
+        const char *p = seq ? t + 4 : t;
+        IrDtype dt = DT_UNDEFINED;
+        if (!strncmp(p, "tensor(", 7)) {
+            char name[32];
+            size_t n = strcspn(p + 7, ")");
+            if (n < sizeof name) {
+                memcpy(name, p + 7, n);
+                name[n] = 0;
+                if (!ir_dtype_from_name(name, &dt))
+                    dt = DT_UNDEFINED;
+            }
+        }
+        shp_set(y, dt, NULL);
+        if (y && seq)
+            y->flags |= IR_VAL_SEQUENCE;
+    }
     if (y)
         y->flags |= IR_VAL_OPTIONAL;
     return DLA_OK;

@@ -11,6 +11,7 @@
  * DLA_SHAPE_AGREE_WRITE=FILE writes the current list of agreeing tests. */
 #include "dla_test.h"
 #include "infer.h"
+#include "opcheck.h"
 #include "ir.h"
 #include "frontend/onnx.h"
 #include "dla_file.h"
@@ -22,7 +23,7 @@
 
 typedef struct Result {
     char name[256];
-    int agree, unsupported;
+    int agree, unsupported, check_diags;
     char why[512];
 } Result;
 
@@ -250,17 +251,50 @@ static void bind_sequence(IrGraph *g, int32_t v, const char *path)
 {
     DlaMapped m;
     DlaError err;
-    if (!(g->values[v].flags & IR_VAL_SEQUENCE) || dla_file_map(path, &m, &err))
+    if (dla_file_map(path, &m, &err))
         return;
     Pb b = {m.data, (const uint8_t *)m.data + m.size};
     IrDtype dt;
     IrShape s;
-    int count;
-    if (pb_sequence(b, &dt, &s, &count) && count > 0) {
-        g->values[v].dtype = dt;
-        g->values[v].shape = s;
+    int count = 0, ok = 0;
+    if (g->values[v].flags & IR_VAL_OPTIONAL) { /* OptionalProto: 3 tensor_value, 5 sequence_value */
+        int f, r, wt;
+        uint64_t x;
+        Pb sub;
+        while ((r = pb_next(&b, &f, &wt, &x, &sub)) == 1) {
+            if (f == 3 && wt == 2)
+                ok = pb_tensor(sub, &dt, &s), count = 1;
+            else if (f == 5 && wt == 2)
+                ok = pb_sequence(sub, &dt, &s, &count);
+        }
+    } else {
+        ok = pb_sequence(b, &dt, &s, &count);
+    }
+    if (ok) {
+        if (count > 0) {
+            g->values[v].dtype = dt;
+            g->values[v].shape = s;
+        } else {
+            g->values[v].shape.rank = -1; /* empty: no element shape */
+        }
     }
     dla_file_unmap(&m);
+}
+
+/* Forget what the model declares about node outputs, in subgraphs too:
+ * inference must find it. A subgraph's outputs keep their types: like its
+ * inputs', they are the body's signature, which ONNX requires. */
+static void forget_declared(IrGraph *g)
+{
+    for (int32_t v = 0; v < g->nvalues; v++)
+        if (g->values[v].producer >= 0 && !(g->parent && (g->values[v].flags & IR_VAL_OUTPUT))) {
+            g->values[v].dtype = DT_UNDEFINED;
+            g->values[v].shape.rank = -1;
+        }
+    for (int32_t n = 0; n < g->nnodes; n++)
+        for (int32_t a = 0; a < g->nodes[n].nattrs; a++)
+            if (g->nodes[n].attrs[a].type == IR_ATTR_GRAPH && g->nodes[n].attrs[a].g)
+                forget_declared(g->nodes[n].attrs[a].g);
 }
 
 static void run_one(const char *root, const char *name, Result *r)
@@ -275,6 +309,12 @@ static void run_one(const char *root, const char *name, Result *r)
         return;
     }
     r->unsupported = has_unknown_op(g);
+    IrDiagList cd = {0};
+    ir_check_graph_support(g, &cd); /* the op table accepts every node as written */
+    r->check_diags = (int)cd.n;
+    if (cd.n)
+        printf("  check %s: %s\n", name, cd.items[0].msg);
+    ir_diag_free(&cd);
     for (int32_t i = 0; i < g->ninputs; i++) {
         OnnxTensorFile t;
         snprintf(path, sizeof path, "%.2000s/%.255s/test_data_set_0/input_%d.pb", root, name, i);
@@ -289,12 +329,7 @@ static void run_one(const char *root, const char *name, Result *r)
         bind_input(g, g->inputs[i], &t);
         onnx_tensor_file_free(&t);
     }
-    /* forget what the model declares about node outputs: inference must find it */
-    for (int32_t v = 0; v < g->nvalues; v++)
-        if (g->values[v].producer >= 0) {
-            g->values[v].dtype = DT_UNDEFINED;
-            g->values[v].shape.rank = -1;
-        }
+    forget_declared(g);
     IrDiagList diags = {0};
     DlaStatus st = ir_infer_shapes(g, &diags, &err);
     r->agree = 1;
@@ -353,11 +388,12 @@ static void test_agreement(void)
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
     Result *res = dla_calloc(n ? n : 1, sizeof *res);
-    size_t agree = 0, unsup = 0;
+    size_t agree = 0, unsup = 0, checked_bad = 0;
     for (size_t i = 0; i < n; i++) {
         run_one(root, names[i], &res[i]);
         agree += res[i].agree;
         unsup += res[i].unsupported;
+        checked_bad += res[i].check_diags > 0;
     }
     printf("\nshape agreement: %zu of %zu tests agree (%zu with unsupported ops)\n", agree, n, unsup);
     for (size_t i = 0; i < n; i++)
@@ -402,7 +438,8 @@ static void test_agreement(void)
                 fprintf(f, "%s\n", res[i].name);
         fclose(f);
     }
-    printf("  %zu listed, %zu regressed\n", listed, regressed);
+    printf("  %zu listed, %zu regressed, %zu models with op-check diagnostics\n", listed, regressed, checked_bad);
+    CU_ASSERT_EQUAL(checked_bad, 0);
     CU_ASSERT_EQUAL(regressed, 0);
     CU_ASSERT(listed > 0);
     for (size_t i = 0; i < n; i++)
