@@ -2,7 +2,7 @@
  * DLA assembly (docs/isa.md, "Assembly") into a .dla container.
  *
  * Instructions go to the assembler of isa/asm.c. The container-level
- * directives (.dram, .tensor, .layer, .endlayer: docs/dla-format.md, "Assembly
+ * directives (.dram, .consts, .tensor, .layer, .endlayer: docs/dla-format.md, "Assembly
  * directives") are handled here and blanked out before the text reaches the
  * assembler, so line numbers in its errors stay right. */
 #include "cli.h"
@@ -26,6 +26,7 @@ static void usage(FILE *f)
                "Besides instructions (docs/isa.md) the text may hold the directives that\n"
                "`dlacc objdump` prints (docs/dla-format.md):\n"
                "  .dram BYTES                       DRAM the program uses\n"
+               "  .consts \"FILE\"                   constant DRAM image (binary; relative to the .s)\n"
                "  .tensor \"NAME\" role=input|output|intermediate dtype=int8 layout=rowmajor\n"
                "          shape=[1,3,32,32] scale=0.5 zp=0 offset=0x1000 bytes=3072\n"
                "  .layer \"NAME\" \"OP\" [macs=N]      the following instructions implement layer NAME\n"
@@ -41,7 +42,7 @@ typedef struct As {
     DlaError *err;
     DlaProgram *p;
     size_t tcap, lcap;
-    int have_dram, layer_open;
+    int have_dram, layer_open, have_consts;
 } As;
 
 static DlaStatus as_err(As *a, const char *fmt, const char *arg)
@@ -257,6 +258,29 @@ static DlaStatus directive(As *a, const char *line, int *was_dir)
         close_layer(a);
         return DLA_OK;
     }
+    if (!strcmp(word, ".consts")) {
+        char file[1024];
+        *was_dir = 1;
+        if (a->have_consts)
+            return as_err(a, "%s", ".consts given twice");
+        if (!(s = next_tok(s, file, sizeof file, &bad)) || next_tok(s, word, sizeof word, &bad) || bad)
+            return as_err(a, "%s", ".consts needs one file name");
+        /* Relative to the assembly file, so that objdump output works from anywhere. */
+        char *dir = dla_path_dirname(a->path);
+        char *path = file[0] == '/' ? dla_strdup(file) : dla_path_join(dir, file);
+        free(dir);
+        char *data;
+        size_t n;
+        DlaError e = {0};
+        DlaStatus st = dla_file_read(path, &data, &n, &e);
+        free(path);
+        if (st)
+            return dla_errorf(a->err, st, "%s:%d: .consts: %s", a->path, a->line, e.msg);
+        a->p->consts = (uint8_t *)data;
+        a->p->const_bytes = n;
+        a->have_consts = 1;
+        return DLA_OK;
+    }
     if (!strcmp(word, ".dram")) {
         char tok[64];
         *was_dir = 1;
@@ -282,7 +306,7 @@ static int is_insn_line(const char *s, size_t n)
 
 static DlaStatus assemble(const char *path, char *text, size_t len, DlaProgram *p, DlaError *err)
 {
-    As a = {path, 0, err, p, 0, 0, 0, 0};
+    As a = {path, 0, err, p, 0, 0, 0, 0, 0};
     /* Pass 1: directives (blanked out in place) and the instruction index of each line. */
     uint32_t count = 0;
     char buf[DLA_FORMAT_NAME_MAX * 2 + 512];
@@ -319,10 +343,12 @@ static DlaStatus assemble(const char *path, char *text, size_t len, DlaProgram *
     if (n != count) /* is_insn_line must agree with the assembler, or layer ranges would be off */
         return dla_errorf(err, DLA_ERR_FORMAT, "%s: cannot place .layer directives: %u instruction lines "
                           "counted, %u assembled", path, count, n);
-    if (!a.have_dram)
+    if (!a.have_dram) {
+        p->dram_bytes_used = p->const_bytes;
         for (uint32_t i = 0; i < p->ntensors; i++) /* default: just enough for the tensors */
             if (p->tensors[i].dram_offset + p->tensors[i].nbytes > p->dram_bytes_used)
                 p->dram_bytes_used = p->tensors[i].dram_offset + p->tensors[i].nbytes;
+    }
     return DLA_OK;
 }
 

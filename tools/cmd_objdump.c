@@ -5,7 +5,8 @@
  * `#` comment, and the tensors, layers and DRAM use are printed as the
  * assembler's directives (docs/dla-format.md, "Assembly directives"), so
  * `dlacc objdump a.dla > a.s && dlacc as a.s -o b.dla` rebuilds the same code,
- * tensors and layer map (constants are not reproduced as text). */
+ * tensors and layer map; with --consts FILE the constant image goes to FILE
+ * and a `.consts` directive refers to it, and the rebuilt file is identical. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -20,11 +21,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: dlacc objdump [--raw] FILE.dla\n\n"
+    fprintf(f, "usage: dlacc objdump [--raw] [--consts FILE.bin] FILE.dla\n\n"
                "Print a DLA program: header, target figures, tensor descriptors, the layer map\n"
                "and the disassembly, each instruction with its index, its words and the IR\n"
                "layer it implements. The output assembles again with `dlacc as`.\n\n"
                "  --raw      only the instructions, one per line, no comments or directives\n"
+               "  --consts F write the constant DRAM image to F and refer to it (.consts \"F\"),\n"
+               "             so that the output assembles to the identical .dla\n"
                "  -h, --help this text\n");
 }
 
@@ -41,7 +44,7 @@ static void cli_put_quoted(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void print_header(const DlaProgram *p, const char *path, size_t fbytes)
+static void print_header(const DlaProgram *p, const char *path, size_t fbytes, const char *consts)
 {
     const DlaTarget *t = &p->target;
     printf("# %s: DLA program, .dla format version %d, %zu bytes\n", path, DLA_FORMAT_VERSION, fbytes);
@@ -51,11 +54,16 @@ static void print_header(const DlaProgram *p, const char *path, size_t fbytes)
                dla_target_field_desc(i));
     printf("# code: %u instructions (%llu bytes)\n", p->ninsns,
            (unsigned long long)p->ninsns * DLA_INSN_WORDS * 4);
-    printf("# constants: %llu bytes at DRAM [0, 0x%llx) (not reproduced as text)\n",
-           (unsigned long long)p->const_bytes, (unsigned long long)p->const_bytes);
+    printf("# constants: %llu bytes at DRAM [0, 0x%llx)%s\n", (unsigned long long)p->const_bytes,
+           (unsigned long long)p->const_bytes, consts || !p->const_bytes ? "" : " (not shown; see --consts)");
     printf("# DRAM use: %llu bytes of %llu\n", (unsigned long long)p->dram_bytes_used,
            (unsigned long long)t->dram_bytes);
     printf(".dram %llu\n", (unsigned long long)p->dram_bytes_used);
+    if (consts) {
+        printf(".consts ");
+        cli_put_quoted(stdout, consts);
+        printf("\n");
+    }
 }
 
 static void print_tensors(const DlaProgram *p)
@@ -146,12 +154,19 @@ int cmd_objdump(int argc, char **argv)
 {
     const char *path = NULL;
     int raw = 0;
+    const char *consts = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
         } else if (!strcmp(argv[i], "--raw")) {
             raw = 1;
+        } else if (!strcmp(argv[i], "--consts")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "dlacc objdump: --consts needs a file name\n");
+                return 2;
+            }
+            consts = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "dlacc objdump: unknown option '%s'\n", argv[i]);
             usage(stderr);
@@ -182,8 +197,16 @@ int cmd_objdump(int argc, char **argv)
     }
     size_t fbytes = m.size;
     dla_file_unmap(&m);
+    if (consts && !raw) {
+        st = dla_file_write(consts, p.consts, (size_t)p.const_bytes, &err);
+        if (st) {
+            cli_report(&err);
+            dla_program_free(&p);
+            return cli_exit_code(st);
+        }
+    }
     if (!raw) {
-        print_header(&p, path, fbytes);
+        print_header(&p, path, fbytes, consts);
         print_tensors(&p);
     }
     print_code(&p, raw);

@@ -99,6 +99,23 @@ static uint8_t *slurp(const char *path, size_t *n)
     return (uint8_t *)d;
 }
 
+static int file_has(const char *path, const char *needle)
+{
+    size_t n;
+    uint8_t *d = slurp(path, &n);
+    int ok = d && strstr((char *)d, needle);
+    if (!ok)
+        fprintf(stderr, "%s lacks \"%s\": %s\n", path, needle, d ? (char *)d : "(unreadable)");
+    free(d);
+    return ok;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    DlaError e = {0};
+    CU_ASSERT_EQUAL(dla_file_write(path, text, strlen(text), &e), DLA_OK);
+}
+
 static void test_round_trip(void)
 {
     DlaProgram p = {0};
@@ -142,6 +159,10 @@ static void test_round_trip(void)
     p.tensors[0] = (DlaTensorDesc){dla_strdup("in \"put\" #1"), DLA_TENSOR_INPUT, 3, 1, 4, {1, 8, 8, 16},
                                    0.0123456789f, -7, 0x1000, 1024};
     p.tensors[1] = (DlaTensorDesc){dla_strdup("out\\;x"), DLA_TENSOR_OUTPUT, 1, 0, 0, {0}, 0, 0, 0x2000, 4};
+    p.const_bytes = 777;
+    p.consts = dla_malloc(p.const_bytes);
+    for (uint32_t i = 0; i < p.const_bytes; i++)
+        p.consts[i] = (uint8_t)(i * 13 + 1);
     p.dram_bytes_used = 0x3000;
     p.nlayers = 5;
     p.layers = dla_calloc(5, sizeof *p.layers);
@@ -152,7 +173,7 @@ static void test_round_trip(void)
     p.layers[4] = (DlaLayerMap){dla_strdup("tail"), dla_strdup("X"), p.ninsns, 0, 0};
     CU_ASSERT_EQUAL_FATAL(dla_program_write(&p, tmp("a.dla"), &err), DLA_OK);
 
-    CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("a.s"), NULL, 2, "objdump", tmp("a.dla")), 0);
+    CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("a.s"), NULL, 4, "objdump", "--consts", tmp("c.bin"), tmp("a.dla")), 0);
     CU_ASSERT_EQUAL_FATAL(run(cmd_as, NULL, NULL, 4, "as", tmp("a.s"), "-o", tmp("b.dla")), 0);
     size_t na, nb;
     uint8_t *a = slurp(tmp("a.dla"), &na), *b = slurp(tmp("b.dla"), &nb);
@@ -160,6 +181,12 @@ static void test_round_trip(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT(na == nb && memcmp(a, b, na) == 0); /* the very same file */
     free(b);
+    /* Without --consts the text lacks the constants, and says so. */
+    CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("n.s"), NULL, 2, "objdump", tmp("a.dla")), 0);
+    CU_ASSERT(file_has(tmp("n.s"), "# constants: 777 bytes at DRAM [0, 0x309) (not shown; see --consts)"));
+    CU_ASSERT(file_has(tmp("n.s"), ".layer \"\" \"Relu\" macs=0"));
+    CU_ASSERT(file_has(tmp("n.s"), ".tensor \"in \\\"put\\\" #1\" role=input dtype=int8 layout=nhwc shape=[1,8,8,16] "
+                                   "scale=0.0123456791 zp=-7 offset=0x1000 bytes=1024"));
 
     /* --raw: bare instructions assemble to the same code. */
     CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("r.s"), NULL, 3, "objdump", "--raw", tmp("a.dla")), 0);
@@ -168,7 +195,7 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL_FATAL(dla_program_read(tmp("r.dla"), &q, &err), DLA_OK);
     CU_ASSERT_EQUAL(q.ninsns, p.ninsns);
     CU_ASSERT(q.ninsns == p.ninsns && !memcmp(q.code, p.code, sizeof(uint32_t) * DLA_INSN_WORDS * p.ninsns));
-    CU_ASSERT_EQUAL(q.nlayers + q.ntensors + q.dram_bytes_used, 0);
+    CU_ASSERT_EQUAL(q.nlayers + q.ntensors + q.dram_bytes_used + q.const_bytes, 0);
     dla_program_free(&q);
 
     /* Another target: the file records it. */
@@ -178,23 +205,6 @@ static void test_round_trip(void)
     dla_program_free(&q);
     free(a);
     dla_program_free(&p);
-}
-
-static int file_has(const char *path, const char *needle)
-{
-    size_t n;
-    uint8_t *d = slurp(path, &n);
-    int ok = d && strstr((char *)d, needle);
-    if (!ok)
-        fprintf(stderr, "%s lacks \"%s\": %s\n", path, needle, d ? (char *)d : "(unreadable)");
-    free(d);
-    return ok;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    DlaError e = {0};
-    CU_ASSERT_EQUAL(dla_file_write(path, text, strlen(text), &e), DLA_OK);
 }
 
 static void test_errors(void)
@@ -212,6 +222,8 @@ static void test_errors(void)
         {".layer x Conv flops=3\nend\n", "e.s:1: .layer: expected macs=N"},
         {".dram 1\n.dram 2\n", "e.s:2: .dram given twice"},
         {".dram lots\n", "e.s:1: .dram needs one number"},
+        {"sync\n.consts \"no-such.bin\"\n", "e.s:2: .consts: "},
+        {".consts\n", "e.s:1: .consts needs one file name"},
         {"sync\nfrobnicate 1\n", "e.s:2:"}, /* the assembler's own error, line intact */
         /* Valid syntax, invalid program: the container's validation. */
         {".tensor \"x\" role=input dtype=int8 shape=[4] offset=0 bytes=2\nend\n", "nbytes 2 is less than the 4 bytes"},
@@ -263,7 +275,7 @@ static int setup(void)
 
 static int teardown(void)
 {
-    const char *names[] = {"a.dla", "a.s", "b.dla", "r.s", "r.dla", "s.dla", "e.s", "e.dla", "err.txt", "o.txt", "bad.dla"};
+    const char *names[] = {"a.dla", "a.s", "b.dla", "r.s", "r.dla", "s.dla", "e.s", "e.dla", "err.txt", "o.txt", "bad.dla", "c.bin", "n.s"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(tmp(names[i]));
     rmdir(dir);
