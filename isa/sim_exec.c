@@ -342,8 +342,8 @@ static inline int64_t rshift_rne(int64_t x, unsigned n)
     if (n == 0)
         return x;
     int64_t q = x >> n; /* floor (gcc: arithmetic shift) */
-    int64_t r = x - (q << n);
-    int64_t half = (int64_t)1 << (n - 1);
+    uint64_t r = (uint64_t)x & (((uint64_t)1 << n) - 1); /* x - q * 2^n, in [0, 2^n) */
+    uint64_t half = (uint64_t)1 << (n - 1);
     if (r > half || (r == half && (q & 1)))
         q++;
     return q;
