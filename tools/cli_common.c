@@ -31,9 +31,14 @@ DlaStatus cli_shapes_add(CliShapes *s, const char *arg, DlaError *err)
     DlaStatus st = onnx_parse_input_shape(arg, &sh, err);
     if (st != DLA_OK)
         return st;
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->items[i].name, sh.name))
-            return dla_errorf(err, DLA_ERR_INVALID, "--input-shape given twice for input '%s'", sh.name);
+    size_t len = sh.name_len ? sh.name_len : strlen(sh.name);
+    for (size_t i = 0; i < s->n; i++) {
+        const OnnxInputShape *o = &s->items[i];
+        size_t olen = o->name_len ? o->name_len : strlen(o->name);
+        if (olen == len && !memcmp(o->name, sh.name, len))
+            return dla_errorf(err, DLA_ERR_INVALID, "--input-shape given twice for input '%.*s'", (int)len,
+                              sh.name);
+    }
     s->items = dla_grow(s->items, sizeof *s->items, s->n + 1, &s->cap);
     s->items[s->n++] = sh;
     return DLA_OK;

@@ -311,27 +311,78 @@ static int load_failed(const char *model, const DlaError *err, DlaStatus st, int
     return cli_exit_code(st);
 }
 
-/* Shape inference and the support check; every problem goes to diags. */
+/* Report order: graph-level problems first, then by node, otherwise as found. */
+typedef struct DiagKey {
+    int32_t node;
+    size_t idx;
+} DiagKey;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const DiagKey *x = a, *y = b;
+    if (x->node != y->node)
+        return x->node < y->node ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static void sort_diags(IrDiagList *l)
+{
+    DiagKey *k = dla_malloc((l->n + 1) * sizeof *k);
+    IrDiag *tmp = dla_malloc((l->n + 1) * sizeof *tmp);
+    for (size_t i = 0; i < l->n; i++)
+        k[i] = (DiagKey){l->items[i].node, i};
+    qsort(k, l->n, sizeof *k, cmp_key);
+    for (size_t i = 0; i < l->n; i++)
+        tmp[i] = l->items[k[i].idx];
+    memcpy(l->items, tmp, l->n * sizeof *tmp);
+    free(k);
+    free(tmp);
+}
+
+static void move_diag(IrDiagList *to, IrDiag *d)
+{
+    to->items = dla_grow(to->items, sizeof *to->items, to->n + 1, &to->cap);
+    to->items[to->n++] = *d;
+    d->msg = NULL;
+}
+
+/* Shape inference and the support check; every problem goes to diags. A node the
+ * support check rejects (unknown op, bad attribute, arity) also fails inference,
+ * with a message that only repeats the cause, so for such nodes only the support
+ * check's diagnostics are kept. */
 static void analyse(IrGraph *g, IrDiagList *diags)
 {
     DlaError err = {0};
+    IrDiagList inf = {0}, sup = {0};
 #ifdef CHECK_HAVE_INFER
-    DlaStatus st = ir_infer_shapes(g, diags, &err);
-    if (st != DLA_OK && diags->n == 0)
-        ir_diag_add(diags, -1, st, "shape inference: %s", err.msg);
+    DlaStatus st = ir_infer_shapes(g, &inf, &err);
+    if (st != DLA_OK && inf.n == 0)
+        ir_diag_add(&inf, -1, st, "shape inference: %s", err.msg);
 #endif
 #ifdef CHECK_HAVE_OPCHECK
-    ir_check_graph_support(g, diags);
+    ir_check_graph_support(g, &sup);
 #else
     /* Without the op-table checker, at least every op type missing from the table. */
     for (int32_t n = 0; n < g->nnodes; n++)
         if (g->nodes[n].op == OP_UNKNOWN)
-            ir_diag_add(diags, n, DLA_ERR_UNSUPPORTED, "op type '%s%s%s' is not in dlacc's op table",
+            ir_diag_add(&sup, n, DLA_ERR_UNSUPPORTED, "op type '%s%s%s' is not in dlacc's op table",
                         g->nodes[n].domain, g->nodes[n].domain[0] ? "::" : "", g->nodes[n].op_type);
 #endif
+    for (size_t i = 0; i < sup.n; i++)
+        move_diag(diags, &sup.items[i]);
+    for (size_t i = 0; i < inf.n; i++) {
+        int covered = 0;
+        for (size_t j = 0; j < sup.n && !covered; j++)
+            covered = inf.items[i].node >= 0 && sup.items[j].node == inf.items[i].node;
+        if (!covered)
+            move_diag(diags, &inf.items[i]);
+    }
+    ir_diag_free(&inf);
+    ir_diag_free(&sup);
     dla_error_clear(&err);
     if (ir_verify(g, &err) != DLA_OK)
         ir_diag_add(diags, -1, DLA_ERR_INVALID, "internal error: the IR is inconsistent: %s", err.msg);
+    sort_diags(diags);
 }
 
 int cmd_check(int argc, char **argv)
