@@ -250,6 +250,26 @@ static void test_big_lines(void)
     free(x);
 }
 
+/* Exponential entity expansion ("billion laughs") is refused quickly, not expanded. */
+static void test_entity_bomb(void)
+{
+    char x[8192];
+    size_t k = (size_t)snprintf(x, sizeof x, "<?xml version=\"1.0\"?>\n<!DOCTYPE dla-target [\n"
+                                             "<!ENTITY e0 \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\">\n");
+    for (int i = 1; i < 12; i++) {
+        k += (size_t)snprintf(x + k, sizeof x - k, "<!ENTITY e%d \"", i);
+        for (int j = 0; j < 10; j++)
+            k += (size_t)snprintf(x + k, sizeof x - k, "&e%d;", i - 1);
+        k += (size_t)snprintf(x + k, sizeof x - k, "\">\n");
+    }
+    k += (size_t)snprintf(x + k, sizeof x - k, "]>\n<dla-target name=\"&e11;\" version=\"1\"/>\n");
+    CU_ASSERT_FATAL(k < sizeof x);
+    DlaTarget t;
+    DlaError err = {0};
+    CU_ASSERT_EQUAL(dla_target_parse_xml(x, k, "bomb.xml", &t, &err), DLA_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "bomb.xml:16: malformed XML"));
+}
+
 /* Whitespace, comments and units are accepted; units scale exactly. */
 static void test_units(void)
 {
@@ -272,5 +292,6 @@ void dla_register_tests(void)
 {
     DLA_SUITE("isa_target", {"shipped_edge", test_shipped_edge}, {"shipped_server", test_shipped_server},
               {"fingerprint", test_fingerprint}, {"lookup", test_lookup}, {"malformed", test_malformed},
-              {"big_lines", test_big_lines}, {"units", test_units});
+              {"big_lines", test_big_lines}, {"units", test_units},
+              {"entity_bomb", test_entity_bomb});
 }
