@@ -54,7 +54,19 @@ static void num_free(Num *x)
 }
 
 static double num_f(const Num *x, int64_t k) { return x->f ? x->f[k] : (double)x->i[k]; }
-static int64_t num_i(const Num *x, int64_t k) { return x->i ? x->i[k] : (int64_t)x->f[k]; }
+static int64_t num_i(const Num *x, int64_t k)
+{
+    if (x->i)
+        return x->i[k];
+    double f = x->f[k];
+    return f > -9.2e18 && f < 9.2e18 ? (int64_t)f : 0;
+}
+
+/* Wrapping int64 arithmetic: hostile constants must not cause undefined
+ * behaviour (ONNX leaves integer overflow unspecified). */
+static int64_t wadd(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static int64_t wsub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static int64_t wmul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
 
 /* Write element k of dtype dt from an integer or a double. */
 static void put(unsigned char *p, IrDtype dt, int64_t k, int fl, int64_t iv, double fv)
@@ -204,17 +216,17 @@ static int fold_numeric(IrGraph *g, int32_t node, IrValue *y, unsigned char *out
             double a = num_f(&in[0], k0), b = ni > 1 ? num_f(&in[1], k1) : 0;
             int64_t ia = num_i(&in[0], k0), ib = ni > 1 ? num_i(&in[1], k1) : 0;
             switch (op) {
-            case OP_ADD: put(out, y->dtype, o, fl, ia + ib, a + b); break;
-            case OP_SUB: put(out, y->dtype, o, fl, ia - ib, a - b); break;
-            case OP_MUL: put(out, y->dtype, o, fl, ia * ib, a * b); break;
+            case OP_ADD: put(out, y->dtype, o, fl, wadd(ia, ib), a + b); break;
+            case OP_SUB: put(out, y->dtype, o, fl, wsub(ia, ib), a - b); break;
+            case OP_MUL: put(out, y->dtype, o, fl, wmul(ia, ib), a * b); break;
             case OP_DIV:
-                if (!fl && ib == 0)
+                if (!fl && (ib == 0 || (ib == -1 && ia == INT64_MIN)))
                     ok = 0;
                 else
                     put(out, y->dtype, o, fl, fl ? 0 : ia / ib, fl ? a / b : 0);
                 break;
-            case OP_NEG: put(out, y->dtype, o, fl, -ia, -a); break;
-            case OP_ABS: put(out, y->dtype, o, fl, ia < 0 ? -ia : ia, fabs(a)); break;
+            case OP_NEG: put(out, y->dtype, o, fl, wsub(0, ia), -a); break;
+            case OP_ABS: put(out, y->dtype, o, fl, ia < 0 ? wsub(0, ia) : ia, fabs(a)); break;
             case OP_CEIL: put(out, y->dtype, o, fl, ia, ceil(a)); break;
             case OP_FLOOR: put(out, y->dtype, o, fl, ia, floor(a)); break;
             case OP_RELU: put(out, y->dtype, o, fl, ia < 0 ? 0 : ia, a < 0 ? 0.0 : a); break;
@@ -392,7 +404,8 @@ int ir_fold_shape_node(IrGraph *g, int32_t node)
         if (num_load(x, &s) && num_load(shp_in(g, node, 2), &d) && s.n == 1 && d.n == 1) {
             out = ir_graph_alloc_data(g, es * (size_t)n);
             for (int64_t o = 0; o < n; o++)
-                put(out, y->dtype, o, s.f != NULL, num_i(&s, 0) + o * num_i(&d, 0), num_f(&s, 0) + (double)o * num_f(&d, 0));
+                put(out, y->dtype, o, s.f != NULL, wadd(num_i(&s, 0), wmul(o, num_i(&d, 0))),
+                    num_f(&s, 0) + (double)o * num_f(&d, 0));
             ok = 1;
         }
         num_free(&s);

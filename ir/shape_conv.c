@@ -85,18 +85,23 @@ static int64_t window_out(const ConvAttrs *a, int i, int64_t in, int ceil_mode)
 {
     if (in < 0 || a->k[i] < 0)
         return -1;
-    int64_t dk = (a->k[i] - 1) * a->d[i] + 1, s = a->s[i];
+    int64_t dk, s = a->s[i];
+    if (!shp_mul(a->k[i] - 1, a->d[i], &dk) || dk > (int64_t)1 << 40)
+        return -2; /* an absurd kernel never fits */
+    dk += 1;
     if (!strcmp(a->auto_pad, "SAME_UPPER") || !strcmp(a->auto_pad, "SAME_LOWER"))
-        return (in + s - 1) / s;
+        return in / s + (in % s != 0);
     int64_t pb = 0, pe = 0;
     if (!strcmp(a->auto_pad, "NOTSET")) {
         pb = a->pads[i];
         pe = a->pads[i + a->nsp];
     }
+    if (pb > (int64_t)1 << 40 || pe > (int64_t)1 << 40)
+        return -2;
     int64_t num = in + pb + pe - dk;
     if (num < 0)
         return -2;
-    int64_t out = (ceil_mode ? (num + s - 1) / s : num / s) + 1;
+    int64_t out = num / s + (ceil_mode && num % s != 0) + 1;
     if (ceil_mode && (out - 1) * s >= in + pb)
         out--;
     return out;
@@ -221,11 +226,17 @@ DlaStatus ir_shape_conv_transpose(IrGraph *g, int32_t node, DlaError *err)
             continue;
         }
         int64_t o;
-        if (!strcmp(a.auto_pad, "SAME_UPPER") || !strcmp(a.auto_pad, "SAME_LOWER"))
-            o = in * a.s[i];
+        if (!strcmp(a.auto_pad, "SAME_UPPER") || !strcmp(a.auto_pad, "SAME_LOWER")) {
+            if (!shp_mul(in, a.s[i], &o))
+                return shp_err(err, "output size of spatial dim %d overflows", i);
+        }
         else {
             int64_t pads = strcmp(a.auto_pad, "VALID") ? a.pads[i] + a.pads[i + nsp] : 0;
-            o = a.s[i] * (in - 1) + opad[i] + (a.k[i] - 1) * a.d[i] + 1 - pads;
+            int64_t t1, t2;
+            if (!shp_mul(a.s[i], in - 1, &t1) || !shp_mul(a.k[i] - 1, a.d[i], &t2) || !shp_add(t1, t2, &o) ||
+                !shp_add(o, opad[i], &o) || opad[i] < 0 || pads > (int64_t)1 << 40)
+                return shp_err(err, "output size of spatial dim %d overflows", i);
+            o = o + 1 - pads;
         }
         if (o < 0)
             return shp_err(err, "%s: output spatial dim %d would be negative (%lld)", shp_desc(g, node, 0), i,
@@ -299,7 +310,13 @@ DlaStatus ir_shape_max_unpool(IrGraph *g, int32_t node, DlaError *err)
             return st;
         for (int i = 0; i < a.nsp; i++) {
             int64_t in = x->shape.dims[i + 2];
-            shp_dim(&s, i + 2, in < 0 ? -1 : (in - 1) * a.s[i] + a.k[i] - a.pads[i] - a.pads[i + a.nsp]);
+            int64_t o = -1;
+            if (in >= 0 && (!shp_mul(in - 1, a.s[i], &o) || !shp_add(o, a.k[i], &o) ||
+                            a.pads[i] + a.pads[i + a.nsp] > (int64_t)1 << 40 || o - a.pads[i] - a.pads[i + a.nsp] < 0))
+                return shp_err(err, "output size of spatial dim %d is invalid", i);
+            if (in >= 0)
+                o -= a.pads[i] + a.pads[i + a.nsp];
+            shp_dim(&s, i + 2, o);
         }
     }
     shp_set(shp_out(g, node, 0), x->dtype, &s);
@@ -407,7 +424,8 @@ DlaStatus ir_shape_col2im(IrGraph *g, int32_t node, DlaError *err)
         shp_copy_dim(&s, 0, &x->shape, 0);
         int64_t prod = 1;
         for (int64_t i = 0; i < nb && nb == ni; i++)
-            prod *= bv[i];
+            if (bv[i] <= 0 || !shp_mul(prod, bv[i], &prod))
+                return shp_err(err, "block_shape %s is invalid", shp_desc(g, node, 2));
         if (nb == ni && prod > 0 && x->shape.dims[1] >= 0)
             shp_dim(&s, 1, x->shape.dims[1] / prod);
     }

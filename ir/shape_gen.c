@@ -142,8 +142,8 @@ DlaStatus ir_shape_onehot(IrGraph *g, int32_t node, DlaError *err)
     double d;
     int64_t dd = -1;
     if (shp_const_doubles(depth, &d, 1) == 1) {
-        if (d < 1)
-            return shp_err(err, "depth %g is less than 1", d);
+        if (!(d >= 1 && d < 9e18))
+            return shp_err(err, "depth %g is not a valid size", d);
         dd = (int64_t)d;
     }
     IrShape s = shp_rank(r);
@@ -173,8 +173,10 @@ DlaStatus ir_shape_range(IrGraph *g, int32_t node, DlaError *err)
         if (shp_const_int1(st, &a) && shp_const_int1(li, &b) && shp_const_int1(de, &c)) {
             if (c == 0)
                 return shp_err(err, "delta is 0");
-            int64_t num = b - a;
-            int64_t n = c > 0 ? (num > 0 ? (num + c - 1) / c : 0) : (num < 0 ? (-num + (-c) - 1) / (-c) : 0);
+            int64_t num;
+            if (__builtin_sub_overflow(b, a, &num) || c == INT64_MIN)
+                return shp_err(err, "range bounds overflow");
+            int64_t n = c > 0 ? (num > 0 ? (num - 1) / c + 1 : 0) : (num < 0 ? (-(num + 1)) / (-c) + 1 : 0);
             shp_dim(&s, 0, n);
         }
     } else {

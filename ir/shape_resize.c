@@ -115,8 +115,12 @@ DlaStatus ir_shape_resize(IrGraph *g, int32_t node, DlaError *err)
                 double q = (double)sz[i] / (double)d;
                 sc = larger ? fmax(sc, q) : fmin(sc, q);
             }
-            for (int i = 0; i < naxes; i++)
-                shp_dim(&s, axes[i], isnan(sc) ? -1 : (int64_t)floor(sc * (double)x->shape.dims[axes[i]] + 0.5));
+            for (int i = 0; i < naxes; i++) {
+                double o = floor(sc * (double)x->shape.dims[axes[i]] + 0.5);
+                if (!isnan(sc) && !(o >= 0 && o < 9e18))
+                    return shp_err(err, "sizes %s give an invalid output size", shp_desc(g, node, 3));
+                shp_dim(&s, axes[i], isnan(sc) ? -1 : (int64_t)o);
+            }
         }
         shp_set(y, x->dtype, &s);
         return DLA_OK;
@@ -138,15 +142,18 @@ DlaStatus ir_shape_resize(IrGraph *g, int32_t node, DlaError *err)
         crop = -1;
     for (int i = 0; i < naxes; i++) {
         int64_t d = x->shape.dims[axes[i]];
-        if (scales[i] <= 0)
-            return shp_err(err, "scale %g is not positive", scales[i]);
+        if (!(scales[i] > 0 && scales[i] < 1e9))
+            return shp_err(err, "scale %g is not a positive size factor", scales[i]);
         if (d < 0 || crop < 0) {
             shp_dim(&s, axes[i], -1);
             continue;
         }
         /* single precision, as the spec's reference computes it */
         float ext = crop ? (float)(roi[naxes + i] - roi[i]) : 1.0f;
-        shp_dim(&s, axes[i], (int64_t)floorf((float)d * ext * (float)scales[i]));
+        float o = floorf((float)d * ext * (float)scales[i]);
+        if (!(o >= 0 && o < 9e18f))
+            return shp_err(err, "scale %g and roi give an invalid output size for axis %d", scales[i], axes[i]);
+        shp_dim(&s, axes[i], (int64_t)o);
     }
     shp_set(y, x->dtype, &s);
     return DLA_OK;

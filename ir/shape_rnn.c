@@ -30,8 +30,11 @@ DlaStatus ir_shape_rnn(IrGraph *g, int32_t node, DlaError *err)
     if (w->shape.rank >= 0 && w->shape.rank != 3)
         return shp_err(err, "%s has rank %d, expected 3", shp_desc(g, node, 1), w->shape.rank);
     int64_t hidden = -1;
-    if (ir_attr_find(g, node, "hidden_size"))
+    if (ir_attr_find(g, node, "hidden_size")) {
         hidden = ir_node_attr_i(g, node, "hidden_size");
+        if (hidden <= 0 || hidden > (int64_t)1 << 40)
+            return shp_err(err, "attribute 'hidden_size' = %lld is invalid", (long long)hidden);
+    }
     else if (w->shape.rank == 3 && w->shape.dims[1] >= 0)
         hidden = w->shape.dims[1] / gates;
     if (w->shape.rank == 3) {

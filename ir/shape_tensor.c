@@ -80,11 +80,12 @@ DlaStatus ir_shape_reshape(IrGraph *g, int32_t node, DlaError *err)
             shp_copy_dim(&s, i, &x->shape, i);
             if (s.dims[i] < 0)
                 all_known = 0;
-            else
-                known *= s.dims[i];
+            else if (!shp_mul(known, s.dims[i], &known))
+                return shp_err(err, "target shape overflows");
         } else {
             shp_dim(&s, i, sh[i]);
-            known *= sh[i];
+            if (!shp_mul(known, sh[i], &known))
+                return shp_err(err, "target shape overflows");
         }
     }
     if (neg >= 0 && allowzero)
@@ -113,9 +114,8 @@ static int64_t dim_prod(const IrShape *s, int from, int to)
 {
     int64_t p = 1;
     for (int i = from; i < to; i++) {
-        if (s->dims[i] < 0)
+        if (s->dims[i] < 0 || !shp_mul(p, s->dims[i], &p))
             return -1;
-        p *= s->dims[i];
     }
     return p;
 }
@@ -288,7 +288,8 @@ DlaStatus ir_shape_split(IrGraph *g, int32_t node, DlaError *err)
     return DLA_OK;
 }
 
-/* Length of one sliced axis (ONNX Slice clamping rules). */
+/* Length of one sliced axis (ONNX Slice clamping rules); written so that
+ * no extreme start/end/step (INT64_MIN/MAX are common) overflows. */
 static int64_t slice_len(int64_t dim, int64_t start, int64_t end, int64_t step)
 {
     if (start < 0)
@@ -298,11 +299,13 @@ static int64_t slice_len(int64_t dim, int64_t start, int64_t end, int64_t step)
     if (step > 0) {
         start = start < 0 ? 0 : start > dim ? dim : start;
         end = end < 0 ? 0 : end > dim ? dim : end;
-        return end > start ? (end - start + step - 1) / step : 0;
+        return end > start ? (end - start - 1) / step + 1 : 0;
     }
     start = start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
     end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
-    return start > end ? (start - end + (-step) - 1) / (-step) : 0;
+    if (start <= end)
+        return 0;
+    return step == INT64_MIN ? 1 : (start - end - 1) / (-step) + 1;
 }
 
 DlaStatus ir_shape_slice(IrGraph *g, int32_t node, DlaError *err)
@@ -582,7 +585,10 @@ DlaStatus ir_shape_tile(IrGraph *g, int32_t node, DlaError *err)
         }
         if (!shp_axis(axis, r, &a))
             return shp_err(err, "axis %lld is out of range for %s", (long long)axis, shp_desc(g, node, 0));
-        shp_dim(&s, a, s.dims[a] < 0 ? -1 : s.dims[a] * rep[0]);
+        int64_t o = -1;
+        if (rep[0] < 0 || (s.dims[a] >= 0 && !shp_mul(s.dims[a], rep[0], &o)))
+            return shp_err(err, "tiles %lld is invalid for %s", (long long)rep[0], shp_desc(g, node, 0));
+        shp_dim(&s, a, o);
         shp_set(y, x->dtype, &s);
         return DLA_OK;
     }
@@ -595,8 +601,11 @@ DlaStatus ir_shape_tile(IrGraph *g, int32_t node, DlaError *err)
         for (int i = 0; i < r; i++) {
             if (rep[i] < 0)
                 return shp_err(err, "repeat %lld is negative", (long long)rep[i]);
+            int64_t o = -1;
+            if (s.dims[i] >= 0 && !shp_mul(s.dims[i], rep[i], &o))
+                return shp_err(err, "repeat %lld overflows axis %d of %s", (long long)rep[i], i, shp_desc(g, node, 0));
             if (rep[i] != 1)
-                shp_dim(&s, i, s.dims[i] < 0 ? -1 : s.dims[i] * rep[i]);
+                shp_dim(&s, i, o);
         }
     }
     shp_set(y, x->dtype, &s);
@@ -637,8 +646,8 @@ DlaStatus ir_shape_pad(IrGraph *g, int32_t node, DlaError *err)
             shp_dim(&s, a, -1);
             continue;
         }
-        int64_t o = d + pads[i] + pads[i + naxes];
-        if (o < 0)
+        int64_t o;
+        if (!shp_add(d, pads[i], &o) || !shp_add(o, pads[i + naxes], &o) || o < 0)
             return shp_err(err, "pads make axis %d of %s negative", a, shp_desc(g, node, 0));
         if (pads[i] || pads[i + naxes])
             shp_dim(&s, a, o);

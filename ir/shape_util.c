@@ -119,8 +119,8 @@ int shp_broadcast(const IrShape *a, const IrShape *b, IrShape *out)
                 return 0;
             o.dims[i] = da;
         } else if (da >= 0 || db >= 0) {
-            /* one side unknown: it must be 1 or equal, assume the known one
-             * unless the known is... (1 handled above) */
+            /* one side unknown, the other known and not 1: the unknown one
+             * must be 1 or equal to it, either way the result is the known */
             o.dims[i] = da >= 0 ? da : db;
         } else {
             o.dims[i] = -1;

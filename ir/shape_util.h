@@ -42,6 +42,11 @@ static inline void shp_copy_dim(IrShape *a, int i, const IrShape *b, int j)
     a->sym[i] = b->sym[j];
 }
 
+/* Dim arithmetic on values from the model (hostile ones included): 0 on
+ * overflow, so that callers report instead of overflowing. */
+static inline int shp_mul(int64_t a, int64_t b, int64_t *out) { return !__builtin_mul_overflow(a, b, out); }
+static inline int shp_add(int64_t a, int64_t b, int64_t *out) { return !__builtin_add_overflow(a, b, out); }
+
 /* Normalise axis into [0, rank); 0 if out of range. */
 int shp_axis(int64_t axis, int rank, int *out);
 
