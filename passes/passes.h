@@ -37,6 +37,8 @@ typedef struct PassContext {
      * elements (0: the default, PASS_FOLD_MAX_ELEMS). Pure reinterpretations
      * (Reshape, Identity, Squeeze, Unsqueeze, Flatten) share data and have no limit. */
     int64_t fold_max_elems;
+    /* If set, one line per pass: nodes before -> after, values, CPU time. */
+    FILE *stats_file;
     /* Where shape inference reports per-node problems (may be NULL). */
     IrDiagList *diags;
 } PassContext;

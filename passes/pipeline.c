@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ir/text.h"
 #include "ir/verify.h"
@@ -84,10 +85,23 @@ static DlaStatus check_after(IrGraph *g, const PassContext *ctx, const char *nam
     return st;
 }
 
+static int live_nodes(const IrGraph *g)
+{
+    int k = 0;
+    for (int32_t i = 0; i < g->nnodes; i++)
+        k += !g->nodes[i].dead;
+    return k;
+}
+
 DlaStatus pipeline(IrGraph *g, const PassContext *ctx, DlaError *err)
 {
+    PassContext dflt;
+    if (!ctx) {
+        memset(&dflt, 0, sizeof dflt);
+        ctx = &dflt;
+    }
     int ids[64], n = 0;
-    if (ctx && ctx->passes) {
+    if (ctx->passes) {
         DlaStatus st = parse_list(ctx->passes, ids, 64, &n, err);
         if (st != DLA_OK)
             return st;
@@ -95,20 +109,27 @@ DlaStatus pipeline(IrGraph *g, const PassContext *ctx, DlaError *err)
         for (int i = 0; i < PASS__COUNT; i++)
             ids[n++] = i;
     }
-    if (ctx && ctx->dump_after && strcmp(ctx->dump_after, "all") != 0 &&
-        pass_lookup(ctx->dump_after) < 0)
-        return dla_errorf(err, DLA_ERR_INVALID, "--dump-after: unknown pass '%s'", ctx->dump_after);
-    PassContext dflt;
-    if (!ctx) {
-        memset(&dflt, 0, sizeof dflt);
-        ctx = &dflt;
+    if (ctx->dump_after && strcmp(ctx->dump_after, "all") != 0) {
+        /* a dump that would never happen is a mistake worth saying so */
+        int id = pass_lookup(ctx->dump_after), found = 0;
+        for (int i = 0; i < n; i++)
+            found |= ids[i] == id;
+        if (!found)
+            return dla_errorf(err, DLA_ERR_INVALID, "--dump-after: pass '%s' %s", ctx->dump_after,
+                              id < 0 ? "does not exist" : "is not among the passes run");
     }
     for (int i = 0; i < n; i++) {
+        double t0 = ctx->stats_file ? (double)clock() : 0;
+        int before = ctx->stats_file ? live_nodes(g) : 0;
         DlaStatus st = pass_table[ids[i]].fn(g, ctx, err);
         if (st != DLA_OK) {
             dla_error_prefix(err, "pass '%s': ", pass_table[ids[i]].name);
             return st;
         }
+        if (ctx->stats_file)
+            fprintf(ctx->stats_file, "pass %-10s %6d -> %6d nodes, %7d values, %8.2f ms\n",
+                    pass_table[ids[i]].name, before, live_nodes(g), g->nvalues,
+                    ((double)clock() - t0) * 1000.0 / CLOCKS_PER_SEC);
         st = check_after(g, ctx, pass_table[ids[i]].name, err);
         if (st != DLA_OK)
             return st;

@@ -15,11 +15,12 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: dlacc opt MODEL.onnx|MODEL.ir [--input-shape NAME=D0,D1,...]... [--passes=LIST]\n"
-               "                 [--dump-after=PASS|all] [--elide=BYTES] [-o OUT.ir]\n\n"
+               "                 [--dump-after=PASS|all] [--elide=BYTES] [--stats] [-o OUT.ir]\n\n"
                "Runs the pass pipeline and writes the resulting IR as text (stdout without -o).\n"
                "Node counts per op type, before and after, go to stderr.\n"
                "  --passes=a,b,c    run only these passes, in this order\n"
                "  --dump-after=P    print the IR after pass P (or after every pass: all) to stderr\n"
+               "  --stats           per pass: node counts before and after, CPU time (stderr)\n"
                "  --elide=BYTES     print constants larger than BYTES as checksums\n"
                "                    (default: 1024 in dumps, all data in the output)\n\n"
                "passes:\n");
@@ -92,6 +93,8 @@ int cmd_opt(int argc, char **argv)
             out = argv[++i];
         } else if (!strncmp(a, "--passes=", 9)) {
             ctx.passes = a + 9;
+        } else if (!strcmp(a, "--stats")) {
+            ctx.stats_file = stderr;
         } else if (!strncmp(a, "--dump-after=", 13)) {
             ctx.dump_after = a + 13;
         } else if (!strncmp(a, "--elide=", 8)) {

@@ -22,7 +22,7 @@ static int ends_with(const char *s, const char *suf)
 
 static void run_one(const char *dir, const char *name)
 {
-    char in[4096], exp[4096], passes[256] = "";
+    char in[8192], exp[8192], passes[256] = "";
     snprintf(in, sizeof in, "%s/%s", dir, name);
     snprintf(exp, sizeof exp, "%s/%.*s.expected.ir", dir, (int)(strlen(name) - 3), name);
     char *text = NULL, *want = NULL, *got = NULL;
