@@ -121,6 +121,7 @@ void dla_sim_free(DlaSim *s)
     for (int i = 0; i < SIM_NQUEUES; i++)
         free(s->q[i].t);
     free(s->trace);
+    free(s->wt);
     free(s);
 }
 

@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dla_mem.h"
@@ -299,8 +300,25 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
     }
     uint64_t cnt[DLA_LOOP_LEVELS] = {0};
     uint64_t outer = 1;
-    for (int l = 0; l < m; l++)
+    int wconst = 1; /* the weight address is the same in every outer iteration */
+    for (int l = 0; l < m; l++) {
         outer *= n.e[l];
+        if (n.e[l] > 1 && n.s2[l])
+            wconst = 0;
+    }
+    /* Short reductions are slow as dot products (a horizontal sum per column):
+     * transpose the weights once (C*K work) and vectorize over columns instead.
+     * Long ones are as fast either way, and then the transpose is not worth it. */
+    int use_t = wconst && outer >= 4 && K < 128;
+    if (use_t) {
+        size_t need = (size_t)K * C;
+        if (need > s->wt_cap) {
+            free(s->wt);
+            s->wt = dla_malloc(need * sizeof *s->wt);
+            s->wt_cap = need;
+        }
+        sim_wt_prepare(s->wt, s->wgt + in->src2, (size_t)pitch, C, (size_t)K);
+    }
     for (uint64_t it = 0; it < outer; it++) {
         uint64_t d = (uint64_t)in->dst, a = (uint64_t)in->src, w = (uint64_t)in->src2;
         for (int l = 0; l < m; l++) {
@@ -308,7 +326,10 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
             a += cnt[l] * n.ss[l];
             w += cnt[l] * n.s2[l];
         }
-        sim_gemv_i8(s->acc + d, s->inp + a, s->wgt + w, (size_t)pitch, C, (size_t)K);
+        if (use_t)
+            sim_gemv_t(s->acc + d, s->inp + a, s->wt, C, (size_t)K);
+        else
+            sim_gemv_i8(s->acc + d, s->inp + a, s->wgt + w, (size_t)pitch, C, (size_t)K);
         for (int l = m - 1; l >= 0; l--) { /* odometer */
             if (++cnt[l] < n.e[l])
                 break;

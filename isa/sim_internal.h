@@ -75,7 +75,8 @@ struct DlaSim {
     SimTraceEvent *trace;
     size_t ntrace, trace_cap;
 
-    int32_t *scratch; /* GEMM partial sums, C elements */
+    int16_t *wt;      /* transposed weights for sim_gemv_t */
+    size_t wt_cap;    /* elements */
 };
 
 
@@ -93,6 +94,11 @@ void sim_dram_write(DlaSim *s, uint64_t addr, const void *src, uint64_t n);
 /* Kernels (sim_kernels.c). All accumulate with int32 wrap-around.
  * gemv: for c < C: acc[c] += sum_{k < K} x[k] * w[c * pitch + k]. */
 void sim_gemv_i8(int32_t *acc, const int8_t *x, const int8_t *w, size_t pitch, uint32_t C, size_t K);
+/* The same with the weights pre-transposed to int16 wt[k * C + c] (sim_wt_prepare):
+ * for reductions K <= SIM_WT_MAX_K reused over many outer iterations. */
+#define SIM_WT_MAX_K 65536
+void sim_wt_prepare(int16_t *wt, const int8_t *w, size_t pitch, uint32_t C, size_t K);
+void sim_gemv_t(int32_t *acc, const int8_t *x, const int16_t *wt, uint32_t C, size_t K);
 /* depthwise: for c < n: acc[c] += x[c] * w[c]. */
 void sim_vmac_i8(int32_t *acc, const int8_t *x, const int8_t *w, uint32_t n);
 
