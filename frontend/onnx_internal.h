@@ -23,6 +23,8 @@
  * nesting through If/Loop/Scan bodies and function calls. */
 #define ONNX_MAX_MSG_DEPTH 100
 #define ONNX_MAX_GRAPH_DEPTH 24
+/* Inline raw_data at least this large is kept out of protobuf-c (onnx_strip.c). */
+#define ONNX_STRIP_MIN 4096
 /* Densifying a sparse tensor allocates its dense size: cap it. */
 #define ONNX_MAX_DENSE_BYTES ((size_t)1 << 31)
 
@@ -34,6 +36,11 @@ typedef struct OnnxMapping {
     int given;         /* 1: ownership passed to the root graph */
 } OnnxMapping;
 
+/* Where a stripped initializer's raw_data is in the original buffer (len 0: not stripped). */
+typedef struct OnnxStripped {
+    size_t offset, len;
+} OnnxStripped;
+
 typedef struct OnnxCtx {
     const char *path;      /* model file, for messages */
     const char *base_dir;  /* external data directory; NULL: external data refused */
@@ -43,9 +50,15 @@ typedef struct OnnxCtx {
     const Onnx__ModelProto *model; /* model-local functions */
     int graph_depth;
     int inline_depth;      /* function-call inlining depth */
-    uint32_t inline_seq;   /* numbering of inlined calls, for unique value names */
     int copy_raw;          /* > 0: copy raw_data instead of taking it over (function bodies
                             * are converted once per call, so their protos must stay intact) */
+    /* Stripped main-graph initializers (onnx_strip.c): the original buffer, one
+     * record per initializer, and the record of the initializer being converted. */
+    const uint8_t *strip_base;
+    const OnnxStripped *strip_rec;
+    size_t nstrip;
+    const OnnxStripped *pending;
+    int strip_release;     /* the original buffer is our file mapping: drop copied pages */
     DlaError *err;
 } OnnxCtx;
 
@@ -59,6 +72,12 @@ void onnx_ctx_fini(OnnxCtx *cx);
  * (protobuf-c's unpacker recurses once per level and has no limit). */
 DlaStatus onnx_wire_check(const uint8_t *data, size_t len, const ProtobufCMessageDescriptor *d,
                           const char *path, DlaError *err);
+
+/* Rewrite a serialized ModelProto without the large main-graph raw_data payloads.
+ * Returns 1 with a malloc'd buffer and malloc'd records (one per main-graph
+ * initializer, in order), or 0 when nothing is stripped or the framing is broken. */
+int onnx_strip_raw(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len, OnnxStripped **rec,
+                   size_t *nrec);
 
 /* A converted tensor. data is one of:
  *  - malloc'd (owned = 1): the caller adopts or frees it;

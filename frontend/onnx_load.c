@@ -710,7 +710,10 @@ static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp,
             break;
         }
         OnnxTData td;
-        if ((s = onnx_tensor_convert(cx, t, what, &td)))
+        cx->pending = !is_sub && i < cx->nstrip ? &cx->strip_rec[i] : NULL;
+        s = onnx_tensor_convert(cx, t, what, &td);
+        cx->pending = NULL;
+        if (s)
             break;
         int32_t v = ir_value_add(g, nm, td.dtype, &td.shape);
         if (v < 0) {
@@ -900,8 +903,9 @@ static DlaStatus apply_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions *op
 
 /* ---- entry points ---- */
 
-DlaStatus onnx_load_buffer(const void *data, size_t len, const char *path_for_errors, const char *base_dir,
-                           const OnnxLoadOptions *opt, IrGraph **out, DlaError *err)
+/* release: data is the loader's own read-only file mapping (pages may be dropped). */
+static DlaStatus load_bytes(const uint8_t *data, size_t len, const char *path_for_errors, const char *base_dir,
+                            const OnnxLoadOptions *opt, int release, IrGraph **out, DlaError *err)
 {
     *out = NULL;
     OnnxCtx cx;
@@ -909,12 +913,30 @@ DlaStatus onnx_load_buffer(const void *data, size_t len, const char *path_for_er
     DlaStatus s = onnx_wire_check(data, len, &onnx__model_proto__descriptor, cx.path, err);
     if (s)
         return s;
-    Onnx__ModelProto *m = onnx__model_proto__unpack(&onnx_pb_allocator, len, data);
-    if (!m)
+    uint8_t *stripped;
+    size_t slen;
+    OnnxStripped *rec;
+    size_t nrec;
+    Onnx__ModelProto *m;
+    if (onnx_strip_raw(data, len, &stripped, &slen, &rec, &nrec)) {
+        m = onnx__model_proto__unpack(&onnx_pb_allocator, slen, stripped);
+        free(stripped);
+        cx.strip_base = data;
+        cx.strip_rec = rec;
+        cx.nstrip = nrec;
+        cx.strip_release = release;
+    } else {
+        m = onnx__model_proto__unpack(&onnx_pb_allocator, len, data);
+        rec = NULL;
+    }
+    if (!m) {
+        free(rec);
         return dla_errorf(err, DLA_ERR_FORMAT, "%s: not a valid ONNX model (protobuf parsing failed: "
                           "truncated or corrupt file?)", cx.path);
+    }
     if (!m->graph) {
         onnx__model_proto__free_unpacked(m, &onnx_pb_allocator);
+        free(rec);
         return dla_errorf(err, DLA_ERR_FORMAT, "%s: not a valid ONNX model (no graph)", cx.path);
     }
     IrGraph *g = ir_graph_new();
@@ -935,12 +957,19 @@ DlaStatus onnx_load_buffer(const void *data, size_t len, const char *path_for_er
         s = apply_shapes(&cx, g, opt);
     onnx__model_proto__free_unpacked(m, &onnx_pb_allocator);
     onnx_ctx_fini(&cx);
+    free(rec);
     if (s) {
         ir_graph_free(g);
         return s;
     }
     *out = g;
     return DLA_OK;
+}
+
+DlaStatus onnx_load_buffer(const void *data, size_t len, const char *path_for_errors, const char *base_dir,
+                           const OnnxLoadOptions *opt, IrGraph **out, DlaError *err)
+{
+    return load_bytes(data, len, path_for_errors, base_dir, opt, 0, out, err);
 }
 
 DlaStatus onnx_load(const char *path, const OnnxLoadOptions *opt, IrGraph **out, DlaError *err)
@@ -951,7 +980,7 @@ DlaStatus onnx_load(const char *path, const OnnxLoadOptions *opt, IrGraph **out,
     if (s)
         return s;
     char *dir = dla_path_dirname(path);
-    s = onnx_load_buffer(m.data, m.size, path, dir, opt, out, err);
+    s = load_bytes(m.data, m.size, path, dir, opt, m.is_mmap, out, err);
     free(dir);
     dla_file_unmap(&m);
     return s;

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* protobuf-c allocates through plain malloc/free so buffers it created can be
  * adopted by a graph; a failed allocation makes unpack fail cleanly instead of
@@ -413,6 +415,23 @@ static DlaStatus convert_typed(OnnxCtx *cx, const Onnx__TensorProto *t, const ch
     return DLA_OK;
 }
 
+/* Copy n bytes of a stripped payload; when the source is the loader's own
+ * read-only file mapping, hand the fully covered pages back to the kernel so the
+ * weights are not resident twice (they re-read from the file if touched again). */
+static void copy_and_release(OnnxCtx *cx, const uint8_t *src, size_t n, OnnxTData *out)
+{
+    out->data = dla_malloc(n);
+    memcpy(out->data, src, n);
+    out->nbytes = n;
+    out->owned = 1;
+    if (cx->strip_release) {
+        uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t lo = ((uintptr_t)src + pg - 1) / pg * pg, hi = ((uintptr_t)src + n) / pg * pg;
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+}
+
 DlaStatus onnx_tensor_convert(OnnxCtx *cx, Onnx__TensorProto *t, const char *what, OnnxTData *out)
 {
     memset(out, 0, sizeof *out);
@@ -438,15 +457,22 @@ DlaStatus onnx_tensor_convert(OnnxCtx *cx, Onnx__TensorProto *t, const char *wha
         if (out->dtype == DT_STRING)
             return dla_errorf(cx->err, DLA_ERR_FORMAT, "%s: %s: string tensors cannot use raw_data",
                               cx->path, what);
-        if (t->raw_data.len != want)
+        const OnnxStripped *sp = t->raw_data.len == 0 && cx->pending && cx->pending->len ? cx->pending : NULL;
+        size_t have = sp ? sp->len : t->raw_data.len;
+        if (have != want)
             return dla_errorf(cx->err, DLA_ERR_FORMAT,
                               "%s: %s: raw_data has %zu bytes, but shape %s of %s needs %zu",
-                              cx->path, what, t->raw_data.len,
+                              cx->path, what, have,
                               ir_shape_str(&out->shape, (char[96]){0}, 96), ir_dtype_name(out->dtype),
                               want);
         if (want == 0) {
             out->data = NULL;
             out->owned = 0;
+            return DLA_OK;
+        }
+        if (sp) {
+            /* Stripped before unpacking (onnx_strip.c): copy from the original buffer. */
+            copy_and_release(cx, cx->strip_base + sp->offset, want, out);
             return DLA_OK;
         }
         if (cx->copy_raw) {

@@ -303,6 +303,69 @@ static void test_tensor_errors(void)
     ob_free_all();
 }
 
+/* Large inline raw_data (>= 4 KiB) is kept out of protobuf-c and copied from the
+ * original buffer (frontend/onnx_strip.c): same values through memory and file
+ * loads, next to small and typed initializers, and size errors still caught. */
+static void test_large_inline(void)
+{
+    enum { NF = 3000, NB = 5001 };
+    static float big[NF];
+    static int8_t bytes[NB];
+    for (int i = 0; i < NF; i++)
+        big[i] = (float)i * 0.5f - 7.0f;
+    for (int i = 0; i < NB; i++)
+        bytes[i] = (int8_t)(i * 7);
+    for (int pass = 0; pass < 3; pass++) {
+        Onnx__ModelProto *m = ob_model(13);
+        Onnx__TensorProto *a = ob_tensor("big", DT_FLOAT, 2, (int64_t[]){NF / 3, 3});
+        ob_raw(a, big, pass == 2 ? sizeof big - 4 : sizeof big);
+        Onnx__TensorProto *b = ob_tensor("small", DT_FLOAT, 1, (int64_t[]){2});
+        ob_raw(b, big, 8);
+        Onnx__TensorProto *c = ob_tensor("bytes", DT_INT8, 1, (int64_t[]){NB});
+        ob_raw(c, bytes, NB);
+        Onnx__TensorProto *d = ob_tensor("typed", DT_FLOAT, 1, (int64_t[]){NF});
+        d->n_float_data = NF;
+        d->float_data = big;
+        Onnx__TensorProto *ts[] = {a, b, c, d};
+        for (int i = 0; i < 4; i++)
+            OB_PUSH(m->graph->initializer, m->graph->n_initializer, ts[i]);
+        DlaError err;
+        IrGraph *g = NULL;
+        if (pass == 2) {
+            expect_error(m, NULL, DLA_ERR_FORMAT, "initializer 'big': raw_data has 11996 bytes, but shape [1000,3]");
+            ob_free_all();
+            continue;
+        }
+        if (pass == 0) {
+            g = load_model(m, NULL, &err);
+        } else { /* from a file: the loader's own mapping, whose copied pages it releases */
+            char dir[] = "/tmp/dla_onnx_big_XXXXXX", path[64];
+            CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+            snprintf(path, sizeof path, "%s/model.onnx", dir);
+            size_t len;
+            uint8_t *buf = ob_pack_model(m, &len);
+            dla_error_clear(&err);
+            CU_ASSERT_EQUAL_FATAL(dla_file_write(path, buf, len, &err), DLA_OK);
+            onnx_load(path, NULL, &g, &err);
+            unlink(path);
+            rmdir(dir);
+        }
+        if (!g)
+            fprintf(stderr, "%s\n", err.msg);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+        const IrValue *va = &g->values[ir_value_find(g, "big")];
+        const IrValue *vb = &g->values[ir_value_find(g, "small")];
+        const IrValue *vc = &g->values[ir_value_find(g, "bytes")];
+        const IrValue *vd = &g->values[ir_value_find(g, "typed")];
+        CU_ASSERT(va->nbytes == sizeof big && memcmp(va->data, big, sizeof big) == 0);
+        CU_ASSERT(vb->nbytes == 8 && memcmp(vb->data, big, 8) == 0);
+        CU_ASSERT(vc->nbytes == NB && memcmp(vc->data, bytes, NB) == 0);
+        CU_ASSERT(vd->nbytes == sizeof big && memcmp(vd->data, big, sizeof big) == 0);
+        ir_graph_free(g);
+        ob_free_all();
+    }
+}
+
 /* ---- Constant nodes ---- */
 
 static void test_constant_forms(void)
@@ -649,7 +712,7 @@ static void test_tensor_file_roundtrip(void)
 void dla_register_tests(void)
 {
     DLA_SUITE("onnx_tensor", {"typed_vs_raw", test_typed_vs_raw}, {"typed_known", test_typed_known_values},
-              {"errors", test_tensor_errors}, {"constant_forms", test_constant_forms},
+              {"errors", test_tensor_errors}, {"large_inline", test_large_inline}, {"constant_forms", test_constant_forms},
               {"sparse_initializer", test_sparse_initializer}, {"external_data", test_external_data},
               {"tensor_file", test_tensor_file_roundtrip});
 }
