@@ -9,10 +9,11 @@
  *
  * The IrGraph produced (exact semantics):
  *  - Initializers become values with IR_VAL_CONST and data, named as in ONNX.
- *    Their data is taken over from the parsed raw_data (no copy), converted from
- *    the typed fields, or borrowed from a read-only mapping of the external data
- *    file (kept alive by the root graph; do not write into constant data).
- *    Sparse initializers are densified.
+ *    Their data is graph-owned (raw_data taken over from the parser, or for
+ *    main-graph tensors >= 4 KiB copied once straight from the file; typed
+ *    fields converted), or borrowed from a read-only mapping of the external
+ *    data file (kept alive by the root graph): never write into constant data.
+ *    Sparse initializers are densified. Data is little-endian, row-major.
  *  - A graph input that is also an initializer is a constant, NOT a graph
  *    input: it is absent from g->inputs and has IR_VAL_CONST (the initializer
  *    is its value; dlacc does not let it be overridden at run time).
