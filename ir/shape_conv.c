@@ -64,15 +64,20 @@ static DlaStatus conv_attrs(IrGraph *g, int32_t node, int nsp, const IrValue *ke
         (st = ints_attr(g, node, "dilations", nsp, 1, a->d, err)) ||
         (st = ints_attr(g, node, "pads", 2 * nsp, 0, a->pads, err)))
         return st;
+    /* beyond 2^40 no tensor fits in memory: rejecting such values keeps all
+     * the size arithmetic below free of overflow */
+    const int64_t lim = (int64_t)1 << 40;
     for (int i = 0; i < nsp; i++) {
-        if (a->s[i] <= 0)
-            return shp_err(err, "attribute 'strides' has non-positive value %lld", (long long)a->s[i]);
-        if (a->d[i] <= 0)
-            return shp_err(err, "attribute 'dilations' has non-positive value %lld", (long long)a->d[i]);
+        if (a->s[i] <= 0 || a->s[i] > lim)
+            return shp_err(err, "attribute 'strides' has invalid value %lld", (long long)a->s[i]);
+        if (a->d[i] <= 0 || a->d[i] > lim)
+            return shp_err(err, "attribute 'dilations' has invalid value %lld", (long long)a->d[i]);
+        if (a->k[i] > lim)
+            return shp_err(err, "kernel dim %d is %lld", i, (long long)a->k[i]);
     }
     for (int i = 0; i < 2 * nsp; i++)
-        if (a->pads[i] < 0)
-            return shp_err(err, "attribute 'pads' has negative value %lld", (long long)a->pads[i]);
+        if (a->pads[i] < 0 || a->pads[i] > lim)
+            return shp_err(err, "attribute 'pads' has invalid value %lld", (long long)a->pads[i]);
     a->auto_pad = ir_op_attr_spec(g->nodes[node].op, "auto_pad") ? ir_node_attr_s(g, node, "auto_pad") : "NOTSET";
     if (strcmp(a->auto_pad, "NOTSET") && strcmp(a->auto_pad, "SAME_UPPER") && strcmp(a->auto_pad, "SAME_LOWER") &&
         strcmp(a->auto_pad, "VALID"))
@@ -359,8 +364,8 @@ DlaStatus ir_shape_depth_space(IrGraph *g, int32_t node, DlaError *err)
     if (!x)
         return shp_missing(err, 0);
     int64_t b = ir_node_attr_i(g, node, "blocksize");
-    if (b <= 0)
-        return shp_err(err, "attribute 'blocksize' = %lld is not positive", (long long)b);
+    if (b <= 0 || b > (int64_t)1 << 20)
+        return shp_err(err, "attribute 'blocksize' = %lld is not a valid block size", (long long)b);
     IrShape s = x->shape;
     if (s.rank >= 0) {
         if (s.rank != 4)
@@ -373,9 +378,16 @@ DlaStatus ir_shape_depth_space(IrGraph *g, int32_t node, DlaError *err)
         if (!d2s && ((d[2] >= 0 && d[2] % b) || (d[3] >= 0 && d[3] % b)))
             return shp_err(err, "%s: spatial dims not divisible by blocksize %lld", shp_desc(g, node, 0),
                            (long long)b);
-        shp_dim(&s, 1, d[1] < 0 ? -1 : d2s ? d[1] / (b * b) : d[1] * b * b);
-        for (int i = 2; i < 4; i++)
-            shp_dim(&s, i, d[i] < 0 ? -1 : d2s ? d[i] * b : d[i] / b);
+        int64_t o[4] = {-1, -1, -1, -1};
+        if ((d[1] >= 0 && !d2s && !shp_mul(d[1], b * b, &o[1])) ||
+            (d2s && ((d[2] >= 0 && !shp_mul(d[2], b, &o[2])) || (d[3] >= 0 && !shp_mul(d[3], b, &o[3])))))
+            return shp_err(err, "%s: output dims overflow", shp_desc(g, node, 0));
+        if (d2s && d[1] >= 0)
+            o[1] = d[1] / (b * b);
+        for (int i = 2; i < 4 && !d2s; i++)
+            o[i] = d[i] < 0 ? -1 : d[i] / b;
+        for (int i = 1; i < 4; i++)
+            shp_dim(&s, i, o[i]);
     }
     shp_set(shp_out(g, node, 0), x->dtype, &s);
     return DLA_OK;

@@ -160,8 +160,8 @@ DlaStatus ir_shape_tfidf(IrGraph *g, int32_t node, DlaError *err)
     int32_t n = ir_attr_ints(g, node, "ngram_indexes", &idx);
     int64_t c = 0;
     for (int32_t i = 0; i < n; i++) {
-        if (idx[i] < 0)
-            return shp_err(err, "attribute 'ngram_indexes' has negative value %lld", (long long)idx[i]);
+        if (idx[i] < 0 || idx[i] > (int64_t)1 << 40)
+            return shp_err(err, "attribute 'ngram_indexes' has invalid value %lld", (long long)idx[i]);
         if (idx[i] + 1 > c)
             c = idx[i] + 1;
     }

@@ -484,8 +484,72 @@ static void test_unknown_inputs(void)
     CU_ASSERT_EQUAL(failing, 0);
 }
 
+/* Set every integer attribute (and integer list element) and every element of
+ * small integer constants to x, in g and its subgraphs. */
+static void mutate(IrGraph *g, int64_t x)
+{
+    for (int32_t n = 0; n < g->nnodes; n++)
+        for (int32_t a = 0; a < g->nodes[n].nattrs; a++) {
+            IrAttr *at = &g->nodes[n].attrs[a];
+            if (at->type == IR_ATTR_INT)
+                at->i = x;
+            for (int32_t k = 0; at->type == IR_ATTR_INTS && k < at->n; k++)
+                at->ints[k] = x;
+            if (at->type == IR_ATTR_GRAPH && at->g)
+                mutate(at->g, x);
+        }
+    for (int32_t v = 0; v < g->nvalues; v++) {
+        IrValue *val = &g->values[v];
+        if ((val->flags & IR_VAL_CONST) && val->data && val->dtype == DT_INT64 && val->nbytes <= 64) {
+            int64_t *copy = ir_graph_alloc_data(g, val->nbytes);
+            for (size_t k = 0; k < val->nbytes / 8; k++)
+                copy[k] = x;
+            val->data = copy;
+        }
+    }
+}
+
+/* Hostile attribute and constant values (extremes of int64, negatives,
+ * zero) on every node test: inference may report errors but must not crash
+ * or hit undefined behaviour (the sanitizer build checks the latter). */
+static void test_hostile_values(void)
+{
+    const char *root = dla_test_node_dir();
+    if (!root)
+        return;
+    static const int64_t vals[] = {INT64_MIN, -3, 0, (int64_t)1 << 62, INT64_MAX};
+    DIR *d = opendir(root);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *e;
+    size_t runs = 0, errors = 0;
+    while ((e = readdir(d))) {
+        char p[4096];
+        snprintf(p, sizeof p, "%.2000s/%.255s/model.onnx", root, e->d_name);
+        if (e->d_name[0] == '.' || !dla_path_exists(p))
+            continue;
+        for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+            IrGraph *g = NULL;
+            DlaError err;
+            if (onnx_load(p, NULL, &g, &err))
+                break;
+            mutate(g, vals[k]);
+            forget_declared(g);
+            IrDiagList dl = {0};
+            errors += ir_infer_shapes(g, &dl, &err) != DLA_OK;
+            ir_check_graph_support(g, &dl);
+            ir_diag_free(&dl);
+            ir_graph_free(g);
+            runs++;
+        }
+    }
+    closedir(d);
+    printf("\nhostile values: %zu inference runs, %zu reported errors, no crash\n", runs, errors);
+    CU_ASSERT(runs > 0);
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("ir_shape_agree", {"node tests: inferred vs expected outputs", test_agreement},
-              {"node tests with unknown input shapes", test_unknown_inputs});
+              {"node tests with unknown input shapes", test_unknown_inputs},
+              {"node tests with hostile attribute values", test_hostile_values});
 }
