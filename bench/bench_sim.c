@@ -161,6 +161,47 @@ static void build_conv(Prog *p, const DlaTarget *t, uint32_t H, uint32_t W, uint
     end(p, 0);
 }
 
+/* 3x3 depthwise conv, stride 1, pad 1, over [H][W][CH]; repeated `passes`
+ * times so that the compute dominates the per-run set-up. */
+static void build_dw(Prog *p, const DlaTarget *t, uint32_t H, uint32_t W, uint32_t CH, int passes)
+{
+    uint32_t C = t->gemm_cols, Wp = W + 2;
+    DlaInsn in;
+    dla_insn_init(&in, DLA_OP_DMACFG);
+    in.eng = DLA_ENG_LOAD;
+    in.ystride = CH;
+    in.zstride = (int64_t)W * CH;
+    emit(p, &in);
+    dla_insn_init(&in, DLA_OP_LOAD);
+    in.mem = DLA_MEM_INP;
+    in.xsize = CH;
+    in.ysize = W;
+    in.zsize = H;
+    in.ypad0 = in.ypad1 = in.zpad0 = in.zpad1 = 1;
+    emit(p, &in);
+    load_flat(p, DLA_MEM_WGT, 1 << 24, 0, (uint64_t)9 * CH, 0);
+    dla_insn_init(&in, DLA_OP_SYNC);
+    emit(p, &in);
+    loopcfg(p, 0, 0, 0, 0);
+    loopcfg(p, 1, (uint64_t)W * CH, (uint64_t)Wp * CH, 0); /* output rows */
+    loopcfg(p, 2, 0, 0, 0);
+    loopcfg(p, 3, CH, CH, 0);                              /* output pixels: R at a time */
+    for (int pass = 0; pass < passes; pass++)
+        for (uint32_t cb = 0; cb < CH / C; cb++)
+            for (uint32_t kh = 0; kh < 3; kh++)
+                for (uint32_t kw = 0; kw < 3; kw++) {
+                    dla_insn_init(&in, DLA_OP_GEMM);
+                    in.dw = 1;
+                    in.dst = cb * C;
+                    in.src = (int64_t)(kh * Wp + kw) * CH + cb * C;
+                    in.src2 = (int64_t)(kh * 3 + kw) * CH + cb * C;
+                    in.e1 = H;
+                    in.e3 = W;
+                    emit(p, &in);
+                }
+    end(p, 0);
+}
+
 static double now(clockid_t id)
 {
     struct timespec ts;
@@ -202,7 +243,7 @@ static int bench(const char *what, const DlaTarget *t, Prog *p)
     const DlaSimStats *st = dla_sim_stats(s);
     double macs = (double)st->macs_issued * runs;
     double gmacs = macs / (c1 - c0) / 1e9, gwall = macs / (w1 - w0) / 1e9;
-    printf("%-10s %-5s %6.3f G MAC/run %7.2f ms/run  %6.2f G MAC/s (%.2fx the 10 G goal; wall clock %.2f G MAC/s)  "
+    printf("%-10s %-6s %6.3f G MAC/run %7.2f ms/run  %6.2f G MAC/s (%.2fx the 10 G goal; wall clock %.2f G MAC/s)  "
            "simulated %" PRIu64 " cycles, util %.1f%%\n",
            t->name, what, (double)st->macs_issued / 1e9, 1e3 * (c1 - c0) / runs, gmacs, gmacs / 10.0, gwall,
            st->total_cycles, 100.0 * st->mac_utilization);
@@ -222,18 +263,22 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_sim: %s\n", e.msg);
             return 2;
         }
-        Prog g = {0}, c = {0};
+        Prog g = {0}, c = {0}, d = {0};
         if (t.gemm_rows >= 64) {
             build_gemm(&g, &t, 512, 2048, 512);
             build_conv(&c, &t, 28, 28, 256, 256);
+            build_dw(&d, &t, 28, 28, 256, 8);
         } else {
             build_gemm(&g, &t, 64, 1024, 64);
             build_conv(&c, &t, 14, 14, 64, 64);
+            build_dw(&d, &t, 14, 14, 64, 32);
         }
         rc |= bench("gemm", &t, &g);
         rc |= bench("conv", &t, &c);
+        rc |= bench("dwconv", &t, &d);
         free(g.w);
         free(c.w);
+        free(d.w);
     }
     return rc;
 }

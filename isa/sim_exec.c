@@ -283,8 +283,9 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
                     uint64_t d = (uint64_t)in->dst + i0 * n.sd[0] + i1 * n.sd[1] + i2 * n.sd[2];
                     uint64_t a = (uint64_t)in->src + i0 * n.ss[0] + i1 * n.ss[1] + i2 * n.ss[2];
                     uint64_t w = (uint64_t)in->src2 + i0 * n.s2[0] + i1 * n.s2[1] + i2 * n.s2[2];
-                    for (uint64_t i3 = 0; i3 < n.e[3]; i3++)
-                        sim_vmac_i8(s->acc + d + i3 * n.sd[3], s->inp + a + i3 * n.ss[3], s->wgt + w + i3 * n.s2[3], C);
+                    /* Iterations may alias (sd[3] < C): the kernel keeps program order. */
+                    sim_vmac_i8(s->acc + d, (size_t)n.sd[3], s->inp + a, (size_t)n.ss[3], s->wgt + w, (size_t)n.s2[3],
+                                C, (size_t)n.e[3]);
                 }
         return DLA_OK;
     }

@@ -99,7 +99,9 @@ void sim_gemv_i8(int32_t *acc, const int8_t *x, const int8_t *w, size_t pitch, u
 #define SIM_WT_MAX_K 65536
 void sim_wt_prepare(int16_t *wt, const int8_t *w, size_t pitch, uint32_t C, size_t K);
 void sim_gemv_t(int32_t *acc, const int8_t *x, const int16_t *wt, uint32_t C, size_t K);
-/* depthwise: for c < n: acc[c] += x[c] * w[c]. */
-void sim_vmac_i8(int32_t *acc, const int8_t *x, const int8_t *w, uint32_t n);
+/* depthwise, n iterations of the innermost loop:
+ * for i < n, c < C: acc[i*sd + c] += x[i*sx + c] * w[i*sw + c]. */
+void sim_vmac_i8(int32_t *acc, size_t sd, const int8_t *x, size_t sx, const int8_t *w, size_t sw, uint32_t C,
+                 size_t n);
 
 #endif

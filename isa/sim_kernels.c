@@ -107,9 +107,25 @@ void sim_gemv_t(int32_t *restrict acc, const int8_t *restrict x, const int16_t *
     }
 }
 
+/* Depthwise: for i < n: acc[i*sd + c] += x[i*sx + c] * w[i*sw + c], c < C.
+ * The channel loop is innermost and contiguous: one vector op per lane group;
+ * C is a compile-time constant in the common cases so that it is unrolled. */
+#define VMAC(CC) \
+    for (size_t i = 0; i < n; i++) { \
+        int32_t *restrict a = acc + i * sd; \
+        const int8_t *restrict xi = x + i * sx, *restrict wi = w + i * sw; \
+        for (uint32_t c = 0; c < (CC); c++) \
+            a[c] = (int32_t)((uint32_t)a[c] + (uint32_t)((int32_t)xi[c] * (int32_t)wi[c])); \
+    }
+
 SIM_CLONES
-void sim_vmac_i8(int32_t *acc, const int8_t *x, const int8_t *w, uint32_t n)
+void sim_vmac_i8(int32_t *acc, size_t sd, const int8_t *x, size_t sx, const int8_t *w, size_t sw, uint32_t C,
+                 size_t n)
 {
-    for (uint32_t c = 0; c < n; c++)
-        acc[c] = (int32_t)((uint32_t)acc[c] + (uint32_t)((int32_t)x[c] * (int32_t)w[c]));
+    switch (C) {
+    case 16: VMAC(16); break;
+    case 32: VMAC(32); break;
+    case 64: VMAC(64); break;
+    default: VMAC(C); break;
+    }
 }
