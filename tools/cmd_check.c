@@ -327,6 +327,8 @@ static int cmp_key(const void *a, const void *b)
 
 static void sort_diags(IrDiagList *l)
 {
+    if (l->n < 2)
+        return;
     DiagKey *k = dla_malloc((l->n + 1) * sizeof *k);
     IrDiag *tmp = dla_malloc((l->n + 1) * sizeof *tmp);
     for (size_t i = 0; i < l->n; i++)
