@@ -1,0 +1,144 @@
+/* shape_qops.c - shape functions of the dlacc-domain quantized ops
+ * (docs/quant.md): QConv, QGemm, QAdd, QMaxPool, QAvgPool, QGlobalAvgPool,
+ * QLut. They check the integer dtypes the contract fixes (int8 activations and
+ * weights, int32 bias), the lengths of the per-channel attributes, and then
+ * reuse the ONNX shape formulas of Conv / pooling (shape_conv.c). */
+#include "shape_util.h"
+
+/* A known dtype that is not `want` is an error (undefined dtypes pass: unknown). */
+static DlaStatus want_dtype(IrGraph *g, int32_t node, int i, IrDtype want, DlaError *err)
+{
+    IrValue *v = shp_in(g, node, i);
+    if (v && v->dtype != DT_UNDEFINED && v->dtype != want)
+        return shp_err(err, "%s must be %s", shp_desc(g, node, i), ir_dtype_name(want));
+    return DLA_OK;
+}
+
+static DlaStatus want_floats(IrGraph *g, int32_t node, const char *name, int64_t n, DlaError *err)
+{
+    const IrAttr *a = ir_attr_find(g, node, name);
+    if (!a || a->type != IR_ATTR_FLOATS)
+        return shp_err(err, "attribute '%s' (floats) is required", name);
+    if (n >= 0 && a->n != n)
+        return shp_err(err, "attribute '%s' has %d values, expected %lld", name, a->n, (long long)n);
+    return DLA_OK;
+}
+
+static DlaStatus want_bounds(IrGraph *g, int32_t node, DlaError *err)
+{
+    int64_t lo = ir_node_attr_i(g, node, "lo"), hi = ir_node_attr_i(g, node, "hi");
+    if (lo < -128 || hi > 127 || lo > hi)
+        return shp_err(err, "attributes lo=%lld, hi=%lld must satisfy -128 <= lo <= hi <= 127", (long long)lo,
+                       (long long)hi);
+    return DLA_OK;
+}
+
+/* QConv(X int8 [N,C,H,W], W int8 [OC,C/group,KH,KW], B int32 [OC]) -> int8. */
+DlaStatus ir_shape_qconv(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)) || (st = want_dtype(g, node, 1, DT_INT8, err)) ||
+        (st = want_dtype(g, node, 2, DT_INT32, err)) || (st = want_bounds(g, node, err)))
+        return st;
+    IrValue *w = shp_in(g, node, 1), *b = shp_in(g, node, 2);
+    if (!b)
+        return shp_missing(err, 2);
+    int64_t oc = w && w->shape.rank >= 1 ? w->shape.dims[0] : -1;
+    if (b->shape.rank >= 0 && oc >= 0 && (b->shape.rank != 1 || (b->shape.dims[0] >= 0 && b->shape.dims[0] != oc)))
+        return shp_err(err, "bias %s does not match %s", shp_desc(g, node, 2), shp_desc(g, node, 1));
+    if ((st = want_floats(g, node, "scale", oc, err)) || (st = ir_shape_conv(g, node, err)))
+        return st;
+    IrValue *y = shp_out(g, node, 0);
+    if (y)
+        y->dtype = DT_INT8;
+    return DLA_OK;
+}
+
+/* QGemm(X int8 [M,K], W int8 [N,K], B int32 [N]) -> int8 [M,N]. */
+DlaStatus ir_shape_qgemm(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)) || (st = want_dtype(g, node, 1, DT_INT8, err)) ||
+        (st = want_dtype(g, node, 2, DT_INT32, err)) || (st = want_bounds(g, node, err)))
+        return st;
+    IrValue *x = shp_in(g, node, 0), *w = shp_in(g, node, 1), *b = shp_in(g, node, 2);
+    if (!x || !w || !b)
+        return shp_missing(err, !x ? 0 : !w ? 1 : 2);
+    if (x->shape.rank >= 0 && x->shape.rank != 2)
+        return shp_err(err, "%s must have rank 2 [M,K]", shp_desc(g, node, 0));
+    if (w->shape.rank >= 0 && w->shape.rank != 2)
+        return shp_err(err, "%s must have rank 2 [N,K]", shp_desc(g, node, 1));
+    if (b->shape.rank >= 0 && b->shape.rank != 1)
+        return shp_err(err, "%s must have rank 1 [N]", shp_desc(g, node, 2));
+    int64_t k = x->shape.rank == 2 ? x->shape.dims[1] : -1;
+    int64_t n = w->shape.rank == 2 ? w->shape.dims[0] : -1, wk = w->shape.rank == 2 ? w->shape.dims[1] : -1;
+    if (k >= 0 && wk >= 0 && k != wk)
+        return shp_err(err, "%s and %s disagree on K", shp_desc(g, node, 0), shp_desc(g, node, 1));
+    if (n >= 0 && b->shape.rank == 1 && b->shape.dims[0] >= 0 && b->shape.dims[0] != n)
+        return shp_err(err, "bias %s does not match %s", shp_desc(g, node, 2), shp_desc(g, node, 1));
+    if ((st = want_floats(g, node, "scale", n, err)))
+        return st;
+    IrShape s = shp_rank(2);
+    if (x->shape.rank == 2)
+        shp_copy_dim(&s, 0, &x->shape, 0);
+    shp_dim(&s, 1, n);
+    shp_set(shp_out(g, node, 0), DT_INT8, &s);
+    return DLA_OK;
+}
+
+/* QAdd(A int8, B int8) -> int8, same shape (no broadcasting). */
+DlaStatus ir_shape_qadd(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)) || (st = want_dtype(g, node, 1, DT_INT8, err)) ||
+        (st = want_bounds(g, node, err)))
+        return st;
+    IrValue *a = shp_in(g, node, 0), *b = shp_in(g, node, 1);
+    if (!a || !b)
+        return shp_missing(err, a ? 1 : 0);
+    if (a->shape.rank >= 0 && b->shape.rank >= 0) {
+        int differ = a->shape.rank != b->shape.rank;
+        for (int i = 0; !differ && i < a->shape.rank; i++)
+            differ = a->shape.dims[i] >= 0 && b->shape.dims[i] >= 0 && a->shape.dims[i] != b->shape.dims[i];
+        if (differ)
+            return shp_err(err, "%s and %s must have the same shape (QAdd does not broadcast)",
+                           shp_desc(g, node, 0), shp_desc(g, node, 1));
+    }
+    shp_set(shp_out(g, node, 0), DT_INT8, a->shape.rank >= 0 ? &a->shape : &b->shape);
+    return DLA_OK;
+}
+
+/* QMaxPool, QAvgPool: ONNX pooling output sizes. */
+DlaStatus ir_shape_qpool(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)))
+        return st;
+    if (g->nodes[node].op == OP_QAVG_POOL && (st = want_floats(g, node, "scale", 1, err)))
+        return st;
+    return ir_shape_pool(g, node, err);
+}
+
+DlaStatus ir_shape_qglobal_pool(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)) || (st = want_floats(g, node, "scale", 1, err)))
+        return st;
+    return ir_shape_global_pool(g, node, err);
+}
+
+/* QLut(X int8) -> int8 through table[256] of int8 values. */
+DlaStatus ir_shape_qlut(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)))
+        return st;
+    const int64_t *t;
+    int32_t n = ir_attr_ints(g, node, "table", &t);
+    if (n != 256)
+        return shp_err(err, "attribute 'table' has %d values, expected 256", n);
+    for (int i = 0; i < 256; i++)
+        if (t[i] < -128 || t[i] > 127)
+            return shp_err(err, "attribute 'table'[%d] = %lld is not an int8", i, (long long)t[i]);
+    return ir_shape_unary(g, node, err);
+}
