@@ -524,18 +524,50 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+static int layer_by_start(const void *a, const void *b, void *ctx)
+{
+    const DlaSimLayerStats *ls = ctx;
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    if (ls[i].start_cycle != ls[j].start_cycle)
+        return ls[i].start_cycle < ls[j].start_cycle ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
 DlaStatus dla_sim_write_trace_json(const DlaSim *s, FILE *f, DlaError *err)
 {
-    /* Chrome trace-event format: "X" (complete) events, ts/dur in microseconds. */
+    /* Chrome trace-event format: "X" (complete) events, ts/dur in microseconds.
+     * Slices on one track must nest, and pipelined layers overlap, so layers
+     * are spread greedily over as many "layers" tracks as needed. */
     double us = 1e6 / (double)s->t.clock_hz;
+    uint32_t *order = dla_malloc(sizeof *order * (s->nlayers ? s->nlayers : 1));
+    uint32_t *lane = dla_malloc(sizeof *lane * (s->nlayers ? s->nlayers : 1));
+    uint64_t *lane_end = dla_malloc(sizeof *lane_end * (s->nlayers ? s->nlayers : 1));
+    uint32_t nlanes = 0, nord = 0;
+    for (uint32_t i = 0; i < s->nlayers; i++)
+        if (s->lstats[i].end_cycle)
+            order[nord++] = i;
+    qsort_r(order, nord, sizeof *order, layer_by_start, s->lstats);
+    for (uint32_t k = 0; k < nord; k++) {
+        const DlaSimLayerStats *ls = &s->lstats[order[k]];
+        uint32_t l = 0;
+        while (l < nlanes && lane_end[l] > ls->start_cycle)
+            l++;
+        if (l == nlanes)
+            nlanes++;
+        lane_end[l] = ls->end_cycle;
+        lane[order[k]] = l;
+    }
     fprintf(f, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
     fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":");
     json_str(f, s->t.name);
     fprintf(f, "}}");
-    for (int e = 0; e <= DLA_ENG_COUNT; e++) {
-        fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":\"%s\"}}", e,
-                e < DLA_ENG_COUNT ? dla_engine_name((DlaEngine)e) : "layers");
-        fprintf(f, ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"sort_index\":%d}}",
+    for (uint32_t e = 0; e < DLA_ENG_COUNT + nlanes; e++) {
+        fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"args\":{\"name\":\"", e);
+        if (e < DLA_ENG_COUNT)
+            fprintf(f, "%s\"}}", dla_engine_name((DlaEngine)e));
+        else
+            fprintf(f, "layers %u\"}}", e - DLA_ENG_COUNT + 1);
+        fprintf(f, ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"args\":{\"sort_index\":%u}}",
                 e, e);
     }
     for (size_t i = 0; i < s->ntrace; i++) {
@@ -554,19 +586,21 @@ DlaStatus dla_sim_write_trace_json(const DlaSim *s, FILE *f, DlaError *err)
         }
         fprintf(f, "}}");
     }
-    for (uint32_t i = 0; i < s->nlayers; i++) {
-        const DlaSimLayerStats *ls = &s->lstats[i];
-        if (ls->end_cycle == 0)
-            continue;
+    for (uint32_t k = 0; k < nord; k++) {
+        const DlaSimLayerStats *ls = &s->lstats[order[k]];
         fprintf(f, ",\n{\"name\":");
         json_str(f, ls->name);
-        fprintf(f, ",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f,\"args\":{\"op\":",
-                DLA_ENG_COUNT, (double)ls->start_cycle * us, (double)(ls->end_cycle - ls->start_cycle) * us);
+        fprintf(f, ",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.6f,\"dur\":%.6f,\"args\":{\"op\":",
+                DLA_ENG_COUNT + lane[order[k]], (double)ls->start_cycle * us,
+                (double)(ls->end_cycle - ls->start_cycle) * us);
         json_str(f, ls->op_type);
         fprintf(f, ",\"macs\":%" PRIu64 ",\"utilization\":%.4f}}", ls->macs_useful ? ls->macs_useful : ls->macs_issued,
                 ls->mac_utilization);
     }
     fprintf(f, "\n]}\n");
+    free(order);
+    free(lane);
+    free(lane_end);
     if (ferror(f))
         return dla_errorf(err, DLA_ERR_IO, "writing the trace failed");
     return DLA_OK;

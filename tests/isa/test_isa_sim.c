@@ -886,6 +886,9 @@ static void test_program_stats_trace(void)
     CU_ASSERT(strstr(buf, "\"name\":\"gemm\",\"cat\":\"compute\",\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":0.116000,"
                           "\"dur\":0.010000") != NULL);
     CU_ASSERT(strstr(buf, "\"name\":\"conv \\\"a\\\"\",\"cat\":\"layer\"") != NULL);
+    /* Layers a (0..232) and b (132..236) overlap: b goes to a second layer track. */
+    CU_ASSERT(strstr(buf, "\"name\":\"b\",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":4,") != NULL);
+    CU_ASSERT(strstr(buf, "\"args\":{\"name\":\"layers 2\"}") != NULL);
     int events = 0;
     for (char *q = buf; (q = strstr(q, "\"ph\":\"X\"")); q++)
         events++;
