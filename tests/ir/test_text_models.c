@@ -132,7 +132,38 @@ static void test_zoo_models(void)
     fprintf(stderr, "zoo models round-tripped: %d\n", ok);
 }
 
+/* The full dump of a real model cut at many offsets: always a clean error. */
+static void test_truncated_dump(void)
+{
+    const char *dir = dla_test_models_dir();
+    if (!dir)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%.3000s/digits_cnn/model.onnx", dir);
+    IrGraph *g = NULL;
+    DlaError err = {0};
+    CU_ASSERT_EQUAL_FATAL(onnx_load(path, NULL, &g, &err), DLA_OK);
+    ir_infer_shapes(g, NULL, &err);
+    char *t;
+    size_t n;
+    ir_print_string(g, NULL, &t, &n, NULL);
+    int cuts = 0;
+    for (size_t len = 0; len + 1 < n; len += 1 + len / 50 + (len % 7)) {
+        IrGraph *p = NULL;
+        dla_error_clear(&err);
+        DlaStatus st = ir_parse(t, len, "cut.ir", &p, &err);
+        CU_ASSERT_EQUAL(st, DLA_ERR_FORMAT);
+        CU_ASSERT_PTR_NULL(p);
+        CU_ASSERT(strncmp(err.msg, "cut.ir:", 7) == 0);
+        cuts++;
+    }
+    CU_ASSERT(cuts > 100);
+    free(t);
+    ir_graph_free(g);
+}
+
 void dla_register_tests(void)
 {
-    DLA_SUITE("ir_text_models", {"node_test_models", test_node_models}, {"zoo_models", test_zoo_models});
+    DLA_SUITE("ir_text_models", {"node_test_models", test_node_models}, {"zoo_models", test_zoo_models},
+              {"truncated_dump", test_truncated_dump});
 }
