@@ -30,6 +30,7 @@ static void usage(FILE *f)
                "  .tensor \"NAME\" role=input|output|intermediate dtype=int8 layout=rowmajor\n"
                "          shape=[1,3,32,32] scale=0.5 zp=0 offset=0x1000 bytes=3072\n"
                "  .layer \"NAME\" \"OP\" [macs=N]      the following instructions implement layer NAME\n"
+               "  .layer \"NAME\" \"OP\" empty         a layer without instructions (here)\n"
                "  .endlayer                         end the current layer\n\n"
                "  -o FILE          output (default: FILE.s with .dla for .s)\n"
                "  --target T       shipped target name or XML file (default dla-edge)\n"
@@ -42,7 +43,8 @@ typedef struct As {
     DlaError *err;
     DlaProgram *p;
     size_t tcap, lcap;
-    int have_dram, layer_open, have_consts;
+    int have_dram, have_consts;
+    int64_t open_layer; /* index of the layer the next instruction joins, -1: none */
 } As;
 
 static DlaStatus as_err(As *a, const char *fmt, const char *arg)
@@ -201,10 +203,10 @@ static DlaStatus dir_tensor(As *a, const char *s)
 
 static void close_layer(As *a)
 {
-    if (a->layer_open) {
-        DlaLayerMap *l = &a->p->layers[a->p->nlayers - 1];
+    if (a->open_layer >= 0) {
+        DlaLayerMap *l = &a->p->layers[a->open_layer];
         l->ninsns = a->p->ninsns - l->first_insn;
-        a->layer_open = 0;
+        a->open_layer = -1;
     }
 }
 
@@ -216,19 +218,24 @@ static DlaStatus dir_layer(As *a, const char *s)
         return as_err(a, ".layer needs a name and an op type: .layer \"NAME\" \"OP\" [macs=N]%s",
                       bad ? " (unterminated or too long string)" : "");
     uint64_t macs = 0;
+    int empty = 0;
     while ((s = next_tok(s, tok, sizeof tok, &bad))) {
-        if (strncmp(tok, "macs=", 5) || !parse_u64(tok + 5, &macs))
-            return as_err(a, ".layer: expected macs=N, got '%.100s'", tok);
+        if (!strcmp(tok, "empty"))
+            empty = 1;
+        else if (strncmp(tok, "macs=", 5) || !parse_u64(tok + 5, &macs))
+            return as_err(a, ".layer: expected macs=N or empty, got '%.100s'", tok);
     }
     if (bad)
         return as_err(a, ".layer: %s", "unterminated or too long token");
-    close_layer(a);
+    if (!empty)
+        close_layer(a);
     DlaProgram *p = a->p;
     if (p->nlayers == UINT32_MAX / 2)
         return as_err(a, "%s", "too many layers");
     p->layers = dla_grow(p->layers, sizeof *p->layers, p->nlayers + 1, &a->lcap);
     p->layers[p->nlayers++] = (DlaLayerMap){dla_strdup(name), dla_strdup(op), p->ninsns, 0, macs};
-    a->layer_open = 1;
+    if (!empty) /* an empty layer has no instructions and leaves the open layer open */
+        a->open_layer = p->nlayers - 1;
     return DLA_OK;
 }
 
@@ -251,7 +258,7 @@ static DlaStatus directive(As *a, const char *line, int *was_dir)
     }
     if (!strcmp(word, ".endlayer")) {
         *was_dir = 1;
-        if (!a->layer_open)
+        if (a->open_layer < 0)
             return as_err(a, "%s", ".endlayer without .layer");
         if (next_tok(s, word, sizeof word, &bad) || bad)
             return as_err(a, "%s", ".endlayer takes no operands");
@@ -306,7 +313,7 @@ static int is_insn_line(const char *s, size_t n)
 
 static DlaStatus assemble(const char *path, char *text, size_t len, DlaProgram *p, DlaError *err)
 {
-    As a = {path, 0, err, p, 0, 0, 0, 0, 0};
+    As a = {path, 0, err, p, 0, 0, 0, 0, -1};
     /* Pass 1: directives (blanked out in place) and the instruction index of each line. */
     uint32_t count = 0;
     char buf[DLA_FORMAT_NAME_MAX * 2 + 512];

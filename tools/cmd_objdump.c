@@ -104,13 +104,15 @@ static void print_layer(const DlaLayerMap *l, uint32_t idx)
     cli_put_quoted(stdout, l->name);
     printf(" ");
     cli_put_quoted(stdout, l->op_type);
-    printf(" macs=%llu   # layer %u: instructions [%u, %u)\n", (unsigned long long)l->macs, idx, l->first_insn,
-           l->first_insn + l->ninsns);
+    printf(" macs=%llu%s   # layer %u: instructions [%u, %u)\n", (unsigned long long)l->macs,
+           l->ninsns ? "" : " empty", idx, l->first_insn, l->first_insn + l->ninsns);
 }
 
 /* Disassembly interleaved with the layer map: a `.layer` line before the
  * first instruction of each layer, `.endlayer` after its last one when the next
- * instruction belongs to no layer. Layers are printed in instruction order. */
+ * instruction belongs to no layer. A layer without instructions is a
+ * `.layer ... empty` line, which leaves the enclosing layer open. Layers are
+ * printed in instruction order; each instruction's comment names its layer. */
 static void print_code(const DlaProgram *p, int raw)
 {
     LayerAt *order = dla_malloc(sizeof *order * (p->nlayers ? p->nlayers : 1));
@@ -121,22 +123,29 @@ static void print_code(const DlaProgram *p, int raw)
         printf("\n# layers: %u\n# code:\n", p->nlayers);
     uint32_t li = 0;
     int64_t open_end = -1; /* end of the layer the current instruction is in, -1: none */
+    const DlaLayerMap *cur = NULL;
     char text[512];
     for (uint32_t i = 0; i <= p->ninsns; i++) {
         if (!raw) {
-            if (open_end == (int64_t)i) {
+            if (open_end == (int64_t)i) { /* a non-empty .layer here would end it anyway */
                 open_end = -1;
-                if (li >= p->nlayers || order[li].first != i)
+                int next = 0;
+                for (uint32_t k = li; k < p->nlayers && order[k].first == i; k++)
+                    next |= (int)order[k].nonempty;
+                if (!next)
                     printf(".endlayer\n");
             }
             while (li < p->nlayers && order[li].first == i) {
                 const DlaLayerMap *l = &p->layers[order[li].idx];
                 print_layer(l, order[li].idx);
-                open_end = (int64_t)i + l->ninsns;
-                if (l->ninsns == 0 && (li + 1 >= p->nlayers || order[li + 1].first != i))
-                    printf(".endlayer\n"), open_end = -1;
+                if (l->ninsns) {
+                    open_end = (int64_t)i + l->ninsns;
+                    cur = l;
+                }
                 li++;
             }
+            if (open_end < 0)
+                cur = NULL;
         }
         if (i == p->ninsns)
             break;
@@ -145,7 +154,8 @@ static void print_code(const DlaProgram *p, int raw)
         if (raw)
             printf("%s\n", text);
         else
-            printf("    %-60s # %5u: %08x %08x %08x %08x\n", text, i, w[0], w[1], w[2], w[3]);
+            printf("    %-60s # %5u: %08x %08x %08x %08x%s%.200s%s%.200s%s\n", text, i, w[0], w[1], w[2], w[3],
+                   cur ? "  " : "", cur ? cur->name : "", cur ? " (" : "", cur ? cur->op_type : "", cur ? ")" : "");
     }
     free(order);
 }

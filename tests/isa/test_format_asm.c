@@ -164,13 +164,15 @@ static void test_round_trip(void)
     for (uint32_t i = 0; i < p.const_bytes; i++)
         p.consts[i] = (uint8_t)(i * 13 + 1);
     p.dram_bytes_used = 0x3000;
-    p.nlayers = 5;
-    p.layers = dla_calloc(5, sizeof *p.layers);
+    p.nlayers = 7;
+    p.layers = dla_calloc(7, sizeof *p.layers);
     p.layers[0] = (DlaLayerMap){dla_strdup("a/b:c"), dla_strdup("Conv"), 0, 100, 123456789};
-    p.layers[1] = (DlaLayerMap){dla_strdup(""), dla_strdup("Relu"), 100, 0, 0};
+    p.layers[1] = (DlaLayerMap){dla_strdup(""), dla_strdup("Relu"), 100, 0, 0};        /* empty, at a boundary */
     p.layers[2] = (DlaLayerMap){dla_strdup("z z"), dla_strdup("Add"), 100, 50, 1};
-    p.layers[3] = (DlaLayerMap){dla_strdup("after gap"), dla_strdup("Gemm"), 200, 2000, 64};
-    p.layers[4] = (DlaLayerMap){dla_strdup("tail"), dla_strdup("X"), p.ninsns, 0, 0};
+    p.layers[3] = (DlaLayerMap){dla_strdup("mid"), dla_strdup("Y"), 150, 0, 0};         /* empty, then a gap */
+    p.layers[4] = (DlaLayerMap){dla_strdup("after gap"), dla_strdup("Gemm"), 200, 2000, 64};
+    p.layers[5] = (DlaLayerMap){dla_strdup("inside"), dla_strdup("Z"), 300, 0, 0};      /* empty, inside another */
+    p.layers[6] = (DlaLayerMap){dla_strdup("tail"), dla_strdup("X"), p.ninsns, 0, 0};
     CU_ASSERT_EQUAL_FATAL(dla_program_write(&p, tmp("a.dla"), &err), DLA_OK);
 
     CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("a.s"), NULL, 4, "objdump", "--consts", tmp("c.bin"), tmp("a.dla")), 0);
@@ -184,7 +186,8 @@ static void test_round_trip(void)
     /* Without --consts the text lacks the constants, and says so. */
     CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("n.s"), NULL, 2, "objdump", tmp("a.dla")), 0);
     CU_ASSERT(file_has(tmp("n.s"), "# constants: 777 bytes at DRAM [0, 0x309) (not shown; see --consts)"));
-    CU_ASSERT(file_has(tmp("n.s"), ".layer \"\" \"Relu\" macs=0"));
+    CU_ASSERT(file_has(tmp("n.s"), ".layer \"\" \"Relu\" macs=0 empty"));
+    CU_ASSERT(file_has(tmp("n.s"), "  after gap (Gemm)\n"));
     CU_ASSERT(file_has(tmp("n.s"), ".tensor \"in \\\"put\\\" #1\" role=input dtype=int8 layout=nhwc shape=[1,8,8,16] "
                                    "scale=0.0123456791 zp=-7 offset=0x1000 bytes=1024"));
 
