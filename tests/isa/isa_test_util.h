@@ -23,7 +23,7 @@ static inline DlaTarget tu_edge(void)
     t.inp_sram_bytes = 128 << 10;
     t.wgt_sram_bytes = 128 << 10;
     t.acc_sram_bytes = 64 << 10;
-    t.uop_bytes = 16 << 10;
+    t.uop_bytes = 0; /* unused by the ISA: not in the shipped XML */
     t.param_bytes = 16 << 10;
     t.lut_bytes = 4 << 10;
     t.dram_bytes = 256ull << 20;
@@ -45,7 +45,6 @@ static inline DlaTarget tu_server(void)
     t.inp_sram_bytes = 2 << 20;
     t.wgt_sram_bytes = 4 << 20;
     t.acc_sram_bytes = 1 << 20;
-    t.uop_bytes = 64 << 10;
     t.param_bytes = 64 << 10;
     t.lut_bytes = 4 << 10;
     t.dram_bytes = 4ull << 30;

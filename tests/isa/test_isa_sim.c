@@ -944,6 +944,30 @@ static void test_rerun(void)
     dla_sim_free(s);
 }
 
+/* The shipped XML targets have exactly the figures of issue 3 (which the
+ * in-code targets of these tests also use) and fit the ISA's encoding. */
+static void test_shipped_targets(void)
+{
+    const char *names[2] = {"dla-edge", "dla-server"};
+    DlaTarget want[2] = {tu_edge(), tu_server()};
+    for (int i = 0; i < 2; i++) {
+        DlaTarget t;
+        DlaError e = {0};
+        DlaStatus st = dla_target_load(names[i], &t, &e);
+        if (st)
+            fprintf(stderr, "%s: %s\n", names[i], e.msg);
+        CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+        for (int f = 0; f < DLA_TARGET_NFIELDS; f++)
+            CU_ASSERT_EQUAL(dla_target_field_get(&t, f), dla_target_field_get(&want[i], f));
+        CU_ASSERT_EQUAL(dla_isa_check_target(&t, &e), DLA_OK);
+        DlaSim *s = dla_sim_new(&t, &e);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        TU_RUN_OK(s, "gemm e3=3\nend\n");
+        CU_ASSERT_EQUAL(dla_sim_stats(s)->macs_issued, 3ull * t.gemm_rows * t.gemm_cols);
+        dla_sim_free(s);
+    }
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("isa_sim_insn", {"load_pad", test_load_pad}, {"load_kinds", test_load_kinds}, {"store", test_store},
@@ -954,5 +978,6 @@ void dla_register_tests(void)
               {"lut_activation", test_lut_activation});
     DLA_SUITE("isa_sim_timing", {"timing", test_timing}, {"pipeline", test_pipeline});
     DLA_SUITE("isa_sim_checks", {"errors", test_errors}, {"server_dram", test_server_dram},
-              {"program_stats_trace", test_program_stats_trace}, {"rerun", test_rerun});
+              {"program_stats_trace", test_program_stats_trace}, {"rerun", test_rerun},
+              {"shipped_targets", test_shipped_targets});
 }
