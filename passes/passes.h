@@ -6,7 +6,12 @@
  * and what it establishes. The passes are listed once, in passes.def, in the order
  * pipeline() runs them. A pass either succeeds and leaves a valid graph (ir_verify
  * holds; builds with DLA_VERIFY_PASSES check this after every pass) or returns an
- * error for bad user input. */
+ * error for bad user input.
+ *
+ * Constant data may be shared: folding a Reshape/Squeeze/Identity of a constant
+ * makes the new value borrow the old one's bytes. Passes therefore never write
+ * constant data in place; a pass that changes a constant creates a new value
+ * (as bn-fold does for the weights it scales). */
 #ifndef DLA_PASSES_H
 #define DLA_PASSES_H
 
