@@ -270,6 +270,63 @@ static void test_entity_bomb(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "bomb.xml:16: malformed XML"));
 }
 
+/* Random damage to a shipped target file: always a clean result (a valid
+ * target, or an error with file:line), never a crash, never libxml2 output. */
+static void test_fuzz(void)
+{
+    char *x;
+    size_t n;
+    DlaError err = {0};
+    FILE *f = fopen(DLA_SOURCE_DIR "/targets/dla-server.xml", "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    x = malloc(1 << 16);
+    n = fread(x, 1, (1 << 16) - 64, f);
+    fclose(f);
+    char *y = malloc(n + 64);
+    static const char alphabet[] = "<>/=\"' \n-0123456789aKMGiB&;![]?x";
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cap);
+    dup2(fileno(cap), 2);
+    srand(99);
+    int ok = 0, bad = 0, located = 0;
+    for (int k = 0; k < 3000; k++) {
+        size_t m = n;
+        memcpy(y, x, n);
+        for (int j = 1 + rand() % 3; j > 0; j--) {
+            size_t pos = (size_t)rand() % m;
+            char c = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            switch (rand() % 3) {
+            case 0: y[pos] = c; break;                                   /* replace */
+            case 1: memmove(y + pos, y + pos + 1, m - pos - 1); m--; break; /* delete */
+            default: memmove(y + pos + 1, y + pos, m - pos); y[pos] = c; m++; /* insert */
+            }
+        }
+        DlaTarget t;
+        dla_error_clear(&err);
+        if (dla_target_parse_xml(y, m, "f.xml", &t, &err) == DLA_OK) {
+            ok++;
+            CU_ASSERT_EQUAL(dla_target_validate(&t, &err), DLA_OK);
+            CU_ASSERT_EQUAL(t.fingerprint, dla_target_fingerprint(&t));
+        } else {
+            bad++;
+            located += !strncmp(err.msg, "f.xml:", 6) && err.msg[6] >= '1' && err.msg[6] <= '9'; /* line >= 1 */
+        }
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    long printed = ftell(cap);
+    fclose(cap);
+    fprintf(stderr, "target fuzz: %d accepted, %d rejected (%d with file:line)\n", ok, bad, located);
+    CU_ASSERT_EQUAL(printed, 0);
+    CU_ASSERT_EQUAL(located, bad); /* every error is located */
+    CU_ASSERT(bad > 1000);
+    free(x);
+    free(y);
+}
+
 /* Whitespace, comments and units are accepted; units scale exactly. */
 static void test_units(void)
 {
@@ -293,5 +350,5 @@ void dla_register_tests(void)
     DLA_SUITE("isa_target", {"shipped_edge", test_shipped_edge}, {"shipped_server", test_shipped_server},
               {"fingerprint", test_fingerprint}, {"lookup", test_lookup}, {"malformed", test_malformed},
               {"big_lines", test_big_lines}, {"units", test_units},
-              {"entity_bomb", test_entity_bomb});
+              {"entity_bomb", test_entity_bomb}, {"fuzz", test_fuzz});
 }
