@@ -486,17 +486,21 @@ static void test_unknown_inputs(void)
 
 /* Set every integer attribute (and integer list element) and every element of
  * small integer constants to x, in g and its subgraphs. */
-static void mutate(IrGraph *g, int64_t x)
+static void mutate(IrGraph *g, int64_t x, float fx)
 {
     for (int32_t n = 0; n < g->nnodes; n++)
         for (int32_t a = 0; a < g->nodes[n].nattrs; a++) {
             IrAttr *at = &g->nodes[n].attrs[a];
             if (at->type == IR_ATTR_INT)
                 at->i = x;
+            if (at->type == IR_ATTR_FLOAT)
+                at->f = fx;
+            for (int32_t k = 0; at->type == IR_ATTR_FLOATS && k < at->n; k++)
+                at->floats[k] = fx;
             for (int32_t k = 0; at->type == IR_ATTR_INTS && k < at->n; k++)
                 at->ints[k] = x;
             if (at->type == IR_ATTR_GRAPH && at->g)
-                mutate(at->g, x);
+                mutate(at->g, x, fx);
         }
     for (int32_t v = 0; v < g->nvalues; v++) {
         IrValue *val = &g->values[v];
@@ -504,6 +508,12 @@ static void mutate(IrGraph *g, int64_t x)
             int64_t *copy = ir_graph_alloc_data(g, val->nbytes);
             for (size_t k = 0; k < val->nbytes / 8; k++)
                 copy[k] = x;
+            val->data = copy;
+        }
+        if ((val->flags & IR_VAL_CONST) && val->data && val->dtype == DT_FLOAT && val->nbytes <= 64) {
+            float *copy = ir_graph_alloc_data(g, val->nbytes);
+            for (size_t k = 0; k < val->nbytes / 4; k++)
+                copy[k] = fx;
             val->data = copy;
         }
     }
@@ -518,6 +528,7 @@ static void test_hostile_values(void)
     if (!root)
         return;
     static const int64_t vals[] = {INT64_MIN, -3, 0, (int64_t)1 << 62, INT64_MAX};
+    static const float fvals[] = {-1e30f, -1.0f, 0.0f, 1e30f, NAN};
     DIR *d = opendir(root);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     struct dirent *e;
@@ -532,7 +543,7 @@ static void test_hostile_values(void)
             DlaError err;
             if (onnx_load(p, NULL, &g, &err))
                 break;
-            mutate(g, vals[k]);
+            mutate(g, vals[k], fvals[k]);
             forget_declared(g);
             IrDiagList dl = {0};
             errors += ir_infer_shapes(g, &dl, &err) != DLA_OK;
