@@ -1,8 +1,8 @@
 /* test_isa_random.c - random testing of the decoder and the simulator:
  *  - 100k random 128-bit words through the decoder (and the disassembler);
- *  - 100k random *encodable* instructions (every field random in its range,
- *    so every opcode and operand combination occurs) executed in programs of
- *    32: errors are expected and fine, crashes, hangs and out-of-bounds
+ *  - random *encodable* instructions (every field random in its range, so
+ *    every opcode and operand combination occurs) in short programs, until
+ *    100k of them have started executing on dla-edge (10k on dla-server): errors are expected and fine, crashes, hangs and out-of-bounds
  *    accesses are not (this is run under ASan+UBSan in the sanitizer build);
  *  - random VALID programs (in-bounds operands, balanced tokens) must run to
  *    completion, deterministically, and give the same DRAM results as the
@@ -86,7 +86,9 @@ static void run_random_exec(DlaTarget t, int ninsns)
     uint32_t code[(4 + 1) * 4];
     uint64_t executed = 0, attempted = 0;
     int per = 0;
-    for (int done = 0, prog = 0; done < ninsns; done += per, prog++) {
+    int done = 0;
+    /* Until ninsns random instructions have actually started executing. */
+    for (int prog = 0; attempted < (uint64_t)ninsns; done += per, prog++) {
         if (prog % 1000 == 0) { /* a fresh simulator now and then frees the DRAM pages random stores touched */
             dla_sim_free(s);
             s = dla_sim_new(&t, &e);
@@ -128,11 +130,10 @@ static void run_random_exec(DlaTarget t, int ninsns)
     }
     dla_sim_free(s);
     fprintf(stderr, "random execution on %s: %d random instructions in %d programs: %d ran, %d faulted; "
-                    "%" PRIu64 " instructions started, %" PRIu64 " completed\n", t.name, ninsns, ok + failed, ok,
+                    "%" PRIu64 " instructions started, %" PRIu64 " completed\n", t.name, done, ok + failed, ok,
             failed, attempted, executed);
     CU_ASSERT(failed > 0);
     CU_ASSERT(ok > 0);
-    CU_ASSERT(attempted > (uint64_t)ninsns / 3);
 }
 
 static void test_random_exec_edge(void)
