@@ -254,6 +254,65 @@ static void test_errors(void)
     CU_ASSERT(file_has(tmp("err.txt"), "unknown target 'dla-nope'"));
 }
 
+/* Randomly damaged objdump output: `as` either builds a file that reads back
+ * as valid, or fails with a message; it never crashes. */
+static void test_as_fuzz(void)
+{
+    write_text(tmp("f.s"), ".dram 0x3000\n"
+                           ".tensor \"in \\\"q\\\"\" role=input dtype=int8 layout=nhwc shape=[1,8,8,16] scale=0.5 zp=-7 "
+                           "offset=0x1000 bytes=1024\n"
+                           ".tensor \"out\" role=output dtype=float32 shape=[4] offset=0x2000 bytes=16\n"
+                           ".layer \"a\" \"Conv\" macs=99\n"
+                           "load mem=inp dram=0x1000 x=16 y=4 push_next   # 0\n"
+                           ".layer \"b\" \"Relu\" empty\n"
+                           "gemm reset pop_prev push_next\n"
+                           ".endlayer\n"
+                           "store dram=0x2000 x=4 pop_prev\n"
+                           "end\n");
+    size_t n;
+    uint8_t *orig = slurp(tmp("f.s"), &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(orig);
+    CU_ASSERT_EQUAL_FATAL(run(cmd_as, NULL, NULL, 4, "as", tmp("f.s"), "-o", tmp("f.dla")), 0);
+    static const char alphabet[] = "\"\\ =#;.,\n0123456789x[]-abefimnrt";
+    char *y = dla_malloc(n + 16);
+    srand(4321);
+    int ok = 0, bad = 0;
+    for (int k = 0; k < 1500; k++) {
+        size_t m = n;
+        memcpy(y, orig, n);
+        for (int j = 1 + rand() % 2; j > 0; j--) {
+            size_t pos = (size_t)rand() % m;
+            char c = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            switch (rand() % 3) {
+            case 0: y[pos] = c; break;
+            case 1: memmove(y + pos, y + pos + 1, m - pos - 1); m--; break;
+            default: memmove(y + pos + 1, y + pos, m - pos); y[pos] = c; m++;
+            }
+        }
+        DlaError e = {0};
+        CU_ASSERT_EQUAL_FATAL(dla_file_write(tmp("f.s"), y, m, &e), DLA_OK);
+        unlink(tmp("f.dla"));
+        if (run(cmd_as, NULL, tmp("err.txt"), 4, "as", tmp("f.s"), "-o", tmp("f.dla")) == 0) {
+            DlaProgram q;
+            ok++;
+            CU_ASSERT_EQUAL(dla_program_read(tmp("f.dla"), &q, &e), DLA_OK);
+            dla_program_free(&q);
+        } else {
+            size_t en;
+            uint8_t *msg = slurp(tmp("err.txt"), &en);
+            bad++;
+            CU_ASSERT(msg && en > 8 && !strncmp((char *)msg, "dlacc: ", 7));
+            free(msg);
+        }
+    }
+    fprintf(stderr, "as fuzz: %d assembled, %d rejected\n", ok, bad);
+    CU_ASSERT(ok > 20 && bad > 100); /* both outcomes are exercised */
+    free(y);
+    free(orig);
+    unlink(tmp("f.s"));
+    unlink(tmp("f.dla"));
+}
+
 /* `dlacc target`: lists, prints figures, reports a bad file with file:line. */
 static void test_target_cmd(void)
 {
@@ -291,4 +350,5 @@ void dla_register_tests(void)
     CU_add_test(s, "round_trip", test_round_trip);
     CU_add_test(s, "errors", test_errors);
     CU_add_test(s, "target_cmd", test_target_cmd);
+    CU_add_test(s, "as_fuzz", test_as_fuzz);
 }
