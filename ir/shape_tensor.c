@@ -99,6 +99,23 @@ DlaStatus ir_shape_reshape(IrGraph *g, int32_t node, DlaError *err)
                 return shp_err(err, "%s (%lld elements) cannot be reshaped to %s", shp_desc(g, node, 0),
                                (long long)total, shp_sstr(&s));
             shp_dim(&s, neg, total / known);
+        } else if (x->shape.rank >= 0) {
+            /* unknown (e.g. symbolic batch) input dims that the target copies
+             * with 0 at the same index cancel out: -1 is then the ratio of the
+             * remaining known products ([N,32,4,4] -> [0,-1] gives [N,512]) */
+            int64_t num = 1, den = 1;
+            int ok = 1;
+            for (int i = 0; i < x->shape.rank && ok; i++) {
+                int copied = i < n && sh[i] == 0 && !allowzero;
+                if (copied)
+                    continue;
+                if (x->shape.dims[i] < 0 || !shp_mul(num, x->shape.dims[i], &num))
+                    ok = 0;
+            }
+            for (int i = 0; i < n && ok; i++)
+                if (i != neg && !(sh[i] == 0 && !allowzero) && !shp_mul(den, sh[i], &den))
+                    ok = 0;
+            shp_dim(&s, neg, ok && den > 0 && num % den == 0 ? num / den : -1);
         } else {
             shp_dim(&s, neg, -1);
         }

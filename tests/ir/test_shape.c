@@ -170,9 +170,15 @@ static void test_reshape(void)
     int32_t n = N2(g, "r3", "Reshape", x, CI64(g, "s3", 3, s3), y3); /* allowzero: 0 is a real 0 -> mismatch */
     set_int(g, n, "allowzero", 1);
     N2(g, "r4", "Reshape", x, CI64(g, "s4", 2, s4), y4); /* 120 not divisible by 7 */
+    /* a symbolic batch copied by 0 cancels out of the -1 */
+    int32_t xs = V(g, "xs", DT_FLOAT, 4, -1, 32, 4, 4), y5 = V(g, "y5", DT_UNDEFINED, -1);
+    g->values[xs].shape.sym[0] = "N";
+    int64_t s5[] = {0, -1};
+    N2(g, "r5", "Reshape", xs, CI64(g, "s5", 2, s5), y5);
     IrDiagList dl = {0};
     DlaError err;
     CU_ASSERT_EQUAL(ir_infer_shapes(g, &dl, &err), DLA_ERR_INVALID);
+    CU_ASSERT_STRING_EQUAL(S(g, y5), "[N,512]");
     CU_ASSERT_STRING_EQUAL(S(g, y1), "[2,12,5]");
     CU_ASSERT_STRING_EQUAL(S(g, y2), "[120]");
     CU_ASSERT_EQUAL(dl.n, 2);
