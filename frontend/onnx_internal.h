@@ -25,7 +25,8 @@
 #define ONNX_MAX_GRAPH_DEPTH 24
 /* Inline raw_data at least this large is kept out of protobuf-c (onnx_strip.c). */
 #define ONNX_STRIP_MIN 4096
-/* Densifying a sparse tensor allocates its dense size: cap it. */
+/* Densifying a sparse tensor allocates its dense size, which a tiny hostile file
+ * can make huge: the total per load is capped. */
 #define ONNX_MAX_DENSE_BYTES ((size_t)1 << 31)
 
 typedef struct OnnxMapping {
@@ -59,6 +60,7 @@ typedef struct OnnxCtx {
     size_t nstrip;
     const OnnxStripped *pending;
     int strip_release;     /* the original buffer is our file mapping: drop copied pages */
+    size_t dense_bytes;    /* densified sparse tensors so far (ONNX_MAX_DENSE_BYTES) */
     DlaError *err;
 } OnnxCtx;
 

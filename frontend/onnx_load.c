@@ -493,6 +493,13 @@ static DlaStatus inline_call(GCx *gc, const Scope *sc, Onnx__NodeProto *np, cons
     char pre[400];
     snprintf(pre, sizeof pre, "%.300s/", callname);
     in.prefix = dla_arena_strdup(&g->arena, pre);
+    /* The body's ops are versioned by the function's own opset_import: domains
+     * the model does not import itself are added (the model's versions win). */
+    for (size_t i = 0; i < fn->n_opset_import; i++) {
+        const Onnx__OperatorSetIdProto *op = fn->opset_import[i];
+        if (op->has_version && op->version > 0 && cx->root && ir_graph_opset(cx->root, S(op->domain)) == 0)
+            ir_graph_set_opset(cx->root, S(op->domain), op->version);
+    }
     cx->inline_depth++;
     cx->copy_raw++;
     DlaStatus s = DLA_OK;

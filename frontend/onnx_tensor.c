@@ -528,15 +528,17 @@ DlaStatus onnx_sparse_convert(OnnxCtx *cx, Onnx__SparseTensorProto *sp, const ch
     } else if (vals.dtype == DT_STRING) {
         s = dla_errorf(cx->err, DLA_ERR_UNSUPPORTED, "%s: %s: sparse string tensors are not supported",
                        cx->path, what);
-    } else if (!dla_mul_ok((size_t)dnumel, esize, &dbytes) || dbytes > ONNX_MAX_DENSE_BYTES) {
-        s = dla_errorf(cx->err, DLA_ERR_LIMIT, "%s: %s: dense size of the sparse tensor is too large",
-                       cx->path, what);
+    } else if (!dla_mul_ok((size_t)dnumel, esize, &dbytes) || dbytes > ONNX_MAX_DENSE_BYTES - cx->dense_bytes) {
+        s = dla_errorf(cx->err, DLA_ERR_LIMIT,
+                       "%s: %s: densified sparse tensors would take more than %zu MiB", cx->path, what,
+                       ONNX_MAX_DENSE_BYTES >> 20);
     }
     if (s) {
         onnx_tdata_free(&vals);
         onnx_tdata_free(&idx);
         return s;
     }
+    cx->dense_bytes += dbytes;
     uint8_t *d = dla_calloc(1, dbytes ? dbytes : 1);
     const int64_t *ix = idx.data;
     for (int64_t k = 0; k < nnz && !s; k++) {

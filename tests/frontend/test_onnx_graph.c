@@ -319,6 +319,12 @@ static void test_functions(void)
      * refers to the call's attribute, and a LeakyRelu whose alpha may be omitted. */
     Onnx__ModelProto *m = ob_model(13);
     Onnx__FunctionProto *f = ob_function(m, "ScaledAdd", NAMES("a", "b"), NAMES("c"));
+    Onnx__OperatorSetIdProto *fop = ob_alloc(sizeof *fop);
+    onnx__operator_set_id_proto__init(fop);
+    fop->domain = ob_str("com.example");
+    fop->has_version = 1;
+    fop->version = 3;
+    OB_PUSH(f->opset_import, f->n_opset_import, fop);
     Onnx__NodeProto *k = fn_node(f, "k", "Constant", NULL, NAMES("s"));
     Onnx__AttributeProto *ra = ob_attr(k, "value_float", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
     ra->ref_attr_name = ob_str("alpha");
@@ -377,6 +383,8 @@ static void test_functions(void)
     CU_ASSERT_EQUAL(ir_attr_float(ir, 4, "alpha", -1), -1); /* slope not given: attribute omitted */
     CU_ASSERT(ir_value_find(ir, "call2/mid") >= 0);
     CU_ASSERT_EQUAL(ir->values[ir->outputs[0]].producer, 8);
+    CU_ASSERT_EQUAL(ir_graph_opset(ir, "com.example"), 3); /* imported by the function only */
+    CU_ASSERT_EQUAL(ir_graph_opset(ir, ""), 13);
     ir_graph_free(ir);
     ob_free_all();
 

@@ -486,23 +486,26 @@ static void test_constant_forms(void)
     ob_free_all();
 }
 
-/* Sparse initializer with linear indices; an out-of-range index is an error. */
+/* Sparse initializer with linear indices; an out-of-range index is an error, and
+ * so is a dense size beyond the frontend's densification budget (2 GiB). */
 static void test_sparse_initializer(void)
 {
-    for (int bad = 0; bad < 2; bad++) {
+    for (int bad = 0; bad < 3; bad++) {
         Onnx__ModelProto *m = ob_model(13);
         Onnx__SparseTensorProto *sp = ob_alloc(sizeof *sp);
         onnx__sparse_tensor_proto__init(sp);
         sp->n_dims = 2;
         sp->dims = ob_alloc(16);
-        sp->dims[0] = 3;
-        sp->dims[1] = 4;
+        sp->dims[0] = bad == 2 ? 1 << 20 : 3;
+        sp->dims[1] = bad == 2 ? 1 << 10 : 4;
         sp->values = ob_tensor("sp", DT_INT32, 1, (int64_t[]){3});
         ob_raw(sp->values, (int32_t[]){10, 20, 30}, 12);
         sp->indices = ob_tensor(NULL, DT_INT64, 1, (int64_t[]){3});
         ob_raw(sp->indices, (int64_t[]){0, 5, bad ? 12 : 11}, 24);
         OB_PUSH(m->graph->sparse_initializer, m->graph->n_sparse_initializer, sp);
-        if (bad) {
+        if (bad == 2) {
+            expect_error(m, NULL, DLA_ERR_LIMIT, "densified sparse tensors would take more than 2048 MiB");
+        } else if (bad) {
             expect_error(m, NULL, DLA_ERR_FORMAT, "sparse index 2 out of range");
         } else {
             DlaError err;
