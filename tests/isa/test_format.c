@@ -122,6 +122,88 @@ static void test_round_trip(void)
     dla_program_free(&p);
 }
 
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+/* The byte layout, field by field, as docs/dla-format.md states it: an
+ * independent reading of the writer's output that pins the format. */
+static void test_layout(void)
+{
+    DlaProgram p;
+    DlaError err = {0};
+    make_program(&p);
+    uint8_t *b;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(dla_program_write_mem(&p, &b, &n, &err), DLA_OK);
+    static const uint8_t magic[8] = {0x89, 'D', 'L', 'A', 0x0d, 0x0a, 0x1a, 0x0a};
+    CU_ASSERT(memcmp(b, magic, 8) == 0);
+    CU_ASSERT_EQUAL(get32(b + 8), 1);
+    CU_ASSERT_EQUAL(get32(b + 12), 64);
+    CU_ASSERT_EQUAL(get32(b + 16), 6);
+    CU_ASSERT_EQUAL(get32(b + 20), 0);
+    CU_ASSERT_EQUAL(get64(b + 24), n);
+    CU_ASSERT_EQUAL(get64(b + 32), p.target.fingerprint);
+    CU_ASSERT_EQUAL(get64(b + 40), p.dram_bytes_used);
+    uint8_t h[64 + 6 * 32];
+    memcpy(h, b, sizeof h);
+    memset(h + 48, 0, 4);
+    CU_ASSERT_EQUAL(get32(b + 48), dla_crc32(0, h, sizeof h));
+    for (int i = 52; i < 64; i++)
+        CU_ASSERT_EQUAL(b[i], 0);
+    /* Writer order TARGET, CODE, TENSORS, LAYERS, STRINGS, CONSTS; contiguous, 8-aligned. */
+    static const uint32_t kinds[6] = {1, 2, 4, 5, 6, 3};
+    uint64_t pos = 64 + 6 * 32, off[7];
+    for (int i = 0; i < 6; i++) {
+        const uint8_t *e = b + 64 + 32 * i;
+        uint64_t o = get64(e + 8), sz = get64(e + 16);
+        CU_ASSERT_EQUAL(get32(e), kinds[i]);
+        CU_ASSERT_EQUAL(o, (pos + 7) & ~7ull);
+        CU_ASSERT_EQUAL(get32(e + 24), dla_crc32(0, b + o, sz));
+        CU_ASSERT_EQUAL(get32(e + 28), 0);
+        off[kinds[i]] = o;
+        pos = o + sz;
+    }
+    CU_ASSERT_EQUAL(pos, n);
+    CU_ASSERT_EQUAL(get32(b + 64 + 4), DLA_TARGET_NFIELDS);
+    CU_ASSERT_EQUAL(get32(b + 64 + 32 + 4), p.ninsns);
+    CU_ASSERT_EQUAL(get32(b + 64 + 64 + 4), p.ntensors);
+    /* TARGET: name[64], then u64 figures in target.def order. */
+    CU_ASSERT_STRING_EQUAL((const char *)b + off[1], "dla-edge");
+    CU_ASSERT_EQUAL(get64(b + off[1] + 64), 16);                 /* gemm_rows */
+    CU_ASSERT_EQUAL(get64(b + off[1] + 64 + 8 * 3), 128 * 1024); /* inp_sram_bytes */
+    CU_ASSERT_EQUAL(get64(b + off[1] + 64 + 8 * 12), 1000000000ull);
+    /* CODE: little-endian words. */
+    CU_ASSERT_EQUAL(get32(b + off[2] + 4 * 8), p.code[8]);
+    /* CONSTS: verbatim. */
+    CU_ASSERT(memcmp(b + off[3], p.consts, p.const_bytes) == 0);
+    /* TENSORS record 0. */
+    const uint8_t *t = b + off[4];
+    CU_ASSERT(memcmp(b + off[6] + get32(t), "input.1", 7) == 0);
+    CU_ASSERT_EQUAL(get32(t + 4), 7);
+    CU_ASSERT_EQUAL(get32(t + 8), DLA_TENSOR_INPUT);
+    CU_ASSERT_EQUAL(get32(t + 12), 3);
+    CU_ASSERT_EQUAL(get32(t + 16), 2);
+    CU_ASSERT_EQUAL(get32(t + 20), 4);
+    CU_ASSERT_EQUAL(get64(t + 24 + 8 * 2), 32);
+    CU_ASSERT_EQUAL(get64(t + 24 + 8 * 4), 0);
+    float sc;
+    uint32_t sb = get32(t + 88);
+    memcpy(&sc, &sb, 4);
+    CU_ASSERT_EQUAL(sc, 0.0078125f);
+    CU_ASSERT_EQUAL((int32_t)get32(t + 92), -5);
+    CU_ASSERT_EQUAL(get64(t + 96), 4096);
+    CU_ASSERT_EQUAL(get64(t + 104), 3072);
+    /* LAYERS record 2. */
+    const uint8_t *l = b + off[5] + 2 * 32;
+    CU_ASSERT(memcmp(b + off[6] + get32(l), "fc", 2) == 0 && get32(l + 4) == 2);
+    CU_ASSERT(memcmp(b + off[6] + get32(l + 8), "Gemm", 4) == 0 && get32(l + 12) == 4);
+    CU_ASSERT_EQUAL(get32(l + 16), 5);
+    CU_ASSERT_EQUAL(get32(l + 20), 5);
+    CU_ASSERT_EQUAL(get64(l + 24), 640);
+    free(b);
+    dla_program_free(&p);
+}
+
 static void test_crc32(void)
 {
     /* The standard check value of CRC-32/ISO-HDLC (zlib's crc32). */
@@ -446,7 +528,7 @@ static void test_crafted_random(void)
 
 void dla_register_tests(void)
 {
-    DLA_SUITE("isa_format", {"crc32", test_crc32}, {"round_trip", test_round_trip}, {"validate", test_validate},
+    DLA_SUITE("isa_format", {"crc32", test_crc32}, {"round_trip", test_round_trip}, {"layout", test_layout}, {"validate", test_validate},
               {"truncate", test_truncate}, {"bitflips", test_bitflips}, {"crafted", test_crafted},
               {"crafted_random", test_crafted_random});
 }
