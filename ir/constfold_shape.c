@@ -245,6 +245,35 @@ static int fold_numeric(IrGraph *g, int32_t node, IrValue *y, unsigned char *out
     return ok;
 }
 
+/* Gather(Shape(t), const indices) where t's shape is only partly known (a
+ * symbolic batch): the gathered dims may all be known ("x.size(1)"). */
+static int gather_of_shape(IrGraph *g, int32_t node, int32_t yv)
+{
+    IrValue *x = shp_in(g, node, 0), *y = &g->values[yv];
+    int32_t p = x->producer;
+    if (p < 0 || g->nodes[p].op != OP_SHAPE || y->dtype != DT_INT64 || x->shape.rank != 1)
+        return 0;
+    const IrValue *t = shp_in(g, p, 0);
+    int64_t idx[IR_MAX_RANK], n = shp_const_ints(shp_in(g, node, 1), idx, IR_MAX_RANK);
+    int64_t len = x->shape.dims[0];
+    if (!t || t->shape.rank < 0 || n < 0 || n > IR_MAX_RANK || len < 0 || ir_shape_numel(&y->shape) != n)
+        return 0;
+    int r = t->shape.rank;
+    int64_t start = ir_node_attr_i(g, p, "start");
+    if (start < 0)
+        start += r;
+    start = start < 0 ? 0 : start > r ? r : start;
+    int64_t out[IR_MAX_RANK];
+    for (int64_t i = 0; i < n; i++) {
+        int64_t k = idx[i] < 0 ? idx[i] + len : idx[i];
+        if (k < 0 || k >= len || start + k >= r || t->shape.dims[start + k] < 0)
+            return 0;
+        out[i] = t->shape.dims[start + k];
+    }
+    ir_value_set_data(g, yv, out, 8 * (size_t)n);
+    return 1;
+}
+
 int ir_fold_shape_node(IrGraph *g, int32_t node)
 {
     IrNode *nd = &g->nodes[node];
@@ -288,6 +317,8 @@ int ir_fold_shape_node(IrGraph *g, int32_t node)
         ir_value_borrow_data(g, yv, out, es * (size_t)n);
         return 1;
     }
+    if (nd->op == OP_GATHER && x && !(x->flags & IR_VAL_CONST) && gather_of_shape(g, node, yv))
+        return 1;
     if (!all_inputs_const(g, node) || !x)
         return 0;
     size_t xes = ir_dtype_size(x->dtype);

@@ -246,9 +246,21 @@ static void test_shape_chain(void)
     int32_t n = ir_node_add(g, "concat", "Concat", "", in, 2, &cat, 1);
     set_int(g, n, "axis", 0);
     N2(g, "reshape", "Reshape", x, cat, y);
+    /* with a symbolic batch, Gather(Shape(x), 1) is still the constant 3 */
+    int32_t xs = V(g, "xs", DT_FLOAT, 2, -1, 3), shs = V(g, "shs", DT_UNDEFINED, -1), d1 = V(g, "d1", DT_UNDEFINED, -1);
+    g->values[xs].shape.sym[0] = "N";
+    int64_t one = 1;
+    int32_t idx1 = ir_value_add(g, "idx1", DT_INT64, &sc);
+    ir_value_set_data(g, idx1, &one, 8);
+    N1(g, "shape_s", "Shape", xs, shs);
+    N2(g, "gather_s", "Gather", shs, idx1, d1);
     DlaError err;
     CU_ASSERT_EQUAL(ir_infer_shapes(g, NULL, &err), DLA_OK);
     CU_ASSERT_STRING_EQUAL(S(g, y), "[2,12]");
+    CU_ASSERT(g->values[d1].flags & IR_VAL_CONST);
+    CU_ASSERT(!(g->values[shs].flags & IR_VAL_CONST));
+    if (g->values[d1].data)
+        CU_ASSERT_EQUAL(((int64_t *)g->values[d1].data)[0], 3);
     CU_ASSERT(g->values[cat].flags & IR_VAL_CONST);
     CU_ASSERT_EQUAL(((int64_t *)g->values[cat].data)[0], 2);
     ir_graph_free(g);
