@@ -14,8 +14,10 @@
  * Concat, Slice, (Un)Squeeze, Reshape, Cast, Add/Sub/Mul/Div, Range,
  * ConstantOfShape, Expand, Where, Equal...) over constant inputs are given
  * constant data (IR_VAL_CONST while the producer node stays), so that exporter
- * chains like Shape -> Gather -> Concat -> Reshape resolve to static shapes.
- * Only outputs of at most IR_FOLD_MAX_ELEMS elements are materialized.
+ * chains like Shape -> Gather -> Concat -> Reshape resolve to static shapes;
+ * Gather(Shape(x), const) folds as soon as the gathered dims of x are known
+ * (others may be symbolic). Only outputs of at most IR_FOLD_MAX_ELEMS
+ * elements are materialized.
  *
  * Subgraphs (If/Loop/Scan bodies) are inferred by their node's shape function;
  * their references to outer-scope values are resolved by name through
