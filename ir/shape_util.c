@@ -1,6 +1,7 @@
 /* shape_util.c - helpers shared by the shape functions (see shape_util.h). */
 #include "shape_util.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,7 +178,7 @@ static double half_to_double(uint16_t h)
     if (e == 0)
         v = m / 16777216.0; /* 2^-24 */
     else if (e == 31)
-        v = m ? 0.0 / 0.0 : 1.0 / 0.0;
+        v = m ? NAN : INFINITY;
     else {
         v = (1.0 + m / 1024.0);
         for (int i = 15; i < e; i++) v *= 2.0;
