@@ -107,6 +107,17 @@ void onnx_tdata_to_value(IrGraph *g, int32_t v, OnnxTData *td);
 /* Copy into an arena IrTensor of g (attribute payloads); td is freed. */
 void onnx_tdata_to_irtensor(IrGraph *g, IrTensor *dst, OnnxTData *td);
 
+/* Declared types (onnx_types.c). onnx_type_convert fills dt/sh/flags from tp
+ * (nothing when tp is NULL); symbolic dims become arena strings of g. */
+DlaStatus onnx_type_convert(OnnxCtx *cx, IrGraph *g, const Onnx__TypeProto *tp, const char *vname,
+                            IrDtype *dt, IrShape *sh, uint32_t *flags, int depth);
+/* The ONNX type notation for TYPE_PROTO attributes ("seq(tensor(float32))"). */
+void onnx_type_str(const Onnx__TypeProto *tp, char *buf, size_t n, int depth);
+/* Attach vi's declared type to value v where v's own type is still unknown. */
+DlaStatus onnx_declare_type(OnnxCtx *cx, IrGraph *g, int32_t v, const Onnx__ValueInfoProto *vi);
+/* Apply --input-shape bindings to the loaded main graph (onnx_shape_arg.c). */
+DlaStatus onnx_bind_input_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions *opt);
+
 /* Shape from TensorProto-style dims with validation (rank, negative, overflow). */
 DlaStatus onnx_dims_to_shape(OnnxCtx *cx, const int64_t *dims, size_t ndims, const char *what,
                              IrShape *out, int64_t *numel);

@@ -82,115 +82,6 @@ typedef struct GCx {
 
 static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp, int is_sub);
 
-/* ---- types ---- */
-
-static DlaStatus conv_type(OnnxCtx *cx, IrGraph *g, const Onnx__TypeProto *tp, const char *vname,
-                           IrDtype *dt, IrShape *sh, uint32_t *flags, int depth)
-{
-    if (!tp)
-        return DLA_OK;
-    if (depth > 16)
-        return dla_errorf(cx->err, DLA_ERR_LIMIT, "%s: type of '%s' is nested too deeply", cx->path, vname);
-    switch (tp->value_case) {
-    case ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE: {
-        const Onnx__TypeProto__Tensor *t = tp->tensor_type;
-        if (t->has_elem_type && t->elem_type != 0) {
-            if (!ir_dtype_valid(t->elem_type))
-                return dla_errorf(cx->err, DLA_ERR_FORMAT, "%s: '%s' has unknown element type code %d",
-                                  cx->path, vname, (int)t->elem_type);
-            *dt = (IrDtype)t->elem_type;
-        }
-        if (!t->shape)
-            return DLA_OK; /* rank unknown */
-        if (t->shape->n_dim > IR_MAX_RANK)
-            return dla_errorf(cx->err, DLA_ERR_LIMIT, "%s: '%s' has rank %zu, more than the %d dlacc supports",
-                              cx->path, vname, t->shape->n_dim, IR_MAX_RANK);
-        memset(sh, 0, sizeof *sh);
-        sh->rank = (int32_t)t->shape->n_dim;
-        for (size_t i = 0; i < t->shape->n_dim; i++) {
-            const Onnx__TensorShapeProto__Dimension *d = t->shape->dim[i];
-            sh->dims[i] = -1;
-            if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0)
-                sh->dims[i] = d->dim_value; /* negative declared dims mean "unknown" to some exporters */
-            else if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param &&
-                     d->dim_param[0])
-                sh->sym[i] = dla_arena_strdup(&g->arena, d->dim_param);
-        }
-        return DLA_OK;
-    }
-    case ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE:
-        *flags |= IR_VAL_SEQUENCE;
-        return conv_type(cx, g, tp->sequence_type->elem_type, vname, dt, sh, flags, depth + 1);
-    case ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE:
-        *flags |= IR_VAL_OPTIONAL;
-        return conv_type(cx, g, tp->optional_type->elem_type, vname, dt, sh, flags, depth + 1);
-    case ONNX__TYPE_PROTO__VALUE_MAP_TYPE:
-        *flags |= IR_VAL_MAP;
-        return conv_type(cx, g, tp->map_type->value_type, vname, dt, sh, flags, depth + 1);
-    case ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE:
-        return dla_errorf(cx->err, DLA_ERR_UNSUPPORTED, "%s: '%s' is a sparse tensor (unsupported)",
-                          cx->path, vname);
-    default:
-        return DLA_OK; /* no type given */
-    }
-}
-
-/* The ONNX type notation for TYPE_PROTO attributes ("seq(tensor(float32))"). */
-static void type_str(const Onnx__TypeProto *tp, char *buf, size_t n, int depth)
-{
-    if (!tp || depth > 16) {
-        snprintf(buf, n, "?");
-        return;
-    }
-    char inner[256];
-    switch (tp->value_case) {
-    case ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE:
-    case ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE: {
-        int sparse = tp->value_case == ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE;
-        int code = sparse ? tp->sparse_tensor_type->elem_type : tp->tensor_type->elem_type;
-        snprintf(buf, n, "%s(%s)", sparse ? "sparse_tensor" : "tensor", ir_dtype_name((IrDtype)code));
-        return;
-    }
-    case ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE:
-        type_str(tp->sequence_type->elem_type, inner, sizeof inner, depth + 1);
-        snprintf(buf, n, "seq(%s)", inner);
-        return;
-    case ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE:
-        type_str(tp->optional_type->elem_type, inner, sizeof inner, depth + 1);
-        snprintf(buf, n, "optional(%s)", inner);
-        return;
-    case ONNX__TYPE_PROTO__VALUE_MAP_TYPE:
-        type_str(tp->map_type->value_type, inner, sizeof inner, depth + 1);
-        snprintf(buf, n, "map(%s,%s)", ir_dtype_name((IrDtype)tp->map_type->key_type), inner);
-        return;
-    default:
-        snprintf(buf, n, "?");
-    }
-}
-
-/* Attach a declared type (graph input/output, value_info) to value v. Only
- * what is still unknown is filled: constants keep the type of their data. */
-static DlaStatus declare_type(OnnxCtx *cx, IrGraph *g, int32_t v, const Onnx__ValueInfoProto *vi)
-{
-    IrDtype dt = DT_UNDEFINED;
-    IrShape sh;
-    memset(&sh, 0, sizeof sh);
-    sh.rank = -1;
-    uint32_t flags = 0;
-    DlaStatus s = conv_type(cx, g, vi->type, S(vi->name), &dt, &sh, &flags, 0);
-    if (s)
-        return s;
-    IrValue *val = &g->values[v];
-    if (val->flags & IR_VAL_CONST)
-        return DLA_OK;
-    if (val->dtype == DT_UNDEFINED)
-        val->dtype = dt;
-    if (val->shape.rank < 0)
-        val->shape = sh;
-    val->flags |= flags;
-    return DLA_OK;
-}
-
 /* ---- names and scopes ---- */
 
 static const char *scope_name(IrGraph *g, const Scope *sc, const char *name)
@@ -371,7 +262,7 @@ static DlaStatus conv_attr(GCx *gc, const Scope *sc, int32_t node, const char *w
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO: {
         char buf[512];
-        type_str(a->tp, buf, sizeof buf, 0);
+        onnx_type_str(a->tp, buf, sizeof buf, 0);
         tmp.type = IR_ATTR_STRING;
         tmp.s = dla_arena_strdup(&g->arena, buf);
         tmp.slen = strlen(buf);
@@ -397,7 +288,7 @@ static DlaStatus conv_attr(GCx *gc, const Scope *sc, int32_t node, const char *w
         for (size_t i = 0; i < n; i++) {
             if (tps) {
                 char buf[512];
-                type_str(a->type_protos[i], buf, sizeof buf, 0);
+                onnx_type_str(a->type_protos[i], buf, sizeof buf, 0);
                 tmp.strings[i] = dla_arena_strdup(&g->arena, buf);
             } else {
                 tmp.strings[i] = bytes_dup(g, &a->strings[i]);
@@ -766,7 +657,7 @@ static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp,
             break;
         }
         v = ir_value_add(g, nm, DT_UNDEFINED, NULL);
-        if ((s = declare_type(cx, g, v, vi)))
+        if ((s = onnx_declare_type(cx, g, v, vi)))
             break;
         ir_graph_add_input(g, v);
     }
@@ -784,127 +675,16 @@ static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp,
                            cx->path, gname, nm);
             break;
         }
-        if ((s = declare_type(cx, g, v, vi)))
+        if ((s = onnx_declare_type(cx, g, v, vi)))
             break;
         ir_graph_add_output(g, v);
     }
     for (size_t i = 0; i < gp->n_value_info && !s; i++) {
         int32_t v = ir_value_find(g, S(gp->value_info[i]->name));
         if (v >= 0)
-            s = declare_type(cx, g, v, gp->value_info[i]);
+            s = onnx_declare_type(cx, g, v, gp->value_info[i]);
     }
     free(gc.node_names.slot);
-    return s;
-}
-
-/* ---- --input-shape binding ---- */
-
-typedef struct SymBind {
-    const char *sym;
-    int64_t val;
-} SymBind;
-
-static void subst_syms(IrGraph *g, const SymBind *b, int nb)
-{
-    for (int32_t v = 0; v < g->nvalues; v++) {
-        IrShape *sh = &g->values[v].shape;
-        for (int32_t d = 0; d < sh->rank; d++)
-            for (int k = 0; k < nb && sh->sym[d]; k++)
-                if (sh->dims[d] < 0 && strcmp(sh->sym[d], b[k].sym) == 0) {
-                    sh->dims[d] = b[k].val;
-                    sh->sym[d] = NULL;
-                }
-    }
-    for (int32_t n = 0; n < g->nnodes; n++)
-        for (int32_t a = 0; a < g->nodes[n].nattrs; a++) {
-            const IrAttr *at = &g->nodes[n].attrs[a];
-            if (at->type == IR_ATTR_GRAPH)
-                subst_syms(at->g, b, nb);
-            else if (at->type == IR_ATTR_GRAPHS)
-                for (int32_t k = 0; k < at->n; k++)
-                    subst_syms(at->graphs[k], b, nb);
-        }
-}
-
-static DlaStatus apply_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions *opt)
-{
-    SymBind *binds = dla_malloc(((size_t)opt->nshapes * IR_MAX_RANK + 1) * sizeof *binds);
-    int nb = 0;
-    DlaStatus s = DLA_OK;
-    for (int32_t k = 0; k < opt->nshapes && !s; k++) {
-        const OnnxInputShape *is = &opt->shapes[k];
-        char iname[256];
-        size_t nl = is->name_len ? is->name_len : strlen(is->name);
-        snprintf(iname, sizeof iname, "%.*s", (int)(nl < 255 ? nl : 255), is->name);
-        for (int32_t j = 0; j < k && !s; j++) {
-            const OnnxInputShape *js = &opt->shapes[j];
-            size_t jl = js->name_len ? js->name_len : strlen(js->name);
-            if (jl == nl && memcmp(js->name, is->name, nl) == 0)
-                s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape given twice for input '%s'",
-                               cx->path, iname);
-        }
-        if (s)
-            break;
-        int32_t v = -1;
-        for (int32_t i = 0; i < g->ninputs; i++) {
-            const char *vn = g->values[g->inputs[i]].name;
-            if (strlen(vn) == nl && memcmp(vn, is->name, nl) == 0)
-                v = g->inputs[i];
-        }
-        if (v < 0) {
-            char list[1024];
-            size_t len = 0;
-            list[0] = 0;
-            for (int32_t i = 0; i < g->ninputs && len < sizeof list; i++)
-                len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", i ? ", " : "",
-                                        g->values[g->inputs[i]].name);
-            s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape names '%s', which is not a graph input "
-                           "(the inputs are: %s)", cx->path, iname, g->ninputs ? list : "none");
-            break;
-        }
-        IrValue *val = &g->values[v];
-        char have[160], want[160];
-        IrShape ns = ir_shape_make(is->rank < 0 ? 0 : (is->rank > IR_MAX_RANK ? IR_MAX_RANK : is->rank), is->dims);
-        ir_shape_str(&val->shape, have, sizeof have);
-        ir_shape_str(&ns, want, sizeof want);
-        if (is->rank < 0 || is->rank > IR_MAX_RANK) {
-            s = dla_errorf(cx->err, DLA_ERR_LIMIT, "%s: --input-shape for '%s': rank %d is out of range",
-                           cx->path, iname, (int)is->rank);
-            break;
-        }
-        if (val->shape.rank >= 0 && val->shape.rank != is->rank) {
-            s = dla_errorf(cx->err, DLA_ERR_INVALID,
-                           "%s: --input-shape %s for input '%s' has rank %d, but the model declares %s (rank %d)",
-                           cx->path, want, iname, (int)is->rank, have, (int)val->shape.rank);
-            break;
-        }
-        for (int32_t d = 0; d < is->rank && !s; d++) {
-            if (is->dims[d] < 0)
-                s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape for '%s': dim %d is negative",
-                               cx->path, iname, (int)d);
-            else if (val->shape.rank >= 0 && val->shape.dims[d] >= 0 && val->shape.dims[d] != is->dims[d])
-                s = dla_errorf(cx->err, DLA_ERR_INVALID,
-                               "%s: --input-shape %s for input '%s' disagrees with the model's %s in dim %d "
-                               "(%lld vs %lld)", cx->path, want, iname, have, (int)d,
-                               (long long)is->dims[d], (long long)val->shape.dims[d]);
-            else if (val->shape.rank >= 0 && val->shape.sym[d]) {
-                for (int b = 0; b < nb && !s; b++)
-                    if (strcmp(binds[b].sym, val->shape.sym[d]) == 0 && binds[b].val != is->dims[d])
-                        s = dla_errorf(cx->err, DLA_ERR_INVALID,
-                                       "%s: --input-shape binds symbolic dim '%s' to both %lld and %lld",
-                                       cx->path, val->shape.sym[d], (long long)binds[b].val,
-                                       (long long)is->dims[d]);
-                binds[nb].sym = val->shape.sym[d];
-                binds[nb].val = is->dims[d];
-                nb++;
-            }
-        }
-        if (!s)
-            val->shape = ns;
-    }
-    if (!s && nb)
-        subst_syms(g, binds, nb);
-    free(binds);
     return s;
 }
 
@@ -961,7 +741,7 @@ static DlaStatus load_bytes(const uint8_t *data, size_t len, const char *path_fo
     if (!s)
         s = conv_graph(&cx, g, m->graph, 0);
     if (!s && opt && opt->nshapes)
-        s = apply_shapes(&cx, g, opt);
+        s = onnx_bind_input_shapes(&cx, g, opt);
     onnx__model_proto__free_unpacked(m, &onnx_pb_allocator);
     onnx_ctx_fini(&cx);
     free(rec);

@@ -1,6 +1,9 @@
-/* onnx_shape_arg.c - the --input-shape NAME=D0,D1,... argument. */
-#include "onnx.h"
+/* onnx_shape_arg.c - the --input-shape NAME=D0,D1,... argument: parsing it, and
+ * binding the shapes to graph inputs at load time (semantics in onnx.h). */
+#include "onnx_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 DlaStatus onnx_parse_input_shape(const char *arg, OnnxInputShape *out, DlaError *err)
@@ -44,4 +47,113 @@ DlaStatus onnx_parse_input_shape(const char *arg, OnnxInputShape *out, DlaError 
     }
     out->name_len = (size_t)(eq - arg);
     return DLA_OK;
+}
+
+typedef struct SymBind {
+    const char *sym;
+    int64_t val;
+} SymBind;
+
+static void subst_syms(IrGraph *g, const SymBind *b, int nb)
+{
+    for (int32_t v = 0; v < g->nvalues; v++) {
+        IrShape *sh = &g->values[v].shape;
+        for (int32_t d = 0; d < sh->rank; d++)
+            for (int k = 0; k < nb && sh->sym[d]; k++)
+                if (sh->dims[d] < 0 && strcmp(sh->sym[d], b[k].sym) == 0) {
+                    sh->dims[d] = b[k].val;
+                    sh->sym[d] = NULL;
+                }
+    }
+    for (int32_t n = 0; n < g->nnodes; n++)
+        for (int32_t a = 0; a < g->nodes[n].nattrs; a++) {
+            const IrAttr *at = &g->nodes[n].attrs[a];
+            if (at->type == IR_ATTR_GRAPH)
+                subst_syms(at->g, b, nb);
+            else if (at->type == IR_ATTR_GRAPHS)
+                for (int32_t k = 0; k < at->n; k++)
+                    subst_syms(at->graphs[k], b, nb);
+        }
+}
+
+DlaStatus onnx_bind_input_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions *opt)
+{
+    SymBind *binds = dla_malloc(((size_t)opt->nshapes * IR_MAX_RANK + 1) * sizeof *binds);
+    int nb = 0;
+    DlaStatus s = DLA_OK;
+    for (int32_t k = 0; k < opt->nshapes && !s; k++) {
+        const OnnxInputShape *is = &opt->shapes[k];
+        char iname[256];
+        size_t nl = is->name_len ? is->name_len : strlen(is->name);
+        snprintf(iname, sizeof iname, "%.*s", (int)(nl < 255 ? nl : 255), is->name);
+        for (int32_t j = 0; j < k && !s; j++) {
+            const OnnxInputShape *js = &opt->shapes[j];
+            size_t jl = js->name_len ? js->name_len : strlen(js->name);
+            if (jl == nl && memcmp(js->name, is->name, nl) == 0)
+                s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape given twice for input '%s'",
+                               cx->path, iname);
+        }
+        if (s)
+            break;
+        int32_t v = -1;
+        for (int32_t i = 0; i < g->ninputs; i++) {
+            const char *vn = g->values[g->inputs[i]].name;
+            if (strlen(vn) == nl && memcmp(vn, is->name, nl) == 0)
+                v = g->inputs[i];
+        }
+        if (v < 0) {
+            char list[1024];
+            size_t len = 0;
+            list[0] = 0;
+            for (int32_t i = 0; i < g->ninputs && len < sizeof list; i++)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", i ? ", " : "",
+                                        g->values[g->inputs[i]].name);
+            s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape names '%s', which is not a graph input "
+                           "(the inputs are: %s)", cx->path, iname, g->ninputs ? list : "none");
+            break;
+        }
+        IrValue *val = &g->values[v];
+        char have[160], want[160];
+        IrShape ns = ir_shape_make(is->rank < 0 ? 0 : (is->rank > IR_MAX_RANK ? IR_MAX_RANK : is->rank), is->dims);
+        ir_shape_str(&val->shape, have, sizeof have);
+        ir_shape_str(&ns, want, sizeof want);
+        if (is->rank < 0 || is->rank > IR_MAX_RANK) {
+            s = dla_errorf(cx->err, DLA_ERR_LIMIT, "%s: --input-shape for '%s': rank %d is out of range",
+                           cx->path, iname, (int)is->rank);
+            break;
+        }
+        if (val->shape.rank >= 0 && val->shape.rank != is->rank) {
+            s = dla_errorf(cx->err, DLA_ERR_INVALID,
+                           "%s: --input-shape %s for input '%s' has rank %d, but the model declares %s (rank %d)",
+                           cx->path, want, iname, (int)is->rank, have, (int)val->shape.rank);
+            break;
+        }
+        for (int32_t d = 0; d < is->rank && !s; d++) {
+            if (is->dims[d] < 0)
+                s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape for '%s': dim %d is negative",
+                               cx->path, iname, (int)d);
+            else if (val->shape.rank >= 0 && val->shape.dims[d] >= 0 && val->shape.dims[d] != is->dims[d])
+                s = dla_errorf(cx->err, DLA_ERR_INVALID,
+                               "%s: --input-shape %s for input '%s' disagrees with the model's %s in dim %d "
+                               "(%lld vs %lld)", cx->path, want, iname, have, (int)d,
+                               (long long)is->dims[d], (long long)val->shape.dims[d]);
+            else if (val->shape.rank >= 0 && val->shape.sym[d]) {
+                for (int b = 0; b < nb && !s; b++)
+                    if (strcmp(binds[b].sym, val->shape.sym[d]) == 0 && binds[b].val != is->dims[d])
+                        s = dla_errorf(cx->err, DLA_ERR_INVALID,
+                                       "%s: --input-shape binds symbolic dim '%s' to both %lld and %lld",
+                                       cx->path, val->shape.sym[d], (long long)binds[b].val,
+                                       (long long)is->dims[d]);
+                binds[nb].sym = val->shape.sym[d];
+                binds[nb].val = is->dims[d];
+                nb++;
+            }
+        }
+        if (!s)
+            val->shape = ns;
+    }
+    if (!s && nb)
+        subst_syms(g, binds, nb);
+    free(binds);
+    return s;
 }
