@@ -109,7 +109,7 @@ static DlaStatus optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int lvl, D
     return DLA_OK;
 }
 
-static const HostOptions default_opts = {3, NULL, NULL, NULL, NULL, 0};
+static const HostOptions default_opts = {2, NULL, NULL, NULL, NULL, 0};
 
 DlaStatus host_jit_compile(IrGraph *g, const HostOptions *opt, HostModel **out, DlaError *err)
 {

@@ -380,32 +380,38 @@ DlaStatus host_lower_hardmax(HostCtx *c, int32_t node)
     DlaStatus st = softmax_mask(c, node, r, mask);
     if (st)
         return st;
-    /* view x as [outer, D] where D spans the masked (trailing) dims */
-    int first = 0;
-    while (!mask[first])
-        first++;
-    int64_t outer = 1, D = 1;
-    for (int d = 0; d < r; d++)
-        if (d < first)
-            outer *= x->shape.dims[d];
-        else
+    /* view x as [outer, D, inner]: D spans the masked dims (one axis from
+     * opset 13 on, all trailing dims from the axis before) */
+    int64_t outer = 1, D = 1, inner = 1;
+    int seen = 0;
+    for (int d = 0; d < r; d++) {
+        if (mask[d]) {
             D *= x->shape.dims[d];
-    if (outer * D == 0)
+            seen = 1;
+        } else if (!seen) {
+            outer *= x->shape.dims[d];
+        } else {
+            inner *= x->shape.dims[d];
+        }
+    }
+    if (outer * D * inner == 0)
         return DLA_OK;
     HmState s;
     memset(&s, 0, sizeof s);
     s.dt = x->dtype;
     s.D = D;
-    s.st = 1;
+    s.st = inner;
     s.x.base = host_in(c, 0);
     s.x.dt = s.dt;
-    s.x.st[0] = D;
+    s.x.st[0] = D * inner;
+    s.x.st[1] = 1;
     s.out.base = host_out(c, 0);
     s.out.dt = s.dt;
-    s.out.st[0] = D;
+    s.out.st[0] = D * inner;
+    s.out.st[1] = 1;
     s.best = host_alloca(c, host_ctype(c, s.dt), "best");
     s.besti = host_alloca(c, c->t_i64, "besti");
-    HostNest n = {1, {outer}};
+    HostNest n = {2, {outer, inner}};
     host_nest_emit(c, &n, hm_outer, &s);
     return DLA_OK;
 }

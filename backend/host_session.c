@@ -143,6 +143,18 @@ DlaStatus host_session_open(const char *model, const HostSessionOptions *o, Host
     double t0 = host_now();
     HostOptions ho = {o->opt_level, NULL, NULL, NULL, NULL, 0};
     st = host_jit_compile(s->g, &ho, &s->m, err);
+    if (st == DLA_ERR_UNSUPPORTED && spec && s->nin == s->nin_orig) {
+        /* a lowering wanted a run-time integer input (Slice starts, axes...) as a constant */
+        host_session_close(s);
+        DlaError e2 = {0};
+        if (!load_infer(model, o, 1, s, &e2) && s->nin < s->nin_orig) {
+            HostModel *m2 = NULL;
+            if (!host_jit_compile(s->g, &ho, &m2, &e2)) {
+                s->m = m2;
+                st = DLA_OK;
+            }
+        }
+    }
     s->t_compile = host_now() - t0;
     if (st)
         host_session_close(s);

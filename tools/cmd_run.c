@@ -25,7 +25,7 @@ static void usage(FILE *f)
 int cmd_run(int argc, char **argv)
 {
     const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO];
-    int nin = 0, nout = 0, host_only = 0, opt = 3;
+    int nin = 0, nout = 0, host_only = 0, opt = 2;
     OnnxInputShape shapes[RUN_MAX_IO];
     int nshapes = 0;
     DlaError err = {0};
