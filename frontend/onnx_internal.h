@@ -50,6 +50,7 @@ typedef struct OnnxCtx {
     size_t nmaps, maps_cap;
     const Onnx__ModelProto *model; /* model-local functions */
     int graph_depth;
+    int32_t open_node[ONNX_MAX_GRAPH_DEPTH + 1]; /* per depth: the node whose subgraph is being converted */
     int inline_depth;      /* function-call inlining depth */
     int copy_raw;          /* > 0: copy raw_data instead of taking it over (function bodies
                             * are converted once per call, so their protos must stay intact) */

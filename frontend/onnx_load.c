@@ -131,8 +131,12 @@ static DlaStatus resolve_attr(GCx *gc, const Scope *sc, Onnx__AttributeProto *a,
  * IR_VAL_OUTER value carrying what the enclosing graph knows about it. */
 static int32_t outer_value(GCx *gc, const char *name)
 {
-    for (const IrGraph *p = gc->g->parent; p; p = p->parent) {
+    int depth = gc->cx->graph_depth - 1; /* the enclosing graph's depth */
+    for (const IrGraph *p = gc->g->parent; p; p = p->parent, depth--) {
         int32_t pv = ir_value_find(p, name);
+        /* Outputs of the node that owns this subgraph do not exist yet when it runs. */
+        if (pv >= 0 && depth >= 0 && p->values[pv].producer >= 0 && p->values[pv].producer == gc->cx->open_node[depth])
+            return -1;
         if (pv >= 0) {
             const IrValue *src = &p->values[pv];
             IrShape sh = src->shape;
@@ -177,8 +181,8 @@ static IrAttrType attr_type(const Onnx__AttributeProto *a)
     return IR_ATTR_UNDEF;
 }
 
-static DlaStatus conv_subgraph(GCx *gc, const Scope *sc, const Onnx__GraphProto *gp, const char *what,
-                               IrGraph **out)
+static DlaStatus conv_subgraph(GCx *gc, const Scope *sc, int32_t node, const Onnx__GraphProto *gp,
+                               const char *what, IrGraph **out)
 {
     OnnxCtx *cx = gc->cx;
     *out = NULL;
@@ -191,6 +195,7 @@ static DlaStatus conv_subgraph(GCx *gc, const Scope *sc, const Onnx__GraphProto 
     if (cx->graph_depth >= ONNX_MAX_GRAPH_DEPTH)
         return dla_errorf(cx->err, DLA_ERR_LIMIT, "%s: %s: subgraphs nested more than %d deep",
                           cx->path, what, ONNX_MAX_GRAPH_DEPTH);
+    cx->open_node[cx->graph_depth] = node;
     IrGraph *sg = ir_graph_new();
     sg->parent = gc->g;
     sg->source_path = dla_arena_strdup(&sg->arena, gc->g->source_path);
@@ -258,7 +263,7 @@ static DlaStatus conv_attr(GCx *gc, const Scope *sc, int32_t node, const char *w
     }
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
         tmp.type = IR_ATTR_GRAPH;
-        s = conv_subgraph(gc, sc, a->g, what, &tmp.g);
+        s = conv_subgraph(gc, sc, node, a->g, what, &tmp.g);
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO: {
         char buf[512];
@@ -310,7 +315,7 @@ static DlaStatus conv_attr(GCx *gc, const Scope *sc, int32_t node, const char *w
         tmp.type = IR_ATTR_GRAPHS;
         tmp.graphs = dla_arena_alloc(&g->arena, (a->n_graphs ? a->n_graphs : 1) * sizeof(IrGraph *));
         for (size_t i = 0; i < a->n_graphs && !s; i++) {
-            s = conv_subgraph(gc, sc, a->graphs[i], what, &tmp.graphs[i]);
+            s = conv_subgraph(gc, sc, node, a->graphs[i], what, &tmp.graphs[i]);
             if (!s)
                 tmp.n = (int32_t)i + 1;
         }

@@ -191,6 +191,12 @@ static void test_subgraphs(void)
     expect_error_opt(if_model("nowhere", 1), NULL, DLA_ERR_INVALID,
                      "node 'inner' (Relu): input 'nowhere' is not defined");
     ob_free_all();
+    /* a branch cannot use the output of its own If node */
+    expect_error_opt(if_model("y", 1), NULL, DLA_ERR_INVALID, "node 'inner' (Relu): input 'y' is not defined");
+    ob_free_all();
+    /* ... nor, two levels down, the outer If's output */
+    expect_error_opt(if_model("y", 3), NULL, DLA_ERR_INVALID, "node 'inner' (Relu): input 'y' is not defined");
+    ob_free_all();
 
     /* nesting: 10 levels load, values from the top are visible all the way down */
     ir = load_ok(if_model("x", 10));
