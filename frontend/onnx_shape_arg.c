@@ -108,8 +108,12 @@ DlaStatus onnx_bind_input_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions 
             for (int32_t i = 0; i < g->ninputs && len < sizeof list; i++)
                 len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", i ? ", " : "",
                                         g->values[g->inputs[i]].name);
-            s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape names '%s', which is not a graph input "
-                           "(the inputs are: %s)", cx->path, iname, g->ninputs ? list : "none");
+            int32_t c = ir_value_find(g, iname);
+            int is_const = c >= 0 && (g->values[c].flags & IR_VAL_CONST);
+            s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: --input-shape names '%s', which is not a graph input%s "
+                           "(the inputs are: %s)", cx->path, iname,
+                           is_const ? " but an initializer (a constant with a fixed shape)" : "",
+                           g->ninputs ? list : "none");
             break;
         }
         IrValue *val = &g->values[v];

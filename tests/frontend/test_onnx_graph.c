@@ -59,6 +59,9 @@ static void test_initializer_inputs(void)
     OB_PUSH(g->input, g->n_input, ob_vinfo("w", DT_FLOAT, 1, (int64_t[]){1}, NULL));
     ob_node(g, "add", "Add", NAMES("x", "w"), NAMES("y"));
     OB_PUSH(g->output, g->n_output, ob_vinfo("y", DT_FLOAT, 1, (int64_t[]){1}, NULL));
+    OnnxInputShape bind_w = {.name = "w", .rank = 1, .dims = {1}};
+    OnnxLoadOptions lo = {&bind_w, 1};
+    expect_error_opt(m, &lo, DLA_ERR_INVALID, "names 'w', which is not a graph input but an initializer");
     IrGraph *ir = load_ok(m);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ir);
     CU_ASSERT_EQUAL(ir->ninputs, 1); /* w is a constant, not an input */
