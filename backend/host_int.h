@@ -209,6 +209,10 @@ DlaStatus host_conv_geometry(HostCtx *c, int32_t node, int nsp, const int64_t *i
 LLVMValueRef host_pad_input(HostCtx *c, const IrValue *x, LLVMValueRef xp, const HostConvGeom *geo,
                             LLVMValueRef padval, IrShape *pshape);
 
+/* (Log)softmax of x over the dims in mask into yp (host_ops_reduce.c). */
+void host_softmax_core(HostCtx *c, const IrValue *x, LLVMValueRef xp, const int *mask, LLVMValueRef yp, IrDtype ydt,
+                       int log);
+
 /* Lowerings are declared from the table. */
 #define HOST_OP(name, domain, fn) DlaStatus fn(HostCtx *c, int32_t node);
 #include "host_ops.def"

@@ -291,6 +291,37 @@ static DlaStatus softmax_mask(HostCtx *c, int32_t node, int r, int *mask)
     return DLA_OK;
 }
 
+void host_softmax_core(HostCtx *c, const IrValue *x, LLVMValueRef xp, const int *mask, LLVMValueRef yp, IrDtype ydt,
+                       int log)
+{
+    SmState s = {x->dtype, log};
+    IrDtype acc = x->dtype == DT_DOUBLE ? DT_DOUBLE : DT_FLOAT;
+    RedGeom rg;
+    red_geom(x, xp, mask, &rg);
+    if (rg.red_count == 0 || ir_shape_numel(&x->shape) == 0)
+        return;
+    LLVMValueRef mx = host_scratch(c, (size_t)rg.keep_numel * ir_dtype_size(acc));
+    LLVMValueRef sm = host_scratch(c, (size_t)rg.keep_numel * ir_dtype_size(acc));
+    HostAcc mxo = host_acc_contig(mx, acc, &rg.keep), smo = host_acc_contig(sm, acc, &rg.keep);
+    host_reduce(c, &rg.outer, &rg.inner, &mxo, &rg.xin, 1, HR_MAX, host_minval(c, acc), acc, NULL, NULL, NULL, NULL);
+    /* sum of exp(x - max) over the reduced dims */
+    HostAcc two[2] = {rg.xin, keep_over_red(mx, acc, &rg)};
+    host_reduce(c, &rg.outer, &rg.inner, &smo, two, 2, HR_SUM, host_constf(c, acc, 0), acc, sub_exp, &s, NULL, NULL);
+    /* final map over the full shape */
+    HostNest full = host_nest_shape(&x->shape);
+    HostAcc out = host_acc_contig(yp, ydt, &x->shape);
+    HostAcc ins[3] = {host_acc_contig(xp, x->dtype, &x->shape), keep_over_full(mx, acc, &rg),
+                      keep_over_full(sm, acc, &rg)};
+    if (log) {
+        host_map(c, &full, &out, ins, 3, HR_STORE, sm_fin, &s);
+    } else {
+        /* exp(x - max), then divided by the sum in place */
+        host_map(c, &full, &out, ins, 2, HR_STORE, sub_exp, &s);
+        HostAcc i3[3] = {ins[0], host_acc_contig(yp, ydt, &x->shape), ins[2]};
+        host_map(c, &full, &out, i3, 3, HR_STORE, sm_fin, &s);
+    }
+}
+
 DlaStatus host_lower_softmax(HostCtx *c, int32_t node)
 {
     IrValue *x = host_inv(c, 0), *y = host_outv(c, 0);
@@ -302,33 +333,7 @@ DlaStatus host_lower_softmax(HostCtx *c, int32_t node)
     DlaStatus st = softmax_mask(c, node, r, mask);
     if (st)
         return st;
-    SmState s = {x->dtype, !strcmp(host_nd(c)->op_type, "LogSoftmax")};
-    IrDtype acc = x->dtype == DT_DOUBLE ? DT_DOUBLE : DT_FLOAT;
-    RedGeom rg;
-    red_geom(x, host_in(c, 0), mask, &rg);
-    if (rg.red_count == 0 || ir_shape_numel(&x->shape) == 0)
-        return DLA_OK;
-    LLVMValueRef mx = host_scratch(c, (size_t)rg.keep_numel * ir_dtype_size(acc));
-    LLVMValueRef sm = host_scratch(c, (size_t)rg.keep_numel * ir_dtype_size(acc));
-    HostAcc mxo = host_acc_contig(mx, acc, &rg.keep), smo = host_acc_contig(sm, acc, &rg.keep);
-    host_reduce(c, &rg.outer, &rg.inner, &mxo, &rg.xin, 1, HR_MAX, host_minval(c, acc), acc, NULL, NULL, NULL, NULL);
-    /* sum of exp(x - max) over the reduced dims */
-    HostAcc two[3] = {rg.xin, keep_over_red(mx, acc, &rg)};
-    host_reduce(c, &rg.outer, &rg.inner, &smo, two, 2, HR_SUM, host_constf(c, acc, 0), acc, sub_exp, &s, NULL, NULL);
-    /* final map over the full shape */
-    HostNest full = host_nest_shape(&x->shape);
-    HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &x->shape);
-    HostAcc ins[3] = {host_acc_contig(host_in(c, 0), x->dtype, &x->shape), keep_over_full(mx, acc, &rg),
-                      keep_over_full(sm, acc, &rg)};
-    if (s.log) {
-        host_map(c, &full, &out, ins, 3, HR_STORE, sm_fin, &s);
-    } else {
-        /* exp(x - max) / sum */
-        host_map(c, &full, &out, ins, 2, HR_STORE, sub_exp, &s);
-        HostAcc i3[3] = {ins[0], host_acc_contig(host_out(c, 0), y->dtype, &x->shape), ins[2]};
-        /* in-place divide: reading and writing the same element */
-        host_map(c, &full, &out, i3, 3, HR_STORE, sm_fin, &s);
-    }
+    host_softmax_core(c, x, host_in(c, 0), mask, host_out(c, 0), y->dtype, !strcmp(host_nd(c)->op_type, "LogSoftmax"));
     return DLA_OK;
 }
 
