@@ -325,3 +325,129 @@ DlaStatus host_lower_conv(HostCtx *c, int32_t node)
     host_map(c, &nest, &out, ins, 2, HR_SUM, mul_fn, &dt);
     return DLA_OK;
 }
+
+/* ConvTranspose: the scatter form y[h*s + k*d - pad] += x[h] * w[k] accumulates
+ * into a zeroed buffer covering every position h*s + k*d (so the nest stays
+ * affine and in bounds), then the output window (offset by the begin pads)
+ * is copied out with the bias added. Loops n, g, c, m, k.., h.. */
+static LLVMValueRef add2_fn(HostCtx *c, const LLVMValueRef *a, void *user)
+{
+    IrDtype dt = *(IrDtype *)user;
+    return host_bin(c, HB_ADD, dt, a[0], a[1]);
+}
+
+DlaStatus host_lower_conv_transpose(HostCtx *c, int32_t node)
+{
+    IrValue *X = host_inv(c, 0), *W = host_inv(c, 1), *Y = host_outv(c, 0);
+    IrDtype dt = Y->dtype;
+    if (!host_is_float(dt) || X->dtype != dt || W->dtype != dt)
+        return host_unsupported(c, "dtype");
+    int r = X->shape.rank, nsp = r - 2;
+    if (nsp < 1 || W->shape.rank != r || Y->shape.rank != r || 4 + 2 * nsp > HOST_MAX_LOOPS)
+        return host_unsupported(c, "ranks");
+    IrGraph *g = c->g;
+    int64_t G = ir_attr_int(g, node, "group", 1);
+    int64_t N = X->shape.dims[0], C = X->shape.dims[1], Mg = W->shape.dims[1];
+    if (G < 1 || C % G || W->shape.dims[0] != C || Y->shape.dims[1] != Mg * G)
+        return host_unsupported(c, "group/channels");
+    int64_t Cg = C / G;
+    int64_t st[IR_MAX_RANK], dil[IR_MAX_RANK], k[IR_MAX_RANK], pb[IR_MAX_RANK], op[IR_MAX_RANK], ext[IR_MAX_RANK];
+    const int64_t *v;
+    int32_t n;
+    for (int i = 0; i < nsp; i++) {
+        st[i] = dil[i] = 1;
+        op[i] = pb[i] = 0;
+        k[i] = W->shape.dims[2 + i];
+    }
+    if ((n = ir_attr_ints(g, node, "strides", &v)) == nsp)
+        memcpy(st, v, (size_t)nsp * 8);
+    if ((n = ir_attr_ints(g, node, "dilations", &v)) == nsp)
+        memcpy(dil, v, (size_t)nsp * 8);
+    if ((n = ir_attr_ints(g, node, "output_padding", &v)) == nsp)
+        memcpy(op, v, (size_t)nsp * 8);
+    const char *ap = ir_attr_string(g, node, "auto_pad", "NOTSET");
+    int32_t npads = ir_attr_ints(g, node, "pads", &v);
+    if (npads == 2 * nsp && !strcmp(ap, "NOTSET")) {
+        for (int i = 0; i < nsp; i++)
+            pb[i] = v[i];
+    } else {
+        for (int i = 0; i < nsp; i++) {
+            int64_t total = st[i] * (X->shape.dims[2 + i] - 1) + op[i] + (k[i] - 1) * dil[i] + 1 - Y->shape.dims[2 + i];
+            if (total < 0)
+                total = 0;
+            pb[i] = !strcmp(ap, "SAME_LOWER") ? total - total / 2 : total / 2;
+        }
+    }
+    for (int i = 0; i < nsp; i++) {
+        if (st[i] < 1 || dil[i] < 1 || pb[i] < 0)
+            return host_unsupported(c, "strides/dilations/pads");
+        int64_t full = (X->shape.dims[2 + i] - 1) * st[i] + (k[i] - 1) * dil[i] + 1;
+        ext[i] = full > Y->shape.dims[2 + i] + pb[i] ? full : Y->shape.dims[2 + i] + pb[i];
+    }
+    int64_t pd[IR_MAX_RANK] = {N, Mg * G};
+    for (int i = 0; i < nsp; i++)
+        pd[2 + i] = ext[i];
+    IrShape ps = ir_shape_make(r, pd);
+    LLVMValueRef buf = host_scratch(c, (size_t)ir_shape_numel(&ps) * ir_dtype_size(dt));
+    HostNest pn = host_nest_shape(&ps);
+    HostAcc pa = host_acc_contig(buf, dt, &ps);
+    host_fill(c, &pn, &pa, host_constf(c, dt, 0));
+    int64_t pst[IR_MAX_RANK], xst[IR_MAX_RANK], wst[IR_MAX_RANK];
+    host_strides(&ps, pst);
+    host_strides(&X->shape, xst);
+    host_strides(&W->shape, wst);
+    HostNest nest;
+    memset(&nest, 0, sizeof nest);
+    HostAcc out, ins[2];
+    memset(&out, 0, sizeof out);
+    memset(ins, 0, sizeof ins);
+    out.base = buf;
+    out.dt = dt;
+    ins[0].base = host_in(c, 1);
+    ins[0].dt = dt;
+    ins[1].base = host_in(c, 0);
+    ins[1].dt = dt;
+    /* loops: n, g, c, m, k.., h.. */
+    nest.n = 4 + 2 * nsp;
+    nest.ext[0] = N;
+    nest.ext[1] = G;
+    nest.ext[2] = Cg;
+    nest.ext[3] = Mg;
+    out.st[0] = pst[0];
+    out.st[1] = Mg * pst[1];
+    out.st[3] = pst[1];
+    ins[0].st[1] = Cg * wst[0];
+    ins[0].st[2] = wst[0];
+    ins[0].st[3] = wst[1];
+    ins[1].st[0] = xst[0];
+    ins[1].st[1] = Cg * xst[1];
+    ins[1].st[2] = xst[1];
+    for (int i = 0; i < nsp; i++) {
+        int kd = 4 + i, hd = 4 + nsp + i;
+        nest.ext[kd] = k[i];
+        nest.ext[hd] = X->shape.dims[2 + i];
+        out.st[kd] = dil[i] * pst[2 + i];
+        out.st[hd] = st[i] * pst[2 + i];
+        ins[0].st[kd] = wst[2 + i];
+        ins[1].st[hd] = xst[2 + i];
+    }
+    host_map(c, &nest, &out, ins, 2, HR_SUM, mul_fn, &dt);
+    /* crop (+ bias) into Y */
+    HostNest yn = host_nest_shape(&Y->shape);
+    HostAcc ya = host_acc_contig(host_out(c, 0), dt, &Y->shape);
+    HostAcc src = host_acc_contig(buf, dt, &ps);
+    for (int i = 0; i < nsp; i++)
+        src.off += pb[i] * pst[2 + i];
+    if (host_has_in(c, 2)) {
+        HostAcc b;
+        memset(&b, 0, sizeof b);
+        b.base = host_in(c, 2);
+        b.dt = dt;
+        b.st[1] = 1;
+        HostAcc two[2] = {src, b};
+        host_map(c, &yn, &ya, two, 2, HR_STORE, add2_fn, &dt);
+    } else {
+        host_map(c, &yn, &ya, &src, 1, HR_STORE, NULL, NULL);
+    }
+    return DLA_OK;
+}
