@@ -64,13 +64,17 @@ DlaStatus ir_shape_qgemm(IrGraph *g, int32_t node, DlaError *err)
     IrValue *x = shp_in(g, node, 0), *w = shp_in(g, node, 1), *b = shp_in(g, node, 2);
     if (!x || !w || !b)
         return shp_missing(err, !x ? 0 : !w ? 1 : 2);
-    if (x->shape.rank >= 0 && x->shape.rank != 2)
-        return shp_err(err, "%s must have rank 2 [M,K]", shp_desc(g, node, 0));
+    /* [M,K,1,1] (a global pool's result) is accepted as [M,K]: same bytes in NHWC. */
+    IrShape xs = x->shape;
+    if (xs.rank == 4 && xs.dims[2] == 1 && xs.dims[3] == 1)
+        xs.rank = 2;
+    if (xs.rank >= 0 && xs.rank != 2)
+        return shp_err(err, "%s must have rank 2 [M,K] (or [M,K,1,1])", shp_desc(g, node, 0));
     if (w->shape.rank >= 0 && w->shape.rank != 2)
         return shp_err(err, "%s must have rank 2 [N,K]", shp_desc(g, node, 1));
     if (b->shape.rank >= 0 && b->shape.rank != 1)
         return shp_err(err, "%s must have rank 1 [N]", shp_desc(g, node, 2));
-    int64_t k = x->shape.rank == 2 ? x->shape.dims[1] : -1;
+    int64_t k = xs.rank == 2 ? xs.dims[1] : -1;
     int64_t n = w->shape.rank == 2 ? w->shape.dims[0] : -1, wk = w->shape.rank == 2 ? w->shape.dims[1] : -1;
     if (k >= 0 && wk >= 0 && k != wk)
         return shp_err(err, "%s and %s disagree on K", shp_desc(g, node, 0), shp_desc(g, node, 1));
@@ -79,8 +83,8 @@ DlaStatus ir_shape_qgemm(IrGraph *g, int32_t node, DlaError *err)
     if ((st = want_floats(g, node, "scale", n, err)))
         return st;
     IrShape s = shp_rank(2);
-    if (x->shape.rank == 2)
-        shp_copy_dim(&s, 0, &x->shape, 0);
+    if (xs.rank == 2)
+        shp_copy_dim(&s, 0, &xs, 0);
     shp_dim(&s, 1, n);
     shp_set(shp_out(g, node, 0), DT_INT8, &s);
     return DLA_OK;

@@ -1,0 +1,123 @@
+/* dla_emit.h - the instruction builder of the DLA lowering (internal to
+ * backend/dla_*.c).
+ *
+ * The lowering emits instructions as decoded structs in program order and
+ * says, for each, which on-chip memory ranges it reads and writes (derived
+ * here from the operands: DMA boxes, loop-nest streams). The builder then
+ * inserts the dependency tokens itself (docs/isa.md, "Dependency tokens"):
+ * when an instruction on engine B touches a range that an earlier
+ * instruction on a neighbouring engine A wrote (or read, when B writes), B
+ * must wait for that instruction; A pushes a token when it finishes, B pops
+ * it before it starts. Since every engine runs in order, only the latest such
+ * instruction of A matters, and a dependency already implied by an earlier
+ * token (from a later-or-equal A instruction) needs no new one. Pushes and
+ * pops therefore pair up in FIFO order on each queue, every token pushed is
+ * popped (no imbalance), and every wait points backwards in program order
+ * (no deadlock). Double buffering is then only a matter of alternating SRAM
+ * buffers: the builder finds the overlaps it allows.
+ *
+ * Load and store engines never share a memory (load writes inp/wgt, store
+ * reads acc), so no token between them is ever needed; DRAM hazards between
+ * layers (a store that a later layer's load reads) are ordered by a `sync`
+ * between layers (dla_em_sync).
+ *
+ * DRAM addresses of activations are emitted relative to the activation
+ * region (flag `act`) and relocated by dla_em_finish once the size of the
+ * constant image is known. */
+#ifndef DLA_BACKEND_DLA_EMIT_H
+#define DLA_BACKEND_DLA_EMIT_H
+
+#include <stdint.h>
+
+#include "isa/isa.h"
+#include "isa/program.h"
+
+/* A compute loop nest: extents e[l] (1..1024) and per-level strides of the
+ * dst, src and src2 (GEMM: wgt; REQUANT: param) streams, in elements. */
+typedef struct DlaNest {
+    int64_t e[4];
+    int64_t sd[4], ss[4], s2[4];
+} DlaNest;
+
+/* A DMA box (docs/isa.md LOAD/STORE): x elements per row (pitch xpitch in
+ * SRAM, 0 = x), y rows (DRAM stride ys bytes), z planes (stride zs), padding. */
+typedef struct DlaDma {
+    int mem;              /* DlaMem, loads only */
+    uint64_t dram;        /* bytes; relative to the activation region if act */
+    int act;
+    uint64_t sram;        /* elements of mem (acc for stores) */
+    int64_t x, y, z, xpitch;
+    int64_t ys, zs;
+    int64_t ypad0, ypad1, zpad0, zpad1, pad;
+    int i8;               /* loads into acc: sign-extend int8 from DRAM */
+} DlaDma;
+
+typedef struct DlaHazard DlaHazard;
+
+typedef struct DlaEmit {
+    const DlaTarget *t;
+    int64_t R, C, L;                 /* gemm rows, cols, vector lanes */
+    int64_t msize[DLA_MEM_COUNT];    /* memory sizes in elements */
+    DlaInsn *insn;
+    uint8_t *reloc;                  /* per instruction: dram field is activation-relative */
+    uint32_t n;
+    size_t cap;
+    /* hazard history: per memory and engine, the accesses since the last sync */
+    DlaHazard *hist[DLA_MEM_COUNT][DLA_ENG_COUNT];
+    size_t nhist[DLA_MEM_COUNT][DLA_ENG_COUNT], hcap[DLA_MEM_COUNT][DLA_ENG_COUNT];
+    int64_t pushed[DLA_ENG_COUNT][DLA_ENG_COUNT]; /* [from][to]: last instruction that pushed, -1 none */
+    /* configuration register caches (registers persist over the whole run) */
+    int64_t dma_cfg[DLA_ENG_COUNT][3];
+    int dma_valid[DLA_ENG_COUNT];
+    int64_t loop_cfg[4][3];
+    int loop_valid[4];
+    /* constant DRAM image */
+    uint8_t *consts;
+    uint64_t nconsts;
+    size_t consts_cap;
+    /* layer map */
+    DlaLayerMap *layers;
+    uint32_t nlayers;
+    size_t layers_cap;
+} DlaEmit;
+
+void dla_em_init(DlaEmit *e, const DlaTarget *t);
+void dla_em_free(DlaEmit *e);
+
+/* Append constant bytes (aligned to `align`), return their DRAM offset. */
+uint64_t dla_em_const(DlaEmit *e, const void *data, uint64_t n, uint64_t align);
+
+void dla_em_load(DlaEmit *e, const DlaDma *d);
+void dla_em_store(DlaEmit *e, const DlaDma *d); /* int8, saturating */
+/* Flat copies of n contiguous elements (split into boxes the encoding allows). */
+void dla_em_load_flat(DlaEmit *e, int mem, uint64_t dram, int act, uint64_t sram, int64_t n, int i8);
+void dla_em_store_flat(DlaEmit *e, uint64_t dram, uint64_t sram, int64_t n);
+
+void dla_em_gemm(DlaEmit *e, const DlaNest *nest, uint64_t acc, uint64_t inp, uint64_t wgt, int64_t wpitch, int dw);
+/* ALU: src2 is an acc address, or the immediate (raw 32 bits) when imm. */
+void dla_em_alu(DlaEmit *e, const DlaNest *nest, int op, uint64_t dst, uint64_t src, uint32_t src2, int imm);
+void dla_em_clip(DlaEmit *e, const DlaNest *nest, uint64_t dst, uint64_t src, int lo, int hi);
+void dla_em_lut(DlaEmit *e, const DlaNest *nest, uint64_t dst, uint64_t src, uint64_t table);
+void dla_em_requant(DlaEmit *e, const DlaNest *nest, uint64_t dst, uint64_t src, uint64_t param, int zp, int relu);
+/* The same over n contiguous acc elements, in place (dst = src), with a
+ * constant second operand (immediate / param word / none). */
+void dla_em_alu_flat(DlaEmit *e, int op, uint64_t a, int64_t n, uint32_t imm);
+void dla_em_clip_flat(DlaEmit *e, uint64_t a, int64_t n, int lo, int hi);
+void dla_em_lut_flat(DlaEmit *e, uint64_t a, int64_t n, uint64_t table);
+void dla_em_requant_flat(DlaEmit *e, uint64_t a, int64_t n, uint64_t param, int zp, int relu);
+
+void dla_em_sync(DlaEmit *e);
+void dla_em_end(DlaEmit *e);
+
+void dla_em_layer_begin(DlaEmit *e, const char *name, const char *op_type, uint64_t macs);
+void dla_em_layer_end(DlaEmit *e);
+
+/* Relocate activation addresses by act_base, encode, and move code, constants
+ * and layers into p (tensors are the caller's). Fails if a field is out of
+ * range (e.g. a DRAM address beyond 32 bits). */
+DlaStatus dla_em_finish(DlaEmit *e, uint64_t act_base, DlaProgram *p, DlaError *err);
+
+static inline int64_t dla_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static inline int64_t dla_round_up(int64_t a, int64_t b) { return dla_ceil_div(a, b) * b; }
+
+#endif

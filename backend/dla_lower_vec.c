@@ -1,0 +1,272 @@
+/* dla_lower_vec.c - the Q-ops that run on the vector unit: QMaxPool,
+ * QAvgPool, QGlobalAvgPool, QAdd, QLut (docs/quant.md semantics, docs/isa.md
+ * recipes). int8 inputs are loaded into acc sign-extended (`load mem=acc i8`,
+ * on the compute engine), processed in place, and stored as int8. acc is used
+ * as two halves that alternate between tiles, so that the store of one tile
+ * overlaps the computation of the next (dla_emit adds the tokens). */
+#include "dla_lower_int.h"
+
+#include <string.h>
+
+#include "ops.h"
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+/* ------------------------------------------------------------ QMaxPool, QAvgPool
+ * Per (image, output-row tile, channel block of Cb): the input rows with halo
+ * into acc as [rows][Wp][Cb] (padding: -128 for max, which never wins since
+ * every window holds a real element; the zero point for average, which the
+ * subtraction of zx turns into 0), the output tile [OHt][OW][Cb] initialised
+ * to -128 / 0, then one ALU max/add per kernel row over (kw; rows; pixels;
+ * channels); average pooling then requantizes with scale[0]. */
+DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    int avg = g->nodes[node].op == OP_QAVG_POOL;
+    int32_t xv = ir_in(g, node, 0), yv = g->nodes[node].outputs[0];
+    DlaDims xd, yd;
+    float sx, sy;
+    int32_t zx, zy;
+    DlaWin k;
+    DlaStatus st;
+    if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
+        (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)) ||
+        (st = dla_lower_win(c, node, 0, 0, &k)))
+        return st;
+    if (yd.n != xd.n || yd.c != xd.c)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "output shape does not match the input");
+    if (!avg && (zx != zy || sx != sy))
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "QMaxPool output must have the input's scale and zero point");
+    const IrAttr *sc = avg ? ir_attr_find(g, node, "scale") : NULL;
+    if (avg && (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1))
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
+    *macs = 0;
+    int64_t Cc = xd.c, H = xd.h, W = xd.w, OH = yd.h, OW = yd.w;
+    int64_t Wp;
+    if ((st = dla_lower_cols(c, node, &k, W, OW, &Wp)))
+        return st;
+    uint64_t xa = c->addr[xv], ya = c->addr[yv];
+    uint64_t param = 0;
+    if (avg) {
+        uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
+        dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
+    }
+    /* Channel block and rows per tile within half of acc. */
+    int64_t half = e->msize[DLA_MEM_ACC] / 2, ihmin = (k.kh - 1) * k.dh + 1;
+    int64_t Cb = Cc < 1024 ? Cc : 1024;
+    if (Cb * (ihmin * Wp + OW) > half)
+        Cb = half / (ihmin * Wp + OW);
+    if (Cb < 1)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row does not fit the accumulator SRAM");
+    int64_t oht = 1;
+    while (oht < OH && ((oht)*k.sh + ihmin) * Wp * Cb + (oht + 1) * OW * Cb <= half && (oht)*k.sh + ihmin <= 1024)
+        oht++;
+    int64_t ntiles = dla_ceil_div(OH, oht);
+    oht = dla_ceil_div(OH, ntiles);
+    int64_t ncb = dla_ceil_div(Cc, Cb);
+    int h = 0;
+    for (int64_t n = 0; n < xd.n; n++)
+        for (int64_t t = 0; t < ntiles; t++) {
+            int64_t oh0 = t * oht, ohn = OH - oh0 < oht ? OH - oh0 : oht;
+            DlaRows rw;
+            if ((st = dla_lower_rows(c, node, &k, H, oh0, ohn, &rw)))
+                return st;
+            for (int64_t cb = 0; cb < ncb; cb++) {
+                int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;
+                uint64_t in = (uint64_t)(h * half), out = in + (uint64_t)(rw.total * Wp * Cb);
+                h ^= 1;
+                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(((n * H + rw.r0) * W) * Cc + c0),
+                            .act = 1, .sram = in, .x = cn, .xpitch = Cb, .y = W, .ys = Cc, .ypad0 = k.pl,
+                            .ypad1 = Wp - W - k.pl, .z = rw.rows, .zs = W * Cc, .zpad0 = rw.zpad0,
+                            .zpad1 = rw.zpad1, .pad = avg ? zx : -128};
+                dla_em_load(e, &d);
+                if (avg && zx)
+                    dla_em_alu_flat(e, DLA_ALU_SUB, in, rw.total * Wp * Cb, (uint32_t)zx);
+                dla_em_alu_flat(e, DLA_ALU_MOV, out, ohn * OW * Cb, avg ? 0u : (uint32_t)-128);
+                for (int64_t kh = 0; kh < k.kh; kh++) {
+                    DlaNest an = {{k.kw, ohn, OW, Cb},
+                                  {0, OW * Cb, Cb, 1},
+                                  {0, OW * Cb, Cb, 1},
+                                  {k.dw * Cb, k.sh * Wp * Cb, k.sw * Cb, 1}};
+                    dla_em_alu(e, &an, avg ? DLA_ALU_ADD : DLA_ALU_MAX, out, out,
+                               (uint32_t)(in + (uint64_t)(kh * k.dh * Wp * Cb)), 0);
+                }
+                if (avg)
+                    dla_em_requant_flat(e, out, ohn * OW * Cb, param, zy, 0);
+                DlaDma s = {.dram = ya + (uint64_t)(((n * OH + oh0) * OW) * Cc + c0), .act = 1, .sram = out,
+                            .x = cn, .xpitch = Cb, .y = OW, .ys = Cc, .z = ohn, .zs = OW * Cc};
+                dla_em_store(e, &s);
+            }
+        }
+    return DLA_OK;
+}
+
+/* ------------------------------------------------------------ QGlobalAvgPool
+ * Per (image, channel block): sum the rows of the image chunk by chunk into
+ * a [Cb] accumulator with ALU adds (stride 0 on rows and pixels), subtract
+ * H*W*zx once (the same sum modulo 2^32 as subtracting zx per element), then
+ * requantize with scale[0]. */
+DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    int32_t xv = ir_in(g, node, 0), yv = g->nodes[node].outputs[0];
+    DlaDims xd, yd;
+    float sx, sy;
+    int32_t zx, zy;
+    DlaStatus st;
+    if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
+        (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)))
+        return st;
+    const IrAttr *sc = ir_attr_find(g, node, "scale");
+    if (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
+    if (yd.n != xd.n || yd.c != xd.c || yd.h != 1 || yd.w != 1)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "output must be [N,C,1,1]");
+    *macs = 0;
+    int64_t Cc = xd.c, H = xd.h, W = xd.w;
+    if (W > 1024)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "image width %lld exceeds 1024", (long long)W);
+    uint64_t xa = c->addr[xv], ya = c->addr[yv];
+    uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
+    dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
+    /* acc: [0, 2*Cb) two output slots, then the row chunk buffer. */
+    int64_t acc = e->msize[DLA_MEM_ACC];
+    int64_t Cb = Cc < 1024 ? Cc : 1024;
+    while (Cb > 1 && 2 * Cb + W * Cb > acc)
+        Cb /= 2;
+    if (2 * Cb + W * Cb > acc)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one image row does not fit the accumulator SRAM");
+    int64_t rows = (acc - 2 * Cb) / (W * Cb);
+    if (rows > 1024)
+        rows = 1024;
+    if (rows > H)
+        rows = H;
+    int64_t ncb = dla_ceil_div(Cc, Cb);
+    uint32_t corr = (uint32_t)((uint64_t)(H * W) * (uint64_t)(int64_t)zx);
+    int slot = 0;
+    for (int64_t n = 0; n < xd.n; n++)
+        for (int64_t cb = 0; cb < ncb; cb++) {
+            int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;
+            uint64_t out = (uint64_t)(slot * Cb), buf = (uint64_t)(2 * Cb);
+            slot ^= 1;
+            dla_em_alu_flat(e, DLA_ALU_MOV, out, Cb, 0);
+            for (int64_t r0 = 0; r0 < H; r0 += rows) {
+                int64_t nr = H - r0 < rows ? H - r0 : rows;
+                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(((n * H + r0) * W) * Cc + c0),
+                            .act = 1, .sram = buf, .x = cn, .xpitch = Cb, .y = W, .ys = Cc, .z = nr, .zs = W * Cc};
+                dla_em_load(e, &d);
+                DlaNest an = {{1, nr, W, Cb}, {0, 0, 0, 1}, {0, 0, 0, 1}, {0, W * Cb, Cb, 1}};
+                dla_em_alu(e, &an, DLA_ALU_ADD, out, out, (uint32_t)buf, 0);
+            }
+            if (corr)
+                dla_em_alu_flat(e, DLA_ALU_SUB, out, Cb, corr);
+            dla_em_requant_flat(e, out, Cb, 0, zy, 0);
+            DlaDma s = {.dram = ya + (uint64_t)(n * Cc + c0), .act = 1, .sram = out, .x = cn, .y = 1, .z = 1};
+            dla_em_store(e, &s);
+        }
+    return DLA_OK;
+}
+
+/* ------------------------------------------------------------ QAdd
+ * Element-wise over the flat tensors (same shape, same layout), pieces of P
+ * elements: A and B into acc, then exactly docs/quant.md's fp32 order:
+ *   fa = f32(A - za) * sa; fb = f32(B - zb) * sb; f = (fa + fb) / sy;
+ *   Y = min(max(rne(f) + zy, lo), hi)
+ * as sub, itof, fmul (each operand), fadd, fdiv, ftoi, then the clip to
+ * [lo - zy, hi - zy] BEFORE adding zy: ftoi saturates to int32, and adding
+ * zy first could wrap around where the exact sum would not. */
+DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    int32_t av = ir_in(g, node, 0), bv = ir_in(g, node, 1), yv = g->nodes[node].outputs[0];
+    float s;
+    int32_t za, zb, zy;
+    DlaStatus st;
+    if ((st = dla_lower_quant(c, node, av, &s, &za)) || (st = dla_lower_quant(c, node, bv, &s, &zb)) ||
+        (st = dla_lower_quant(c, node, yv, &s, &zy)))
+        return st;
+    int64_t n = ir_shape_numel(&g->values[yv].shape);
+    if (n < 0 || ir_shape_numel(&g->values[av].shape) != n || ir_shape_numel(&g->values[bv].shape) != n)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "operands and result must have the same known size");
+    float sa = ir_node_attr_f(g, node, "sa"), sb = ir_node_attr_f(g, node, "sb"), sy = ir_node_attr_f(g, node, "sy");
+    int lo = (int)ir_node_attr_i(g, node, "lo"), hi = (int)ir_node_attr_i(g, node, "hi");
+    if (lo < -128 || hi > 127 || lo > hi)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "bad bounds lo=%d hi=%d", lo, hi);
+    *macs = 0;
+    uint64_t aa = c->addr[av], ba = c->addr[bv], ya = c->addr[yv];
+    int64_t P = e->msize[DLA_MEM_ACC] / 4; /* two buffers of (A, B) */
+    int h = 0;
+    for (int64_t off = 0; off < n; off += P) {
+        int64_t m = n - off < P ? n - off : P;
+        uint64_t a = (uint64_t)(h * 2 * P), b = a + (uint64_t)P;
+        h ^= 1;
+        dla_em_load_flat(e, DLA_MEM_ACC, aa + (uint64_t)off, 1, a, m, 1);
+        dla_em_load_flat(e, DLA_MEM_ACC, ba + (uint64_t)off, 1, b, m, 1);
+        if (za)
+            dla_em_alu_flat(e, DLA_ALU_SUB, a, m, (uint32_t)za);
+        dla_em_alu_flat(e, DLA_ALU_ITOF, a, m, 0);
+        dla_em_alu_flat(e, DLA_ALU_FMUL, a, m, f32_bits(sa));
+        if (zb)
+            dla_em_alu_flat(e, DLA_ALU_SUB, b, m, (uint32_t)zb);
+        dla_em_alu_flat(e, DLA_ALU_ITOF, b, m, 0);
+        dla_em_alu_flat(e, DLA_ALU_FMUL, b, m, f32_bits(sb));
+        /* a = a + b: the second operand is a stream, not an immediate */
+        for (int64_t p = 0; p < m;) {
+            int64_t x = m - p < 1024 ? m - p : 1024, y = (m - p) / x > 1024 ? 1024 : (m - p) / x;
+            DlaNest fn = {{1, 1, y, x}, {0, 0, x, 1}, {0, 0, x, 1}, {0, 0, x, 1}};
+            dla_em_alu(e, &fn, DLA_ALU_FADD, a + (uint64_t)p, a + (uint64_t)p, (uint32_t)(b + (uint64_t)p), 0);
+            p += x * y;
+        }
+        dla_em_alu_flat(e, DLA_ALU_FDIV, a, m, f32_bits(sy));
+        dla_em_alu_flat(e, DLA_ALU_FTOI, a, m, 0);
+        dla_em_clip_flat(e, a, m, lo - zy, hi - zy);
+        if (zy)
+            dla_em_alu_flat(e, DLA_ALU_ADD, a, m, (uint32_t)zy);
+        dla_em_store_flat(e, ya + (uint64_t)off, a, m);
+    }
+    return DLA_OK;
+}
+
+/* ------------------------------------------------------------ QLut */
+DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    int32_t xv = ir_in(g, node, 0), yv = g->nodes[node].outputs[0];
+    const int64_t *t;
+    if (ir_attr_ints(g, node, "table", &t) != 256)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'table' must have 256 values");
+    if (e->msize[DLA_MEM_LUT] < 256)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "the target has no lookup-table memory");
+    int64_t n = ir_shape_numel(&g->values[yv].shape);
+    if (n < 0 || ir_shape_numel(&g->values[xv].shape) != n)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "input and output must have the same known size");
+    int8_t tab[256];
+    for (int i = 0; i < 256; i++) {
+        if (t[i] < -128 || t[i] > 127)
+            return dla_lower_err(c, node, DLA_ERR_INVALID, "table[%d] = %lld is not int8", i, (long long)t[i]);
+        tab[i] = (int8_t)t[i];
+    }
+    *macs = 0;
+    uint64_t to = dla_em_const(e, tab, 256, 1);
+    dla_em_load_flat(e, DLA_MEM_LUT, to, 0, 0, 256, 0);
+    int64_t P = e->msize[DLA_MEM_ACC] / 2;
+    int h = 0;
+    for (int64_t off = 0; off < n; off += P) {
+        int64_t m = n - off < P ? n - off : P;
+        uint64_t a = (uint64_t)(h * P);
+        h ^= 1;
+        dla_em_load_flat(e, DLA_MEM_ACC, c->addr[xv] + (uint64_t)off, 1, a, m, 1);
+        dla_em_lut_flat(e, a, m, 0);
+        dla_em_store_flat(e, c->addr[yv] + (uint64_t)off, a, m);
+    }
+    return DLA_OK;
+}

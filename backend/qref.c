@@ -1,0 +1,315 @@
+/* qref.c - the integer reference of the quantized IR (see qref.h and
+ * docs/quant.md). Deliberately naive: one loop nest per op over NCHW
+ * tensors, straight from the formulas, so that it is easy to check by eye. */
+#include "qref.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "dla_mem.h"
+#include "ops.h"
+
+int64_t qref_rne(float f)
+{
+    if (isnan(f))
+        return 0;
+    const double lim = 4611686018427387904.0; /* 2^62 */
+    double d = f;
+    if (d >= lim)
+        return (int64_t)lim;
+    if (d <= -lim)
+        return -(int64_t)lim;
+    double fl = floor(d), frac = d - fl; /* exact: d is a float, fl an integer near it */
+    int64_t r = (int64_t)fl;
+    if (frac > 0.5 || (frac == 0.5 && (r & 1)))
+        r++;
+    return r;
+}
+
+static int32_t clamp32(int64_t v, int32_t lo, int32_t hi) { return (int32_t)(v < lo ? lo : v > hi ? hi : v); }
+
+int32_t qref_requant(int32_t acc, float s, int32_t zy, int32_t lo, int32_t hi)
+{
+    float f = (float)acc * s;
+    return clamp32(qref_rne(f) + zy, lo, hi);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+typedef struct QTensor {
+    const IrValue *v;
+    int64_t n, c, h, w; /* NCHW view (rank 2 [M,K]: n=M, c=K, h=w=1) */
+    int64_t numel;
+    float scale;
+    int32_t zp;
+} QTensor;
+
+static DlaStatus qt_get(const IrGraph *g, int32_t node, int32_t vi, int need_quant, QTensor *t, DlaError *err)
+{
+    const IrNode *nd = &g->nodes[node];
+    if (vi < 0 || vi >= g->nvalues)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): missing input/output", nd->name, nd->op_type);
+    const IrValue *v = &g->values[vi];
+    memset(t, 0, sizeof *t);
+    t->v = v;
+    int64_t ne = ir_shape_numel(&v->shape);
+    if (ne < 0)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): value '%s' has an unknown shape", nd->name,
+                          nd->op_type, v->name);
+    t->numel = ne;
+    const int64_t *d = v->shape.dims;
+    t->n = t->c = t->h = t->w = 1;
+    if (v->shape.rank >= 1)
+        t->n = d[0];
+    if (v->shape.rank >= 2)
+        t->c = d[1];
+    if (v->shape.rank >= 3)
+        t->h = d[2];
+    if (v->shape.rank >= 4)
+        t->w = d[3];
+    if (need_quant) {
+        if (v->quant.count != 1)
+            return dla_errorf(err, DLA_ERR_INVALID,
+                              "qref: node '%s' (%s): value '%s' lacks per-tensor quantization parameters", nd->name,
+                              nd->op_type, v->name);
+        t->scale = v->quant.scale[0];
+        t->zp = v->quant.zero_point[0];
+    }
+    return DLA_OK;
+}
+
+/* Spatial attributes of a 2-D conv/pool node with ONNX defaults. */
+typedef struct QWin {
+    int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+} QWin;
+
+static DlaStatus qwin_get(const IrGraph *g, int32_t node, int64_t kh, int64_t kw, QWin *q, DlaError *err)
+{
+    const IrNode *nd = &g->nodes[node];
+    const int64_t *v;
+    q->kh = kh, q->kw = kw;
+    q->sh = q->sw = q->dh = q->dw = 1;
+    q->pt = q->pl = q->pb = q->pr = 0;
+    if (ir_attr_ints(g, node, "kernel_shape", &v) == 2)
+        q->kh = v[0], q->kw = v[1];
+    if (ir_attr_ints(g, node, "strides", &v) == 2)
+        q->sh = v[0], q->sw = v[1];
+    if (ir_attr_ints(g, node, "dilations", &v) == 2)
+        q->dh = v[0], q->dw = v[1];
+    if (ir_attr_ints(g, node, "pads", &v) == 4)
+        q->pt = v[0], q->pl = v[1], q->pb = v[2], q->pr = v[3];
+    if (q->kh <= 0 || q->kw <= 0 || q->sh <= 0 || q->sw <= 0 || q->dh <= 0 || q->dw <= 0)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): bad kernel/stride/dilation attributes",
+                          nd->name, nd->op_type);
+    return DLA_OK;
+}
+
+static void bounds(const IrGraph *g, int32_t node, int32_t *lo, int32_t *hi)
+{
+    *lo = (int32_t)ir_node_attr_i(g, node, "lo");
+    *hi = (int32_t)ir_node_attr_i(g, node, "hi");
+}
+
+static const float *scales(const IrGraph *g, int32_t node, int64_t n, DlaError *err)
+{
+    const IrAttr *a = ir_attr_find(g, node, "scale");
+    if (!a || a->type != IR_ATTR_FLOATS || a->n != n) {
+        dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): attribute 'scale' must have %lld floats",
+                   g->nodes[node].name, g->nodes[node].op_type, (long long)n);
+        return NULL;
+    }
+    return a->floats;
+}
+
+static const void *const_data(const IrGraph *g, int32_t node, int i, IrDtype dt, int64_t numel, DlaError *err)
+{
+    int32_t vi = ir_in(g, node, i);
+    const IrValue *v = vi >= 0 ? &g->values[vi] : NULL;
+    if (!v || !(v->flags & IR_VAL_CONST) || !v->data || v->dtype != dt || v->nbytes != (size_t)numel * ir_dtype_size(dt)) {
+        dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): input %d must be a constant %s tensor of %lld elements",
+                   g->nodes[node].name, g->nodes[node].op_type, i, ir_dtype_name(dt), (long long)numel);
+        return NULL;
+    }
+    return v->data;
+}
+
+/* ------------------------------------------------------------------ ops */
+
+static DlaStatus run_conv(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
+{
+    QTensor x, w, y;
+    DlaStatus st;
+    int gemm = g->nodes[node].op == OP_QGEMM;
+    if ((st = qt_get(g, node, ir_in(g, node, 0), 1, &x, err)) || (st = qt_get(g, node, ir_in(g, node, 1), 0, &w, err)) ||
+        (st = qt_get(g, node, g->nodes[node].outputs[0], 1, &y, err)))
+        return st;
+    int64_t oc = w.n, group = gemm ? 1 : ir_node_attr_i(g, node, "group");
+    QWin q;
+    if (gemm) {
+        /* [M,K] x [N,K]: M pixels of K channels each, 1x1 kernel. */
+        memset(&q, 0, sizeof q);
+        q.kh = q.kw = q.sh = q.sw = q.dh = q.dw = 1;
+        x.h = x.w = 1;
+        y.h = y.w = 1;
+        w.h = w.w = 1;
+    } else if ((st = qwin_get(g, node, w.h, w.w, &q, err))) {
+        return st;
+    }
+    int64_t icg = w.c, ocg = group > 0 ? oc / group : 0;
+    if (group <= 0 || oc % group || icg * group != x.c || y.c != oc || y.n != x.n)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): inconsistent channels/group",
+                          g->nodes[node].name, g->nodes[node].op_type);
+    const int8_t *wd = const_data(g, node, 1, DT_INT8, w.numel, err);
+    const int32_t *bd = wd ? const_data(g, node, 2, DT_INT32, oc, err) : NULL;
+    const float *sc = bd ? scales(g, node, oc, err) : NULL;
+    if (!sc)
+        return err ? err->code : DLA_ERR_INVALID;
+    int32_t lo, hi;
+    bounds(g, node, &lo, &hi);
+    const int8_t *xd = vals[ir_in(g, node, 0)];
+    int8_t *yd = vals[g->nodes[node].outputs[0]];
+    for (int64_t n = 0; n < y.n; n++)
+        for (int64_t c = 0; c < oc; c++) {
+            int64_t gi = c / ocg;
+            for (int64_t oh = 0; oh < y.h; oh++)
+                for (int64_t ow = 0; ow < y.w; ow++) {
+                    uint32_t acc = (uint32_t)bd[c];
+                    for (int64_t ic = 0; ic < icg; ic++)
+                        for (int64_t kh = 0; kh < q.kh; kh++)
+                            for (int64_t kw = 0; kw < q.kw; kw++) {
+                                int64_t ih = oh * q.sh + kh * q.dh - q.pt, iw = ow * q.sw + kw * q.dw - q.pl;
+                                int32_t xv = x.zp; /* padding contributes the zero point */
+                                if (ih >= 0 && ih < x.h && iw >= 0 && iw < x.w)
+                                    xv = xd[((n * x.c + gi * icg + ic) * x.h + ih) * x.w + iw];
+                                int32_t wv = wd[((c * icg + ic) * q.kh + kh) * q.kw + kw];
+                                acc += (uint32_t)(xv * wv);
+                            }
+                    yd[((n * oc + c) * y.h + oh) * y.w + ow] = (int8_t)qref_requant((int32_t)acc, sc[c], y.zp, lo, hi);
+                }
+        }
+    return DLA_OK;
+}
+
+static DlaStatus run_add(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
+{
+    QTensor a, b, y;
+    DlaStatus st;
+    if ((st = qt_get(g, node, ir_in(g, node, 0), 1, &a, err)) || (st = qt_get(g, node, ir_in(g, node, 1), 1, &b, err)) ||
+        (st = qt_get(g, node, g->nodes[node].outputs[0], 1, &y, err)))
+        return st;
+    if (a.numel != y.numel || b.numel != y.numel)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QAdd): operand sizes differ", g->nodes[node].name);
+    float sa = ir_node_attr_f(g, node, "sa"), sb = ir_node_attr_f(g, node, "sb"), sy = ir_node_attr_f(g, node, "sy");
+    int32_t lo, hi;
+    bounds(g, node, &lo, &hi);
+    const int8_t *ad = vals[ir_in(g, node, 0)], *bdat = vals[ir_in(g, node, 1)];
+    int8_t *yd = vals[g->nodes[node].outputs[0]];
+    /* The zero points of A and B are the `quant` of the operands. */
+    for (int64_t i = 0; i < y.numel; i++) {
+        float fa = (float)(ad[i] - a.zp) * sa;
+        float fb = (float)(bdat[i] - b.zp) * sb;
+        float f = (fa + fb) / sy;
+        yd[i] = (int8_t)clamp32(qref_rne(f) + y.zp, lo, hi);
+    }
+    return DLA_OK;
+}
+
+/* QMaxPool, QAvgPool, QGlobalAvgPool. Window positions outside the input
+ * (padding, and with ceil_mode the part of a last window beyond the end
+ * padding) are ignored by max and contribute 0 to the average's sum. */
+static DlaStatus run_pool(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
+{
+    QTensor x, y;
+    DlaStatus st;
+    IrOp op = g->nodes[node].op;
+    if ((st = qt_get(g, node, ir_in(g, node, 0), 1, &x, err)) || (st = qt_get(g, node, g->nodes[node].outputs[0], 1, &y, err)))
+        return st;
+    QWin q;
+    if (op == OP_QGLOBAL_AVG_POOL) {
+        memset(&q, 0, sizeof q);
+        q.kh = x.h, q.kw = x.w, q.sh = q.sw = q.dh = q.dw = 1;
+    } else if ((st = qwin_get(g, node, 0, 0, &q, err))) {
+        return st;
+    }
+    const float *sc = NULL;
+    if (op != OP_QMAX_POOL && !(sc = scales(g, node, 1, err)))
+        return err ? err->code : DLA_ERR_INVALID;
+    if (y.n != x.n || y.c != x.c)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s': output shape does not match input", g->nodes[node].name);
+    const int8_t *xd = vals[ir_in(g, node, 0)];
+    int8_t *yd = vals[g->nodes[node].outputs[0]];
+    for (int64_t nc = 0; nc < x.n * x.c; nc++)
+        for (int64_t oh = 0; oh < y.h; oh++)
+            for (int64_t ow = 0; ow < y.w; ow++) {
+                int32_t mx = -128;
+                uint32_t sum = 0;
+                for (int64_t kh = 0; kh < q.kh; kh++)
+                    for (int64_t kw = 0; kw < q.kw; kw++) {
+                        int64_t ih = oh * q.sh + kh * q.dh - q.pt, iw = ow * q.sw + kw * q.dw - q.pl;
+                        if (ih < 0 || ih >= x.h || iw < 0 || iw >= x.w)
+                            continue;
+                        int32_t v = xd[(nc * x.h + ih) * x.w + iw];
+                        mx = v > mx ? v : mx;
+                        sum += (uint32_t)(v - x.zp);
+                    }
+                int32_t r = op == OP_QMAX_POOL ? mx : qref_requant((int32_t)sum, sc[0], y.zp, -128, 127);
+                yd[(nc * y.h + oh) * y.w + ow] = (int8_t)r;
+            }
+    return DLA_OK;
+}
+
+static DlaStatus run_lut(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
+{
+    QTensor x, y;
+    DlaStatus st;
+    if ((st = qt_get(g, node, ir_in(g, node, 0), 0, &x, err)) || (st = qt_get(g, node, g->nodes[node].outputs[0], 0, &y, err)))
+        return st;
+    const int64_t *t;
+    if (ir_attr_ints(g, node, "table", &t) != 256 || x.numel != y.numel)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QLut): needs a 256-entry table", g->nodes[node].name);
+    const int8_t *xd = vals[ir_in(g, node, 0)];
+    int8_t *yd = vals[g->nodes[node].outputs[0]];
+    for (int64_t i = 0; i < x.numel; i++)
+        yd[i] = (int8_t)t[xd[i] + 128];
+    return DLA_OK;
+}
+
+DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_t **vals, DlaError *err)
+{
+    for (int32_t k = 0; k < nnodes; k++) {
+        int32_t node = nodes[k];
+        const IrNode *nd = &g->nodes[node];
+        if (nd->noutputs < 1 || nd->outputs[0] < 0)
+            return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s) has no output", nd->name, nd->op_type);
+        /* Activation inputs must have buffers. */
+        int nact = nd->op == OP_QADD ? 2 : 1;
+        for (int i = 0; i < nact; i++) {
+            int32_t vi = ir_in(g, node, i);
+            if (vi < 0 || !vals[vi])
+                return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): input %d has no data", nd->name,
+                                  nd->op_type, i);
+        }
+        int32_t yv = nd->outputs[0];
+        int64_t ne = ir_shape_numel(&g->values[yv].shape);
+        if (ne < 0)
+            return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s): output shape unknown", nd->name, nd->op_type);
+        if (!vals[yv])
+            vals[yv] = dla_malloc(ne ? (size_t)ne : 1);
+        DlaStatus st;
+        switch (nd->op) {
+        case OP_QCONV:
+        case OP_QGEMM: st = run_conv(g, node, vals, err); break;
+        case OP_QADD: st = run_add(g, node, vals, err); break;
+        case OP_QMAX_POOL:
+        case OP_QAVG_POOL:
+        case OP_QGLOBAL_AVG_POOL: st = run_pool(g, node, vals, err); break;
+        case OP_QLUT: st = run_lut(g, node, vals, err); break;
+        default:
+            return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s) is not a dlacc quantized op", nd->name,
+                              nd->op_type);
+        }
+        if (st)
+            return st;
+    }
+    return DLA_OK;
+}

@@ -1,0 +1,627 @@
+/* test_dla_lower.c - the DLA lowering against the integer reference: every
+ * Q-op (docs/quant.md) on random data with fixed seeds, odd sizes, strides,
+ * pads, dilations, depthwise, grouped, many channels, images that force
+ * tiling and reduction chunking on dla-edge, and a small multi-layer graph;
+ * each lowered for dla-edge and dla-server, run on the simulator and compared
+ * bit for bit with qref. Also checks the program's structure (descriptors,
+ * layer map, tokens balanced: the simulator rejects imbalance and deadlock). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/dla_lower.h"
+#include "backend/qref.h"
+#include "dla_mem.h"
+#include "dla_test.h"
+#include "isa/sim.h"
+#include "ops.h"
+
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33);
+}
+static int rnd_i8(void) { return (int)(rnd() % 256) - 128; }
+static float rnd_unit(void) { return (float)(rnd() % 1000000) / 1000000.0f; }
+
+/* ------------------------------------------------------------ graph building */
+
+static int32_t act(IrGraph *g, const char *name, int rank, const int64_t *dims, float scale, int zp)
+{
+    IrShape s = ir_shape_make(rank, dims);
+    int32_t v = ir_value_add(g, name, DT_INT8, &s);
+    IrQuant *q = &g->values[v].quant;
+    q->count = 1;
+    q->axis = -1;
+    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
+    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
+    q->scale[0] = scale;
+    q->zero_point[0] = zp;
+    return v;
+}
+
+static void set_quant(IrGraph *g, int32_t v, float scale, int zp)
+{
+    IrQuant *q = &g->values[v].quant;
+    q->count = 1;
+    q->axis = -1;
+    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
+    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
+    q->scale[0] = scale;
+    q->zero_point[0] = zp;
+}
+
+static int32_t const_i8(IrGraph *g, const char *name, int rank, const int64_t *dims)
+{
+    IrShape s = ir_shape_make(rank, dims);
+    int32_t v = ir_value_add(g, name, DT_INT8, &s);
+    int64_t n = ir_shape_numel(&s);
+    int8_t *d = dla_malloc((size_t)n);
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (int8_t)rnd_i8();
+    ir_value_adopt_data(g, v, d, (size_t)n);
+    return v;
+}
+
+static int32_t const_i32(IrGraph *g, const char *name, int64_t n, int32_t range)
+{
+    IrShape s = ir_shape_make(1, &n);
+    int32_t v = ir_value_add(g, name, DT_INT32, &s);
+    int32_t *d = dla_malloc((size_t)n * 4);
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (int32_t)(rnd() % (2u * (uint32_t)range + 1)) - range;
+    ir_value_adopt_data(g, v, d, (size_t)n * 4);
+    return v;
+}
+
+static void attr_ints(IrGraph *g, int32_t node, const char *name, int n, const int64_t *v)
+{
+    IrAttr *a = ir_node_add_attr(g, node, name, IR_ATTR_INTS);
+    a->n = n;
+    a->ints = dla_arena_memdup(&g->arena, v, (size_t)n * sizeof *v);
+}
+
+static void attr_int(IrGraph *g, int32_t node, const char *name, int64_t v)
+{
+    ir_node_add_attr(g, node, name, IR_ATTR_INT)->i = v;
+}
+
+static void attr_float(IrGraph *g, int32_t node, const char *name, float v)
+{
+    ir_node_add_attr(g, node, name, IR_ATTR_FLOAT)->f = v;
+}
+
+static void attr_floats(IrGraph *g, int32_t node, const char *name, int n, const float *v)
+{
+    IrAttr *a = ir_node_add_attr(g, node, name, IR_ATTR_FLOATS);
+    a->n = n;
+    a->floats = dla_arena_memdup(&g->arena, v, (size_t)n * sizeof *v);
+}
+
+/* A node with a fresh output value; finish() infers its shape and quantizes it. */
+static int32_t node(IrGraph *g, const char *op, const int32_t *in, int nin, const char *out)
+{
+    int32_t y = ir_value_add(g, out, DT_UNDEFINED, NULL);
+    char name[64];
+    snprintf(name, sizeof name, "%s_node", out);
+    return ir_node_add(g, name, op, "dlacc", in, nin, &y, 1);
+}
+
+static int32_t finish(IrGraph *g, int32_t n, float scale, int zp)
+{
+    DlaError e = {0};
+    DlaStatus st = ir_op_table[g->nodes[n].op].shape(g, n, &e);
+    if (st)
+        fprintf(stderr, "shape: %s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    int32_t y = g->nodes[n].outputs[0];
+    set_quant(g, y, scale, zp);
+    return y;
+}
+
+typedef struct ConvSpec {
+    int64_t n, ic, h, w, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, group;
+    int relu, clip;
+} ConvSpec;
+
+/* Add a QConv reading x; random weights, bias and per-channel scales of a
+ * magnitude that keeps outputs mostly inside the int8 range. */
+static int32_t add_conv(IrGraph *g, int32_t x, const ConvSpec *c, const char *out)
+{
+    char nm[80];
+    int64_t icg = c->ic / c->group, wd[4] = {c->oc, icg, c->kh, c->kw};
+    snprintf(nm, sizeof nm, "%s_w", out);
+    int32_t w = const_i8(g, nm, 4, wd);
+    double k = (double)(icg * c->kh * c->kw);
+    snprintf(nm, sizeof nm, "%s_b", out);
+    int32_t b = const_i32(g, nm, c->oc, (int32_t)(3000 * sqrt(k)));
+    int32_t in[3] = {x, w, b};
+    int32_t n = node(g, "QConv", in, 3, out);
+    int64_t ks[2] = {c->kh, c->kw}, st[2] = {c->sh, c->sw}, dl[2] = {c->dh, c->dw}, pd[4] = {c->pt, c->pl, c->pb, c->pr};
+    attr_ints(g, n, "kernel_shape", 2, ks);
+    attr_ints(g, n, "strides", 2, st);
+    attr_ints(g, n, "dilations", 2, dl);
+    attr_ints(g, n, "pads", 4, pd);
+    attr_int(g, n, "group", c->group);
+    float *sc = dla_malloc((size_t)c->oc * sizeof *sc);
+    for (int64_t i = 0; i < c->oc; i++)
+        sc[i] = (float)((0.5 + rnd_unit()) * 0.012 / sqrt(k));
+    attr_floats(g, n, "scale", (int)c->oc, sc);
+    free(sc);
+    int zy = rnd_i8() / 4;
+    if (c->relu)
+        attr_int(g, n, "lo", zy);
+    if (c->clip) {
+        attr_int(g, n, "lo", zy - 20);
+        attr_int(g, n, "hi", zy + 30);
+    }
+    return finish(g, n, 0.05f, zy);
+}
+
+/* ------------------------------------------------------------ running */
+
+typedef struct RunStats {
+    uint64_t cycles, macs;
+    double util;
+    uint64_t ninsns;
+} RunStats;
+
+/* Lower nodes for target tname, run on the simulator with random inputs, and
+ * compare every output with qref. */
+static void run_check(IrGraph *g, const int32_t *nodes, int nn, const char *tname, RunStats *rs)
+{
+    DlaError e = {0};
+    DlaTarget t;
+    CU_ASSERT_EQUAL_FATAL(dla_target_load(tname, &t, &e), DLA_OK);
+    DlaProgram p;
+    DlaStatus st = dla_lower(g, nodes, nn, &t, &p, &e);
+    if (st)
+        fprintf(stderr, "lower (%s): %s\n", tname, e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);
+    DlaSim *sim = dla_sim_new(&t, &e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
+    CU_ASSERT_EQUAL_FATAL(dla_sim_load(sim, &p, &e), DLA_OK);
+    int nin = 0, nout = 0;
+    for (uint32_t i = 0; i < p.ntensors; i++) {
+        DlaTensorDesc *d = &p.tensors[i];
+        int32_t v = ir_value_find(g, d->name);
+        CU_ASSERT_FATAL(v >= 0);
+        CU_ASSERT_EQUAL(d->dtype, DT_INT8);
+        CU_ASSERT_EQUAL(d->layout, g->values[v].shape.rank == 4 ? IR_LAYOUT_NHWC : IR_LAYOUT_ROWMAJOR);
+        CU_ASSERT_EQUAL(d->zero_point, g->values[v].quant.zero_point[0]);
+        if (d->role != DLA_TENSOR_INPUT)
+            continue;
+        nin++;
+        vals[v] = dla_malloc(d->nbytes);
+        for (uint64_t k = 0; k < d->nbytes; k++)
+            vals[v][k] = (int8_t)rnd_i8();
+        int8_t *dev = dla_malloc(d->nbytes);
+        dla_tensor_pack(d, vals[v], dev);
+        CU_ASSERT_EQUAL(dla_sim_dram_write(sim, d->dram_offset, dev, d->nbytes, &e), DLA_OK);
+        free(dev);
+    }
+    st = qref_run(g, nodes, nn, vals, &e);
+    if (st)
+        fprintf(stderr, "qref: %s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    st = dla_sim_run(sim, &e);
+    if (st)
+        fprintf(stderr, "sim (%s): %s\n", tname, e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    for (uint32_t i = 0; i < p.ntensors; i++) {
+        DlaTensorDesc *d = &p.tensors[i];
+        if (d->role != DLA_TENSOR_OUTPUT)
+            continue;
+        nout++;
+        int32_t v = ir_value_find(g, d->name);
+        int8_t *dev = dla_malloc(d->nbytes), *got = dla_malloc(d->nbytes);
+        CU_ASSERT_EQUAL(dla_sim_dram_read(sim, d->dram_offset, dev, d->nbytes, &e), DLA_OK);
+        dla_tensor_unpack(d, dev, got);
+        uint64_t bad = 0, first = 0;
+        for (uint64_t k = 0; k < d->nbytes; k++)
+            if (got[k] != vals[v][k] && !bad++)
+                first = k;
+        if (bad)
+            fprintf(stderr, "%s on %s: output '%s': %llu of %llu bytes differ, first at %llu: got %d want %d\n",
+                    g->nodes[nodes[0]].name, tname, d->name, (unsigned long long)bad, (unsigned long long)d->nbytes,
+                    (unsigned long long)first, got[first], vals[v][first]);
+        CU_ASSERT_EQUAL(bad, 0);
+        free(dev);
+        free(got);
+    }
+    CU_ASSERT(nin >= 1);
+    CU_ASSERT(nout >= 1);
+    CU_ASSERT_EQUAL(p.nlayers, (uint32_t)nn);
+    const DlaSimStats *ss = dla_sim_stats(sim);
+    if (rs) {
+        rs->cycles = ss->total_cycles;
+        rs->macs = ss->macs_useful;
+        rs->util = ss->mac_utilization;
+        rs->ninsns = p.ninsns;
+    }
+    for (int32_t v = 0; v < g->nvalues; v++)
+        free(vals[v]);
+    free(vals);
+    dla_sim_free(sim);
+    dla_program_free(&p);
+}
+
+static void both_targets(IrGraph *g, const int32_t *nodes, int nn)
+{
+    run_check(g, nodes, nn, "dla-edge", NULL);
+    run_check(g, nodes, nn, "dla-server", NULL);
+}
+
+static void conv_case(const ConvSpec *c, uint64_t seed)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {c->n, c->ic, c->h, c->w};
+    int32_t x = act(g, "x", 4, xd, 0.1f, rnd_i8() / 2);
+    int32_t y = add_conv(g, x, c, "y");
+    int32_t n = g->values[y].producer >= 0 ? g->values[y].producer : g->nnodes - 1;
+    both_targets(g, &n, 1);
+    ir_graph_free(g);
+}
+
+#define CONV(...) (ConvSpec){__VA_ARGS__}
+/* n ic h w oc kh kw sh sw dh dw pt pl pb pr group relu clip */
+
+static void test_conv_basic(void)
+{
+    conv_case(&CONV(1, 3, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 1);
+    conv_case(&CONV(1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 2);
+    conv_case(&CONV(2, 5, 6, 7, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0), 3);
+}
+
+static void test_conv_stride_pad(void)
+{
+    conv_case(&CONV(1, 3, 23, 23, 20, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 0, 0), 4);
+    conv_case(&CONV(1, 7, 10, 13, 11, 3, 3, 2, 2, 1, 1, 0, 1, 2, 0, 1, 0, 0), 5);
+    conv_case(&CONV(1, 4, 12, 9, 6, 5, 3, 3, 1, 1, 1, 2, 1, 2, 1, 1, 0, 0), 6);
+    conv_case(&CONV(1, 17, 11, 11, 5, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 0, 0), 7); /* dilation */
+    conv_case(&CONV(1, 8, 14, 15, 9, 3, 2, 2, 1, 3, 2, 3, 1, 0, 2, 1, 0, 0), 8);
+}
+
+static void test_conv_channels(void)
+{
+    conv_case(&CONV(1, 70, 5, 7, 130, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0), 9);
+    conv_case(&CONV(1, 33, 6, 6, 65, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 10);
+}
+
+static void test_conv_act(void)
+{
+    conv_case(&CONV(1, 12, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0), 11); /* relu */
+    conv_case(&CONV(1, 12, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1), 12); /* clip */
+}
+
+static void test_conv_depthwise(void)
+{
+    conv_case(&CONV(1, 40, 13, 13, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40, 1, 0), 13);
+    conv_case(&CONV(1, 19, 15, 14, 19, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 19, 0, 0), 14);
+    conv_case(&CONV(2, 70, 9, 9, 70, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4, 70, 0, 0), 15);
+}
+
+static void test_conv_grouped(void)
+{
+    conv_case(&CONV(1, 16, 9, 9, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, 0), 16);
+    conv_case(&CONV(1, 6, 8, 8, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 0, 0), 17);
+}
+
+/* Sizes that force tiling of rows (edge: acc 16 Ki int32) and chunking of the reduction (edge: wgt 128 KiB). */
+static void test_conv_tiled(void)
+{
+    RunStats a, b;
+    rng_state = 18;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {1, 64, 56, 56};
+    int32_t x = act(g, "x", 4, xd, 0.1f, 3);
+    ConvSpec c = CONV(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0);
+    add_conv(g, x, &c, "y");
+    int32_t n = g->nnodes - 1;
+    run_check(g, &n, 1, "dla-edge", &a);
+    run_check(g, &n, 1, "dla-server", &b);
+    fprintf(stderr, "\n  conv 3x3 64->64 56x56: edge %llu cycles, util %.3f (%llu insns); server %llu cycles, util %.3f\n",
+            (unsigned long long)a.cycles, a.util, (unsigned long long)a.ninsns, (unsigned long long)b.cycles, b.util);
+    CU_ASSERT_EQUAL(a.macs, 56ull * 56 * 64 * 64 * 9);
+    ir_graph_free(g);
+
+    rng_state = 19;
+    g = ir_graph_new();
+    int64_t xd2[4] = {1, 512, 7, 7};
+    x = act(g, "x", 4, xd2, 0.1f, -5);
+    c = CONV(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0);
+    add_conv(g, x, &c, "y");
+    n = g->nnodes - 1;
+    run_check(g, &n, 1, "dla-edge", &a);
+    run_check(g, &n, 1, "dla-server", &b);
+    fprintf(stderr, "  conv 3x3 512->512 7x7: edge %llu cycles, util %.3f; server %llu cycles, util %.3f\n",
+            (unsigned long long)a.cycles, a.util, (unsigned long long)b.cycles, b.util);
+    ir_graph_free(g);
+
+    /* the first layer of resnet: 7x7/2 on 224x224x3 */
+    rng_state = 20;
+    g = ir_graph_new();
+    int64_t xd3[4] = {1, 3, 224, 224};
+    x = act(g, "x", 4, xd3, 0.1f, 0);
+    c = CONV(1, 3, 224, 224, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 1, 0);
+    add_conv(g, x, &c, "y");
+    n = g->nnodes - 1;
+    run_check(g, &n, 1, "dla-edge", &a);
+    run_check(g, &n, 1, "dla-server", &b);
+    fprintf(stderr, "  conv 7x7/2 3->64 224x224: edge %llu cycles, util %.3f; server %llu cycles, util %.3f\n",
+            (unsigned long long)a.cycles, a.util, (unsigned long long)b.cycles, b.util);
+    ir_graph_free(g);
+}
+
+static void gemm_case(int64_t m, int64_t k, int64_t nn, int relu, uint64_t seed)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[2] = {m, k}, wd[2] = {nn, k};
+    int32_t x = act(g, "x", 2, xd, 0.1f, rnd_i8() / 2);
+    int32_t w = const_i8(g, "w", 2, wd);
+    int32_t b = const_i32(g, "b", nn, (int32_t)(3000 * sqrt((double)k)));
+    int32_t in[3] = {x, w, b};
+    int32_t n = node(g, "QGemm", in, 3, "y");
+    float *sc = dla_malloc((size_t)nn * sizeof *sc);
+    for (int64_t i = 0; i < nn; i++)
+        sc[i] = (float)((0.5 + rnd_unit()) * 0.012 / sqrt((double)k));
+    attr_floats(g, n, "scale", (int)nn, sc);
+    free(sc);
+    int zy = rnd_i8() / 4;
+    if (relu)
+        attr_int(g, n, "lo", zy);
+    finish(g, n, 0.05f, zy);
+    both_targets(g, &n, 1);
+    ir_graph_free(g);
+}
+
+static void test_gemm(void)
+{
+    gemm_case(5, 100, 70, 0, 21);
+    gemm_case(1, 2048, 10, 0, 22);
+    gemm_case(300, 64, 33, 1, 23);
+    gemm_case(3, 7, 1, 0, 24);
+}
+
+static void add_case(const int64_t *dims, int rank, int lo, int hi, uint64_t seed)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int32_t a = act(g, "a", rank, dims, 0.07f, rnd_i8() / 2);
+    int32_t b = act(g, "b", rank, dims, 0.03f, rnd_i8() / 2);
+    int32_t in[2] = {a, b};
+    int32_t n = node(g, "QAdd", in, 2, "y");
+    attr_float(g, n, "sa", 0.07f);
+    attr_float(g, n, "sb", 0.03f);
+    attr_float(g, n, "sy", 0.061f);
+    attr_int(g, n, "lo", lo);
+    attr_int(g, n, "hi", hi);
+    finish(g, n, 0.061f, 5);
+    both_targets(g, &n, 1);
+    ir_graph_free(g);
+}
+
+static void test_add(void)
+{
+    int64_t d1[4] = {1, 20, 9, 9}, d2[4] = {1, 64, 56, 56}, d3[2] = {3, 5};
+    add_case(d1, 4, -128, 127, 31);
+    add_case(d2, 4, 5, 127, 32);   /* relu-fused: lo = zy */
+    add_case(d3, 2, -20, 60, 33);
+}
+
+static void pool_case(const char *op, const int64_t *xd, int64_t k, int64_t s, int64_t p, int ceil_mode, uint64_t seed,
+                      RunStats *rs)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int zx = rnd_i8() / 2;
+    int32_t x = act(g, "x", 4, xd, 0.1f, zx);
+    int32_t n = node(g, op, &x, 1, "y");
+    int avg = !strcmp(op, "QAvgPool");
+    int64_t ks[2] = {k, k}, st[2] = {s, s}, pd[4] = {p, p, p, p};
+    attr_ints(g, n, "kernel_shape", 2, ks);
+    attr_ints(g, n, "strides", 2, st);
+    attr_ints(g, n, "pads", 4, pd);
+    attr_int(g, n, "ceil_mode", ceil_mode);
+    float sy = avg ? 0.05f : 0.1f;
+    if (avg) {
+        float sc = 0.1f / (sy * (float)(k * k));
+        attr_floats(g, n, "scale", 1, &sc);
+    }
+    finish(g, n, sy, avg ? -3 : zx);
+    if (rs) {
+        run_check(g, &n, 1, "dla-edge", rs);
+        run_check(g, &n, 1, "dla-server", NULL);
+    } else {
+        both_targets(g, &n, 1);
+    }
+    ir_graph_free(g);
+}
+
+static void test_pool(void)
+{
+    int64_t a[4] = {1, 64, 56, 56}, b[4] = {2, 7, 9, 11}, c[4] = {1, 130, 8, 8};
+    RunStats rs;
+    pool_case("QMaxPool", a, 3, 2, 1, 0, 41, &rs);
+    fprintf(stderr, "\n  maxpool 3x3/2 64x56x56: edge %llu cycles\n", (unsigned long long)rs.cycles);
+    pool_case("QMaxPool", b, 2, 2, 0, 0, 42, NULL);
+    pool_case("QMaxPool", b, 3, 2, 1, 1, 43, NULL);
+    pool_case("QMaxPool", c, 3, 1, 1, 0, 44, NULL);
+    pool_case("QAvgPool", b, 3, 1, 1, 0, 45, NULL);
+    pool_case("QAvgPool", b, 2, 2, 0, 0, 46, NULL);
+    pool_case("QAvgPool", a, 3, 2, 1, 0, 47, NULL);
+}
+
+static void gpool_case(const int64_t *xd, uint64_t seed)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int32_t x = act(g, "x", 4, xd, 0.1f, rnd_i8() / 2);
+    int32_t n = node(g, "QGlobalAvgPool", &x, 1, "y");
+    float sc = 0.1f / (0.02f * (float)(xd[2] * xd[3]));
+    attr_floats(g, n, "scale", 1, &sc);
+    finish(g, n, 0.02f, 7);
+    both_targets(g, &n, 1);
+    ir_graph_free(g);
+}
+
+static void test_gpool(void)
+{
+    int64_t a[4] = {1, 100, 7, 7}, b[4] = {1, 64, 56, 56}, c[4] = {3, 2050, 3, 3};
+    gpool_case(a, 51);
+    gpool_case(b, 52);
+    gpool_case(c, 53);
+}
+
+static void test_lut(void)
+{
+    rng_state = 61;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {1, 30, 40, 50};
+    int32_t x = act(g, "x", 4, xd, 0.1f, 0);
+    int32_t n = node(g, "QLut", &x, 1, "y");
+    int64_t t[256];
+    for (int i = 0; i < 256; i++)
+        t[i] = rnd_i8();
+    attr_ints(g, n, "table", 256, t);
+    finish(g, n, 0.1f, 0);
+    both_targets(g, &n, 1);
+    ir_graph_free(g);
+}
+
+/* conv -> relu-fused conv -> maxpool -> conv; residual QAdd(maxpool, conv)
+ * -> global average pool -> QGemm; plus a side output. */
+static void test_graph(void)
+{
+    rng_state = 71;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {1, 3, 32, 32};
+    int32_t x = act(g, "x", 4, xd, 0.05f, -10);
+    ConvSpec c1 = CONV(1, 3, 32, 32, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0);
+    int32_t y1 = add_conv(g, x, &c1, "c1");
+    ConvSpec c2 = CONV(1, 24, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0);
+    int32_t y2 = add_conv(g, y1, &c2, "c2");
+    int32_t mp = node(g, "QMaxPool", &y2, 1, "mp");
+    int64_t ks[2] = {2, 2};
+    attr_ints(g, mp, "kernel_shape", 2, ks);
+    attr_ints(g, mp, "strides", 2, ks);
+    int32_t y3 = finish(g, mp, g->values[y2].quant.scale[0], g->values[y2].quant.zero_point[0]);
+    ConvSpec c3 = CONV(1, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0);
+    int32_t y4 = add_conv(g, y3, &c3, "c3");
+    int32_t ai[2] = {y3, y4};
+    int32_t ad = node(g, "QAdd", ai, 2, "res");
+    attr_float(g, ad, "sa", g->values[y3].quant.scale[0]);
+    attr_float(g, ad, "sb", g->values[y4].quant.scale[0]);
+    attr_float(g, ad, "sy", 0.08f);
+    attr_int(g, ad, "lo", 2);
+    int32_t y5 = finish(g, ad, 0.08f, 2);
+    int32_t gp = node(g, "QGlobalAvgPool", &y5, 1, "gap");
+    float gsc = 0.08f / (0.03f * 256.0f);
+    attr_floats(g, gp, "scale", 1, &gsc);
+    int32_t y6 = finish(g, gp, 0.03f, -1);
+    int64_t wd[2] = {10, 32};
+    int32_t w = const_i8(g, "fc_w", 2, wd);
+    int32_t b = const_i32(g, "fc_b", 10, 20000);
+    int32_t gi[3] = {y6, w, b};
+    int32_t fc = node(g, "QGemm", gi, 3, "logits");
+    float fsc[10];
+    for (int i = 0; i < 10; i++)
+        fsc[i] = 0.002f;
+    attr_floats(g, fc, "scale", 10, fsc);
+    finish(g, fc, 0.2f, 0);
+    ir_graph_add_output(g, g->nodes[fc].outputs[0]);
+    ir_graph_add_output(g, y2); /* also visible outside: an extra output */
+    int32_t nodes[16], nn = 0;
+    for (int32_t i = 0; i < g->nnodes; i++)
+        nodes[nn++] = i;
+    RunStats a, s;
+    run_check(g, nodes, nn, "dla-edge", &a);
+    run_check(g, nodes, nn, "dla-server", &s);
+    fprintf(stderr, "\n  7-layer graph: edge %llu cycles, util %.3f; server %llu cycles, util %.3f\n",
+            (unsigned long long)a.cycles, a.util, (unsigned long long)s.cycles, s.util);
+    /* Two outputs (logits and c2), one input. */
+    DlaTarget t;
+    DlaError e = {0};
+    DlaProgram p;
+    CU_ASSERT_EQUAL_FATAL(dla_target_load("dla-edge", &t, &e), DLA_OK);
+    CU_ASSERT_EQUAL_FATAL(dla_lower(g, nodes, nn, &t, &p, &e), DLA_OK);
+    CU_ASSERT_EQUAL(p.ntensors, 3);
+    CU_ASSERT_EQUAL(p.tensors[0].role, DLA_TENSOR_INPUT);
+    CU_ASSERT_STRING_EQUAL(p.tensors[0].name, "x");
+    CU_ASSERT_EQUAL(p.nlayers, (uint32_t)nn);
+    CU_ASSERT_STRING_EQUAL(p.layers[0].op_type, "QConv");
+    CU_ASSERT_EQUAL(p.layers[0].macs, 32ull * 32 * 24 * 3 * 9);
+    dla_program_free(&p);
+    ir_graph_free(g);
+}
+
+static void test_errors(void)
+{
+    DlaTarget t;
+    DlaError e = {0};
+    DlaProgram p;
+    CU_ASSERT_EQUAL_FATAL(dla_target_load("dla-edge", &t, &e), DLA_OK);
+    rng_state = 81;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {1, 3, 8, 8};
+    int32_t x = act(g, "x", 4, xd, 0.1f, 0);
+    ConvSpec c = CONV(1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0);
+    add_conv(g, x, &c, "y");
+    int32_t n = 0;
+    CU_ASSERT_EQUAL(dla_lower(g, &n, 0, &t, &p, &e), DLA_ERR_INVALID);
+    n = 5;
+    CU_ASSERT_EQUAL(dla_lower(g, &n, 1, &t, &p, &e), DLA_ERR_INVALID);
+    /* a non-Q-op */
+    int32_t y2 = ir_value_add(g, "r", DT_INT8, &g->values[x].shape);
+    n = ir_node_add(g, "relu", "Relu", "", &x, 1, &y2, 1);
+    dla_error_clear(&e);
+    CU_ASSERT_EQUAL(dla_lower(g, &n, 1, &t, &p, &e), DLA_ERR_UNSUPPORTED);
+    CU_ASSERT(strstr(e.msg, "not a dlacc quantized op") != NULL);
+    /* padding beyond the DMA's 3-bit fields */
+    int32_t xb = act(g, "xb", 4, xd, 0.1f, 0);
+    ConvSpec cb = CONV(1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 9, 9, 9, 9, 1, 0, 0);
+    add_conv(g, xb, &cb, "yb");
+    n = g->nnodes - 1;
+    dla_error_clear(&e);
+    CU_ASSERT_EQUAL(dla_lower(g, &n, 1, &t, &p, &e), DLA_ERR_UNSUPPORTED);
+    CU_ASSERT(strstr(e.msg, "padding") != NULL);
+    ir_graph_free(g);
+}
+
+static void test_qref_scalar(void)
+{
+    CU_ASSERT_EQUAL(qref_rne(2.5f), 2);
+    CU_ASSERT_EQUAL(qref_rne(3.5f), 4);
+    CU_ASSERT_EQUAL(qref_rne(-2.5f), -2);
+    CU_ASSERT_EQUAL(qref_rne(-0.5f), 0);
+    CU_ASSERT_EQUAL(qref_rne(-1.5f), -2);
+    CU_ASSERT_EQUAL(qref_rne(NAN), 0);
+    CU_ASSERT_EQUAL(qref_requant(1000, 0.01f, 3, -128, 127), 13);
+    CU_ASSERT_EQUAL(qref_requant(-100000, 0.01f, 3, -128, 127), -128);
+    CU_ASSERT_EQUAL(qref_requant(-1000, 0.01f, 3, 3, 127), 3);
+    CU_ASSERT_EQUAL(qref_requant(2147483647, 1e30f, 100, -128, 127), 127);
+}
+
+void dla_register_tests(void)
+{
+    DLA_SUITE("qref", {"scalar steps", test_qref_scalar});
+    DLA_SUITE("lower",
+              {"conv basic", test_conv_basic},
+              {"conv stride/pad/dilation", test_conv_stride_pad},
+              {"conv many channels", test_conv_channels},
+              {"conv relu/clip", test_conv_act},
+              {"conv depthwise", test_conv_depthwise},
+              {"conv grouped", test_conv_grouped},
+              {"conv tiled/chunked", test_conv_tiled},
+              {"gemm", test_gemm},
+              {"add", test_add},
+              {"max/avg pool", test_pool},
+              {"global avg pool", test_gpool},
+              {"lut", test_lut},
+              {"multi-layer graph", test_graph},
+              {"errors", test_errors});
+}
