@@ -295,8 +295,8 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
      * does not change its result, so this is exact. */
     int m = DLA_LOOP_LEVELS;
     uint64_t K = R;
-    while (m > 0 && n.sd[m - 1] == 0 && n.ss[m - 1] == K && n.s2[m - 1] == K) {
-        K *= n.e[m - 1];
+    while (m > 0 && (n.e[m - 1] == 1 || (n.sd[m - 1] == 0 && n.ss[m - 1] == K && n.s2[m - 1] == K))) {
+        K *= n.e[m - 1]; /* a level of extent 1 adds nothing, whatever its strides */
         m--;
     }
     uint64_t cnt[DLA_LOOP_LEVELS] = {0};
