@@ -3,9 +3,12 @@
  * share the conv and matmul functions). */
 #include "shape_util.h"
 
-/* scale/zero point: a scalar / 1-element tensor (per tensor), or 1-D along axis. */
+/* scale/zero point: a scalar / 1-element tensor (per tensor), or 1-D along
+ * axis; blocked quantization (opset 21 block_size > 0) has them of x's rank. */
 static DlaStatus check_qparams(IrGraph *g, int32_t node, const IrValue *x, DlaError *err)
 {
+    if (ir_node_attr_i(g, node, "block_size") != 0)
+        return DLA_OK;
     for (int i = 1; i <= 2; i++) {
         IrValue *p = shp_in(g, node, i);
         if (!p || p->shape.rank < 0)
@@ -34,8 +37,18 @@ DlaStatus ir_shape_quantize(IrGraph *g, int32_t node, DlaError *err)
     DlaStatus st = check_qparams(g, node, x, err);
     if (st)
         return st;
-    /* the zero point's type; uint8 when absent */
-    shp_set(shp_out(g, node, 0), zp && zp->dtype != DT_UNDEFINED ? zp->dtype : DT_UINT8, &x->shape);
+    /* output_dtype (opset 21), else the zero point's type, else uint8 */
+    IrDtype dt = zp && zp->dtype != DT_UNDEFINED ? zp->dtype : DT_UINT8;
+    int64_t od = ir_node_attr_i(g, node, "output_dtype");
+    if (od != 0) {
+        if (!ir_dtype_valid((int)od))
+            return shp_err(err, "attribute 'output_dtype' = %lld is not a tensor element type", (long long)od);
+        if (zp && zp->dtype != DT_UNDEFINED && zp->dtype != (IrDtype)od)
+            return shp_err(err, "attribute 'output_dtype' (%s) disagrees with %s", ir_dtype_name((IrDtype)od),
+                           shp_desc(g, node, 2));
+        dt = (IrDtype)od;
+    }
+    shp_set(shp_out(g, node, 0), dt, &x->shape);
     return DLA_OK;
 }
 
