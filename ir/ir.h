@@ -153,6 +153,7 @@ typedef struct IrNode {
     int32_t *outputs;
     IrAttr *attrs;
     int32_t dead;        /* set by passes; compacted by ir_graph_compact */
+    int32_t device;      /* 0: host, 1: accelerator (set by the partition pass, passes/quant.h) */
 } IrNode;
 
 typedef struct IrOpset {
