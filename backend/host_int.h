@@ -213,6 +213,18 @@ LLVMValueRef host_pad_input(HostCtx *c, const IrValue *x, LLVMValueRef xp, const
 void host_softmax_core(HostCtx *c, const IrValue *x, LLVMValueRef xp, const int *mask, LLVMValueRef yp, IrDtype ydt,
                        int log);
 
+/* ---- host_emit_gemm.c: register-blocked out[i,j] += sum_k A[i,k] B[k,j] ----
+ * Access strides are laid out over [outer dims] ++ [i, j] ++ [red dims].
+ * Requires out and B contiguous in j; otherwise (or for other dtypes) it
+ * emits the generic accumulating nest. out must be initialised. */
+typedef struct HostGemm {
+    HostNest outer;   /* batch-like loops */
+    int64_t M, N;     /* rows i, columns j */
+    HostNest red;     /* reduction loops */
+    HostAcc out, a, b;
+} HostGemm;
+void host_gemm(HostCtx *c, const HostGemm *g);
+
 /* Lowerings are declared from the table. */
 #define HOST_OP(name, domain, fn) DlaStatus fn(HostCtx *c, int32_t node);
 #include "host_ops.def"

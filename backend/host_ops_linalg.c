@@ -77,6 +77,29 @@ DlaStatus host_lower_matmul(HostCtx *c, int32_t node)
     HostNest ynest = host_nest_shape(&Y->shape);
     HostAcc yacc = host_acc_contig(out.base, dt, &Y->shape);
     host_fill(c, &ynest, &yacc, host_constf(c, dt, 0));
+    if (ra >= 2 && rb >= 2) {
+        /* register-blocked: strides over batch ++ [M, N] ++ [K] */
+        HostGemm gm;
+        memset(&gm, 0, sizeof gm);
+        gm.outer.n = nb;
+        for (int d = 0; d < nb; d++)
+            gm.outer.ext[d] = nest.ext[d];
+        gm.M = M;
+        gm.N = N;
+        gm.red.n = 1;
+        gm.red.ext[0] = K;
+        gm.out = out;
+        gm.a = ins[0];
+        gm.b = ins[1];
+        gm.out.st[nb + 1] = 1;
+        gm.out.st[nb + 2] = 0;
+        gm.a.st[nb + 1] = 0;
+        gm.a.st[nb + 2] = 1;
+        gm.b.st[nb + 1] = 1;
+        gm.b.st[nb + 2] = N;
+        host_gemm(c, &gm);
+        return DLA_OK;
+    }
     host_map(c, &nest, &out, ins, 2, HR_SUM, mul_fn, &dt);
     return DLA_OK;
 }
@@ -141,6 +164,29 @@ DlaStatus host_lower_gemm(HostCtx *c, int32_t node)
     ins[1].dt = s.dt;
     ins[1].st[1] = tb ? 1 : N;
     ins[1].st[2] = tb ? K : 1;
+    if (s.alpha == 1.0 && !tb) {
+        HostGemm gm;
+        memset(&gm, 0, sizeof gm);
+        gm.M = M;
+        gm.N = N;
+        gm.red.n = 1;
+        gm.red.ext[0] = K;
+        gm.out = out;
+        gm.a = ins[0];
+        gm.b = ins[1];
+        int64_t oi = out.st[0], ai = ins[0].st[0], ak = ins[0].st[1];
+        memset(gm.out.st, 0, sizeof gm.out.st);
+        memset(gm.a.st, 0, sizeof gm.a.st);
+        memset(gm.b.st, 0, sizeof gm.b.st);
+        gm.out.st[0] = oi;
+        gm.out.st[1] = 1;
+        gm.a.st[0] = ai;
+        gm.a.st[2] = ak;
+        gm.b.st[1] = 1;
+        gm.b.st[2] = N;
+        host_gemm(c, &gm);
+        return DLA_OK;
+    }
     host_map(c, &nest, &out, ins, 2, HR_SUM, gemm_fn, &s);
     return DLA_OK;
 }
@@ -242,6 +288,89 @@ LLVMValueRef host_pad_input(HostCtx *c, const IrValue *x, LLVMValueRef xp, const
     return buf;
 }
 
+/* Stride-1 convolution as a register-blocked GEMM per (n, group): rows are
+ * output channels, columns j walk the output positions in the padded
+ * input's pitch (j = sum o_i * pitch_i), so the input tap for reduction step
+ * (c, k..) is Xpad[c, j + sum k_i * dil_i * pitch_i]: contiguous in j. When
+ * the pitches equal the output's (1x1 kernels without padding) the GEMM writes
+ * Y directly; otherwise into a scratch of that pitch, whose valid positions are
+ * then added to Y (which holds the bias). */
+static DlaStatus conv_gemm(HostCtx *c, const IrValue *X, const IrValue *W, const IrValue *Y, const HostConvGeom *geo,
+                           LLVMValueRef xp, const IrShape *ps, int64_t G, int64_t Mg, int64_t Cg)
+{
+    IrDtype dt = Y->dtype;
+    int nsp = geo->nsp;
+    int64_t N = X->shape.dims[0], M = Mg * G;
+    int64_t pst[IR_MAX_RANK], yst[IR_MAX_RANK], wst[IR_MAX_RANK];
+    host_strides(ps, pst);
+    host_strides(&Y->shape, yst);
+    host_strides(&W->shape, wst);
+    int64_t Nj = 1;
+    int direct = 1;
+    for (int i = 0; i < nsp; i++) {
+        Nj += (geo->out[i] - 1) * pst[2 + i];
+        if (i > 0 && ps->dims[2 + i] != geo->out[i])
+            direct = 0;
+    }
+    if (direct)
+        Nj = yst[1];
+    HostGemm gm;
+    memset(&gm, 0, sizeof gm);
+    gm.outer.n = 2;
+    gm.outer.ext[0] = N;
+    gm.outer.ext[1] = G;
+    gm.M = Mg;
+    gm.N = Nj;
+    gm.red.n = 1 + nsp;
+    gm.red.ext[0] = Cg;
+    for (int i = 0; i < nsp; i++)
+        gm.red.ext[1 + i] = geo->k[i];
+    LLVMValueRef obuf = host_out(c, 0);
+    if (!direct) {
+        IrShape ss = ir_shape_make(3, (int64_t[]){N, M, Nj});
+        obuf = host_scratch(c, (size_t)(N * M * Nj) * ir_dtype_size(dt));
+        HostNest sn = host_nest_shape(&ss);
+        HostAcc sa = host_acc_contig(obuf, dt, &ss);
+        host_fill(c, &sn, &sa, host_constf(c, dt, 0));
+    }
+    gm.out.base = obuf;
+    gm.out.dt = dt;
+    gm.out.st[0] = M * Nj;
+    gm.out.st[1] = Mg * Nj;
+    gm.out.st[2] = Nj;
+    gm.out.st[3] = 1;
+    gm.a.base = host_in(c, 1);
+    gm.a.dt = dt;
+    gm.a.st[1] = Mg * wst[0];
+    gm.a.st[2] = wst[0];
+    gm.a.st[4] = wst[1];
+    gm.b.base = xp;
+    gm.b.dt = dt;
+    gm.b.st[0] = pst[0];
+    gm.b.st[1] = Cg * pst[1];
+    gm.b.st[3] = 1;
+    gm.b.st[4] = pst[1];
+    for (int i = 0; i < nsp; i++) {
+        gm.a.st[5 + i] = wst[2 + i];
+        gm.b.st[5 + i] = geo->dil[i] * pst[2 + i];
+    }
+    host_gemm(c, &gm);
+    if (!direct) {
+        HostNest yn = host_nest_shape(&Y->shape);
+        HostAcc ya = host_acc_contig(host_out(c, 0), dt, &Y->shape);
+        HostAcc sa;
+        memset(&sa, 0, sizeof sa);
+        sa.base = obuf;
+        sa.dt = dt;
+        sa.st[0] = M * Nj;
+        sa.st[1] = Nj;
+        for (int i = 0; i < nsp; i++)
+            sa.st[2 + i] = pst[2 + i];
+        host_map(c, &yn, &ya, &sa, 1, HR_SUM, NULL, NULL);
+    }
+    return DLA_OK;
+}
+
 DlaStatus host_lower_conv(HostCtx *c, int32_t node)
 {
     IrValue *X = host_inv(c, 0), *W = host_inv(c, 1), *Y = host_outv(c, 0);
@@ -287,6 +416,11 @@ DlaStatus host_lower_conv(HostCtx *c, int32_t node)
     host_strides(&Y->shape, yst);
     host_strides(&ps, xst);
     host_strides(&W->shape, wst);
+    int unit = 1;
+    for (int i = 0; i < nsp; i++)
+        unit &= geo.stride[i] == 1;
+    if (unit && (dt == DT_FLOAT || dt == DT_DOUBLE))
+        return conv_gemm(c, X, W, Y, &geo, xp, &ps, G, Mg, Cg);
     /* loops: n, g, m, c, k[nsp], o[nsp] */
     HostNest nest;
     memset(&nest, 0, sizeof nest);

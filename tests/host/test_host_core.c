@@ -101,7 +101,7 @@ static void test_int_and_compare(void)
 
 static void test_matmul_batched(void)
 {
-    enum { B = 3, M = 5, K = 7, N = 9 };
+    enum { B = 3, M = 7, K = 13, N = 37 }; /* N > 16 and M % 4 != 0: full and edge tiles */
     IrGraph *g = ir_graph_new();
     int32_t a = val(g, "a", DT_FLOAT, 3, (int64_t[]){B, M, K});
     int32_t w = val(g, "w", DT_FLOAT, 2, (int64_t[]){K, N});
