@@ -19,11 +19,11 @@
 
 /* ---------------------------------------------------------------- token queues */
 
-static void q_push(SimQueue *q, uint64_t t)
+static void q_push(SimQueue *q, const SimToken *tok)
 {
     if (q->count == q->cap) {
         size_t ncap = q->cap ? 2 * q->cap : 64;
-        uint64_t *nt = dla_malloc(ncap * sizeof *nt);
+        SimToken *nt = dla_malloc(ncap * sizeof *nt);
         for (size_t i = 0; i < q->count; i++)
             nt[i] = q->t[(q->head + i) % q->cap];
         free(q->t);
@@ -31,13 +31,13 @@ static void q_push(SimQueue *q, uint64_t t)
         q->head = 0;
         q->cap = ncap;
     }
-    q->t[(q->head + q->count) % q->cap] = t;
+    q->t[(q->head + q->count) % q->cap] = *tok;
     q->count++;
 }
 
-static uint64_t q_pop(SimQueue *q)
+static SimToken q_pop(SimQueue *q)
 {
-    uint64_t t = q->t[q->head];
+    SimToken t = q->t[q->head];
     q->head = (q->head + 1) % q->cap;
     q->count--;
     return t;
@@ -83,6 +83,7 @@ DlaSim *dla_sim_new(const DlaTarget *t, DlaError *err)
     s->acc = dla_calloc(s->n_acc ? s->n_acc : 1, 4);
     s->param = dla_calloc(s->n_param ? s->n_param : 1, 4);
     s->lut = dla_calloc(s->n_lut ? s->n_lut : 1, 1);
+    s->race_on = 1;
     s->npages = (t->dram_bytes + SIM_PAGE_SIZE - 1) >> SIM_PAGE_BITS;
     s->pages = dla_calloc(s->npages, sizeof *s->pages);
     return s;
@@ -122,6 +123,9 @@ void dla_sim_free(DlaSim *s)
         free(s->q[i].t);
     free(s->trace);
     free(s->wt);
+    for (int e = 0; e < DLA_ENG_COUNT; e++)
+        for (int m = 0; m < SIM_NMEMS; m++)
+            free(s->log[e][m].a);
     free(s);
 }
 
@@ -223,6 +227,11 @@ void dla_sim_set_cycle_limit(DlaSim *s, uint64_t max_cycles)
     s->cycle_limit = max_cycles;
 }
 
+void dla_sim_set_race_check(DlaSim *s, int on)
+{
+    s->race_on = on;
+}
+
 void dla_sim_set_trace(DlaSim *s, int on)
 {
     s->trace_on = on;
@@ -251,6 +260,7 @@ static void reset_state(DlaSim *s)
         s->lstats[i].macs_useful = s->layers[i].macs;
     }
     s->ntrace = 0;
+    sim_race_reset(s);
 }
 
 static int is_barrier(const DlaInsn *in)
@@ -266,13 +276,13 @@ static int ready_time(const DlaSim *s, int e, const DlaInsn *in, uint64_t *start
         const SimQueue *q = &s->q[q_in(e, 1)];
         if (!q->count)
             return 0;
-        t = q->t[q->head] > t ? q->t[q->head] : t;
+        t = q->t[q->head].time > t ? q->t[q->head].time : t;
     }
     if (in->pop_next) {
         const SimQueue *q = &s->q[q_in(e, 0)];
         if (!q->count)
             return 0;
-        t = q->t[q->head] > t ? q->t[q->head] : t;
+        t = q->t[q->head].time > t ? q->t[q->head].time : t;
     }
     *start = t;
     return 1;
@@ -293,12 +303,20 @@ static DlaStatus run_one(DlaSim *s, uint32_t idx, int e, uint64_t start, DlaErro
     if (s->cycle_limit && (start > s->cycle_limit || sim_compute_cycles(s, in) > s->cycle_limit - start))
         return dla_errorf(err, DLA_ERR_LIMIT, "instruction %u (%s engine): %s would run past the cycle limit of %" PRIu64,
                           idx, dla_engine_name((DlaEngine)e), dla_opcode_name(in->op), s->cycle_limit);
-    if (in->pop_prev)
-        q_pop(&s->q[q_in(e, 1)]);
-    if (in->pop_next)
-        q_pop(&s->q[q_in(e, 0)]);
+    /* Vector clocks: a new epoch of this engine, joined with the clocks the
+     * popped tokens carry. */
+    s->vc[e][e]++;
+    for (int k = 0; k < 2; k++) {
+        if (!(k ? in->pop_next : in->pop_prev))
+            continue;
+        SimToken tok = q_pop(&s->q[q_in(e, !k)]);
+        for (int f = 0; f < DLA_ENG_COUNT; f++)
+            s->vc[e][f] = tok.vc[f] > s->vc[e][f] ? tok.vc[f] : s->vc[e][f];
+    }
     SimCost c;
     DlaStatus st = sim_exec(s, in, &c, err);
+    if (!st && s->race_on)
+        st = sim_race_check(s, idx, e, &c, err);
     if (st) {
         dla_error_prefix(err, "instruction %u (%s engine): ", idx, dla_engine_name((DlaEngine)e));
         return st;
@@ -329,10 +347,12 @@ static DlaStatus run_one(DlaSim *s, uint32_t idx, int e, uint64_t start, DlaErro
     s->stats.insns++;
     s->stats.macs_issued += c.macs;
     s->stats.array_steps += c.array_steps;
+    SimToken tok = {end, {0}};
+    memcpy(tok.vc, s->vc[e], sizeof tok.vc);
     if (in->push_prev)
-        q_push(&s->q[q_out(e, 1)], end);
+        q_push(&s->q[q_out(e, 1)], &tok);
     if (in->push_next)
-        q_push(&s->q[q_out(e, 0)], end);
+        q_push(&s->q[q_out(e, 0)], &tok);
     int32_t l = s->insn_layer[idx];
     if (l >= 0) {
         DlaSimLayerStats *ls = &s->lstats[l];
@@ -442,6 +462,14 @@ DlaStatus dla_sim_run(DlaSim *s, DlaError *err)
             t = s->clock[e] > t ? s->clock[e] : t;
         for (int e = 0; e < DLA_ENG_COUNT; e++)
             s->clock[e] = t;
+        /* ... and everything before is ordered before everything after. */
+        for (int f = 0; f < DLA_ENG_COUNT; f++) {
+            uint64_t m = 0;
+            for (int e = 0; e < DLA_ENG_COUNT; e++)
+                m = s->vc[e][f] > m ? s->vc[e][f] : m;
+            for (int e = 0; e < DLA_ENG_COUNT; e++)
+                s->vc[e][f] = m;
+        }
         s->stats.insns++;
         if (s->code[b].op == DLA_OP_END) {
             char msg[512];

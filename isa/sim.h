@@ -72,6 +72,13 @@ DlaStatus dla_sim_dram_read(DlaSim *s, uint64_t addr, void *dst, uint64_t n, Dla
  * iterations that are all in bounds; runtimes and fuzzers set a budget. */
 void dla_sim_set_cycle_limit(DlaSim *s, uint64_t max_cycles);
 
+/* Race checking (on by default): two instructions on different engines whose
+ * address ranges in one memory (inp, wgt, acc, DRAM) overlap, one of them
+ * writing, must be ordered by a chain of tokens or a SYNC; otherwise the run
+ * fails with DLA_ERR_RUNTIME naming both. Ranges are each instruction's hull
+ * (first to last element touched), so the check is conservative. */
+void dla_sim_set_race_check(DlaSim *s, int on);
+
 /* Record a timeline event per instruction during the next runs (off by default). */
 void dla_sim_set_trace(DlaSim *s, int on);
 

@@ -53,6 +53,15 @@ void sim_dram_write(DlaSim *s, uint64_t addr, const void *src, uint64_t n)
     }
 }
 
+/* Note a range for the race checker. Accesses only one engine can make to a
+ * memory cannot race: param and LUT (compute only), reads of acc by compute
+ * (only compute writes acc) are not recorded. */
+static void note(SimCost *c, unsigned mem, int write, uint64_t lo, uint64_t hi)
+{
+    if (c->nrng < (int)(sizeof c->rng / sizeof c->rng[0]))
+        c->rng[c->nrng++] = (SimRange){(uint8_t)mem, (uint8_t)write, lo, hi};
+}
+
 /* ---------------------------------------------------------------- DMA */
 
 typedef struct MemRef {
@@ -138,6 +147,9 @@ static DlaStatus exec_load(DlaSim *s, const DlaInsn *in, DlaEngine eng, SimCost 
     }
     cost->is_dma = 1;
     cost->dram_bytes = x * y * z * desz;
+    note(cost, SIM_MEM_DRAM, 0, (uint64_t)in->dram, dlast);
+    if (in->mem != DLA_MEM_PARAM && in->mem != DLA_MEM_LUT)
+        note(cost, (unsigned)in->mem, 1, (uint64_t)in->sram, (uint64_t)in->sram + span);
     return DLA_OK;
 }
 
@@ -181,6 +193,8 @@ static DlaStatus exec_store(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaErro
     }
     cost->is_dma = 1;
     cost->dram_bytes = x * y * z * desz;
+    note(cost, DLA_MEM_ACC, 0, (uint64_t)in->sram, (uint64_t)in->sram + span);
+    note(cost, SIM_MEM_DRAM, 1, (uint64_t)in->dram, dlast);
     return DLA_OK;
 }
 
@@ -261,6 +275,7 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
     uint64_t iters = nest_iters(&n);
     uint64_t steps = in->dw ? n.e[0] * n.e[1] * n.e[2] * ((n.e[3] + R - 1) / R) : iters;
     cost->cycles = steps;
+    note(cost, DLA_MEM_ACC, 1, (uint64_t)in->dst, (uint64_t)in->dst + nest_extent(&n, n.sd) + C);
     if (in->reset) {
         for (uint64_t i0 = 0; i0 < n.e[0]; i0++)
             for (uint64_t i1 = 0; i1 < n.e[1]; i1++)
@@ -274,6 +289,8 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
     if ((st = check_stream(&n, n.ss, in->src, ispan, s->n_inp, "gemm", "inp", err)) ||
         (st = check_stream(&n, n.s2, in->src2, wspan, s->n_wgt, "gemm", "wgt", err)))
         return st;
+    note(cost, DLA_MEM_INP, 0, (uint64_t)in->src, (uint64_t)in->src + nest_extent(&n, n.ss) + ispan);
+    note(cost, DLA_MEM_WGT, 0, (uint64_t)in->src2, (uint64_t)in->src2 + nest_extent(&n, n.s2) + wspan);
     cost->array_steps = steps;
     cost->macs = in->dw ? iters * C : iters * R * C;
     if (in->dw) {
@@ -430,6 +447,7 @@ static DlaStatus exec_alu(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError 
         (uses_src2 && (st = check_stream(&n, n.s2, in->src2, 1, s->n_acc, "alu", "acc (src2)", err))))
         return st;
     cost->cycles = vec_cycles(s, &n);
+    note(cost, DLA_MEM_ACC, 1, (uint64_t)in->dst, (uint64_t)in->dst + nest_extent(&n, n.sd) + 1);
     int32_t *acc = s->acc;
     int32_t imm = (int32_t)(uint32_t)in->src2;
     if (in->imm) {
@@ -449,6 +467,7 @@ static DlaStatus exec_clip(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
         (st = check_stream(&n, n.ss, in->src, 1, s->n_acc, "clip", "acc (src)", err)))
         return st;
     cost->cycles = vec_cycles(s, &n);
+    note(cost, DLA_MEM_ACC, 1, (uint64_t)in->dst, (uint64_t)in->dst + nest_extent(&n, n.sd) + 1);
     int32_t lo = (int32_t)in->lo, hi = (int32_t)in->hi, *acc = s->acc;
     NEST_FOR(n, in, {
         int32_t v = acc[a_];
@@ -469,6 +488,7 @@ static DlaStatus exec_lut(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError 
     if ((uint64_t)in->table + 256 > s->n_lut)
         return oob(err, "lut", "lut", (uint64_t)in->table, (uint64_t)in->table + 255, s->n_lut);
     cost->cycles = vec_cycles(s, &n);
+    note(cost, DLA_MEM_ACC, 1, (uint64_t)in->dst, (uint64_t)in->dst + nest_extent(&n, n.sd) + 1);
     const int8_t *tab = s->lut + in->table;
     int32_t *acc = s->acc;
     NEST_FOR(n, in, {
@@ -490,6 +510,7 @@ static DlaStatus exec_requant(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaEr
         (st = check_stream(&n, n.s2, in->param, fixed ? 2 : 1, s->n_param, "requant", "param", err)))
         return st;
     cost->cycles = vec_cycles(s, &n);
+    note(cost, DLA_MEM_ACC, 1, (uint64_t)in->dst, (uint64_t)in->dst + nest_extent(&n, n.sd) + 1);
     int32_t zp = (int32_t)in->zp, lo = in->relu ? zp : -128, hi = 127;
     int32_t *acc = s->acc;
     const uint32_t *par = s->param;

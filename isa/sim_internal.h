@@ -19,10 +19,38 @@ typedef struct SimTraceEvent {
 /* Token queues between neighbouring engines (+1 never used, see sim.c q_in). */
 enum { SIM_Q_LC, SIM_Q_CL, SIM_Q_CS, SIM_Q_SC, SIM_Q_NONE, SIM_NQUEUES };
 
-typedef struct SimQueue { /* FIFO of token ready times (cycles) */
-    uint64_t *t;
+/* A dependency token: when it is ready, and (for the race checker) the
+ * pushing engine's vector clock at that moment. */
+typedef struct SimToken {
+    uint64_t time;
+    uint64_t vc[DLA_ENG_COUNT];
+} SimToken;
+
+typedef struct SimQueue { /* FIFO of tokens */
+    SimToken *t;
     size_t head, count, cap;
 } SimQueue;
+
+/* An address range an instruction touched, for the race checker. */
+#define SIM_MEM_DRAM DLA_MEM_COUNT
+typedef struct SimRange {
+    uint8_t mem, write; /* DlaMem or SIM_MEM_DRAM */
+    uint64_t lo, hi;    /* [lo, hi) in elements of mem (bytes for DRAM) */
+} SimRange;
+
+/* One recorded access, made at `epoch` (the engine's instruction count). */
+typedef struct SimAccess {
+    uint64_t lo, hi, epoch;
+    uint32_t insn;
+    uint8_t write;
+} SimAccess;
+
+/* The accesses of one engine to one memory, in epoch order; [head, n) live. */
+typedef struct SimAccessLog {
+    SimAccess *a;
+    size_t head, n, cap;
+} SimAccessLog;
+#define SIM_NMEMS (DLA_MEM_COUNT + 1)
 
 /* What executing one instruction cost (filled by sim_exec). */
 typedef struct SimCost {
@@ -31,6 +59,8 @@ typedef struct SimCost {
     uint64_t macs;         /* MACs issued */
     uint64_t array_steps;  /* GEMM array cycles */
     int is_dma;
+    SimRange rng[3]; /* what it read and wrote (ranges other engines can race on) */
+    int nrng;
 } SimCost;
 
 struct DlaSim {
@@ -71,6 +101,12 @@ struct DlaSim {
     DlaSimLayerStats *lstats;
 
     uint64_t cycle_limit; /* 0: none */
+
+    /* Race checker (sim_race.c): vector clocks and the accesses not yet known
+     * to be ordered before every engine. */
+    int race_on;
+    uint64_t vc[DLA_ENG_COUNT][DLA_ENG_COUNT];
+    SimAccessLog log[DLA_ENG_COUNT][SIM_NMEMS];
     int trace_on;
     SimTraceEvent *trace;
     size_t ntrace, trace_cap;
@@ -83,6 +119,12 @@ struct DlaSim {
 /* Functional execution of one instruction (not SYNC/END). Errors: DLA_ERR_RUNTIME
  * with a message that the caller prefixes with the instruction index. */
 DlaStatus sim_exec(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError *err);
+
+/* Race checker: record the ranges of instruction idx, run by engine e, and
+ * fail if one conflicts with an access of another engine that is not ordered
+ * before it by tokens or SYNC. */
+DlaStatus sim_race_check(DlaSim *s, uint32_t idx, int e, const SimCost *c, DlaError *err);
+void sim_race_reset(DlaSim *s);
 
 /* Cycles a compute instruction will take (from its extents, before running it). */
 uint64_t sim_compute_cycles(const DlaSim *s, const DlaInsn *in);

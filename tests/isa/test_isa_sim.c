@@ -697,7 +697,7 @@ static void test_timing(void)
     TU_RUN_OK(s, "load mem=inp x=1600\nload mem=wgt x=1600\nend\n");
     CU_ASSERT_EQUAL(dla_sim_stats(s)->total_cycles, 2 * (100 + 100));
     /* A load and an independent GEMM overlap: total = max, not sum. */
-    TU_RUN_OK(s, "load mem=inp x=1600\ngemm e3=150\nend\n");
+    TU_RUN_OK(s, "load mem=inp x=1600\ngemm inp=2048 e3=150\nend\n");
     CU_ASSERT_EQUAL(dla_sim_stats(s)->total_cycles, 200);
     CU_ASSERT_EQUAL(dla_sim_stats(s)->engine[DLA_ENG_COMPUTE].busy_cycles, 150);
     /* With a token the GEMM waits for the load. */
@@ -706,7 +706,7 @@ static void test_timing(void)
     CU_ASSERT_EQUAL(dla_sim_stats(s)->engine[DLA_ENG_COMPUTE].wait_cycles, 200);
     /* The DRAM channel is shared: a load (load engine) and a store (store engine)
      * at the same time serialize their transfers, latencies overlap. */
-    TU_RUN_OK(s, "load mem=inp x=1600\nstore dram=0 x=400\nend\n"); /* 1600 bytes each */
+    TU_RUN_OK(s, "load mem=inp x=1600\nstore dram=4096 x=400\nend\n"); /* 1600 bytes each */
     CU_ASSERT_EQUAL(dla_sim_stats(s)->total_cycles, 100 + 100 + 100);
     /* Vector op: ceil(e3 / lanes) per outer iteration. */
     TU_RUN_OK(s, "alu op=mov e2=10 e3=17 imm src2=1\nend\n");
@@ -789,7 +789,7 @@ static void test_errors(void)
     expect_fail(s, "alu op=add src2=16384\nend\n", DLA_ERR_RUNTIME, "alu: acc (src2) access");
     expect_fail(s, "clip src=99999\nend\n", DLA_ERR_RUNTIME, "clip: acc (src) access");
     /* In bounds at the limit. */
-    TU_RUN_OK(s, "gemm acc=16368\nlut table=3840\nload mem=inp sram=131071\nstore dram=0xffffffc x=1\nend\n");
+    TU_RUN_OK(s, "gemm acc=16368\nlut table=3840\nload mem=inp sram=131071\nstore sram=100 dram=0xffffffc x=1\nend\n");
     /* Host DRAM access is checked too. */
     DlaError e = {0};
     char b[4];
@@ -827,8 +827,8 @@ static void test_program_stats_trace(void)
 {
     DlaTarget t = tu_edge();
     DlaSim *s = new_sim(t);
-    const char *text = "load mem=inp x=256 push_next\n"      /* 0  layer a */
-                       "load mem=wgt x=256\n"                /* 1  layer a */
+    const char *text = "load mem=inp x=256\n"                /* 0  layer a */
+                       "load mem=wgt x=256 push_next\n"      /* 1  layer a */
                        "gemm e3=10 pop_prev push_next\n"     /* 2  layer a */
                        "store dram=4096 x=16 pop_prev\n"     /* 3  layer b */
                        "end\n";
@@ -861,19 +861,18 @@ static void test_program_stats_trace(void)
     CU_ASSERT_EQUAL(st->dram_read_bytes, 512);
     CU_ASSERT_EQUAL(st->dram_write_bytes, 64);
     CU_ASSERT_EQUAL(st->insns, 5);
-    /* load 0..116, load 116..232 (its transfer holds the DRAM channel until 132),
-     * gemm 116..126, store waits for the channel: 132..236 */
-    CU_ASSERT_EQUAL(st->total_cycles, 236);
+    /* load 0..116, load 116..232, gemm 232..242, store 242..346 */
+    CU_ASSERT_EQUAL(st->total_cycles, 346);
     CU_ASSERT_EQUAL(dla_sim_nlayers(s), 2);
     const DlaSimLayerStats *la = dla_sim_layer_stats(s, 0), *lb = dla_sim_layer_stats(s, 1);
     CU_ASSERT_STRING_EQUAL(la->name, "conv \"a\"");
     CU_ASSERT_EQUAL(la->start_cycle, 0);
-    CU_ASSERT_EQUAL(la->end_cycle, 232);
+    CU_ASSERT_EQUAL(la->end_cycle, 242);
     CU_ASSERT_EQUAL(la->macs_issued, 2560);
     CU_ASSERT_EQUAL(la->busy_cycles[DLA_ENG_COMPUTE], 10);
-    CU_ASSERT_EQUAL(lb->start_cycle, 132);
+    CU_ASSERT_EQUAL(lb->start_cycle, 242);
     CU_ASSERT_EQUAL(lb->dram_write_bytes, 64);
-    CU_ASSERT_DOUBLE_EQUAL(st->mac_utilization, 2000.0 / (236.0 * 256.0), 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(st->mac_utilization, 2000.0 / (346.0 * 256.0), 1e-12);
     CU_ASSERT_PTR_NULL(dla_sim_layer_stats(s, 2));
     /* Trace: valid-looking JSON with one event per instruction and the layer slices. */
     char *buf = NULL;
@@ -883,12 +882,12 @@ static void test_program_stats_trace(void)
     fclose(f);
     CU_ASSERT(strncmp(buf, "{\"displayTimeUnit\"", 18) == 0);
     CU_ASSERT(strstr(buf, "\"name\":\"compute\"") != NULL);
-    CU_ASSERT(strstr(buf, "\"name\":\"gemm\",\"cat\":\"compute\",\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":0.116000,"
+    CU_ASSERT(strstr(buf, "\"name\":\"gemm\",\"cat\":\"compute\",\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":0.232000,"
                           "\"dur\":0.010000") != NULL);
     CU_ASSERT(strstr(buf, "\"name\":\"conv \\\"a\\\"\",\"cat\":\"layer\"") != NULL);
-    /* Layers a (0..232) and b (132..236) overlap: b goes to a second layer track. */
-    CU_ASSERT(strstr(buf, "\"name\":\"b\",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":4,") != NULL);
-    CU_ASSERT(strstr(buf, "\"args\":{\"name\":\"layers 2\"}") != NULL);
+    /* Layers a (0..242) and b (242..346) do not overlap: one layer track. */
+    CU_ASSERT(strstr(buf, "\"name\":\"b\",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":3,") != NULL);
+    CU_ASSERT(strstr(buf, "\"args\":{\"name\":\"layers 2\"}") == NULL);
     int events = 0;
     for (char *q = buf; (q = strstr(q, "\"ph\":\"X\"")); q++)
         events++;
@@ -904,7 +903,7 @@ static void test_program_stats_trace(void)
     f = open_memstream(&buf, &blen);
     dla_sim_write_stats(s, f);
     fclose(f);
-    CU_ASSERT(strstr(buf, "total cycles      236") != NULL);
+    CU_ASSERT(strstr(buf, "total cycles      346") != NULL);
     CU_ASSERT(strstr(buf, "conv \"a\"") != NULL);
     free(buf);
     /* A program for another target is refused; a bad layer range too. */
@@ -941,6 +940,75 @@ static void test_rerun(void)
     dram_get(s, 64, o, 64);
     CU_ASSERT_EQUAL(o[0], 1); /* acc[16..] starts at 0 each run: not 2 */
     CU_ASSERT_EQUAL(o[2], 3);
+    dla_sim_free(s);
+}
+
+/* Races: accesses of different engines to overlapping ranges, one writing,
+ * need a token chain or a SYNC between them. */
+static void test_races(void)
+{
+    DlaSim *s = new_sim(tu_edge());
+    /* RAW on inp: the GEMM may run before the load has written its input. */
+    expect_fail(s, "load mem=inp x=64\ngemm\nend\n", DLA_ERR_RUNTIME,
+                "instruction 1 (compute engine): race: reads inp [0, 16) that instruction 0 (load engine) writes");
+    TU_RUN_OK(s, "load mem=inp x=64 push_next\ngemm pop_prev\nend\n");
+    TU_RUN_OK(s, "load mem=inp x=64\nsync\ngemm\nend\n");
+    /* A token orders everything before it on the pushing engine, not after. */
+    expect_fail(s, "load mem=inp x=64 push_next\nload mem=wgt x=256\ngemm pop_prev\nend\n", DLA_ERR_RUNTIME,
+                "reads wgt [0, 256) that instruction 1 (load engine) writes");
+    /* WAR on inp: reloading a buffer the GEMM still reads needs the GEMM's token back. */
+    expect_fail(s, "load mem=inp x=64 push_next\ngemm pop_prev e0=100\nload mem=inp x=64\nend\n", DLA_ERR_RUNTIME,
+                "writes inp [0, 16) that instruction 1 (compute engine) reads");
+    TU_RUN_OK(s, "load mem=inp x=64 push_next\ngemm pop_prev push_prev e0=100\nload mem=inp x=64 pop_next\nend\n");
+    /* acc: compute writes, store reads. */
+    expect_fail(s, "gemm reset\nstore x=16\nend\n", DLA_ERR_RUNTIME, "race: reads acc [0, 16)");
+    expect_fail(s, "store x=16\ngemm reset\nend\n", DLA_ERR_RUNTIME, "race: writes acc [0, 16)");
+    TU_RUN_OK(s, "gemm reset push_next\nstore x=16 pop_prev\nend\n");
+    /* DRAM: a store's output read back by a load (the next layer's input). */
+    expect_fail(s, "gemm reset push_next\nstore dram=4096 x=16 pop_prev\nload mem=inp dram=4100 x=8\nend\n",
+                DLA_ERR_RUNTIME, "writes DRAM [4100, 4108) that instruction 2 (load engine) reads");
+    TU_RUN_OK(s, "gemm reset push_next\nstore dram=4096 x=16 pop_prev\nsync\nload mem=inp dram=4100 x=8\nend\n");
+    /* Orders are transitive: load -> compute -> store. */
+    TU_RUN_OK(s, "load mem=inp dram=0 x=64 push_next\ngemm pop_prev push_next\nstore dram=0 x=16 pop_prev\nend\n");
+    /* Disjoint ranges never race; param and lut are compute-only. */
+    TU_RUN_OK(s, "load mem=inp x=64\ngemm inp=64\nload mem=param x=4\nload mem=lut x=256\nend\n");
+    /* It can be switched off. */
+    dla_sim_set_race_check(s, 0);
+    TU_RUN_OK(s, "load mem=inp x=64\ngemm\nend\n");
+    dla_sim_free(s);
+}
+
+/* Pipelined layers overlap in time: the trace puts them on separate layer tracks. */
+static void test_trace_overlap(void)
+{
+    DlaTarget t = tu_edge();
+    DlaSim *s = new_sim(t);
+    const char *text = "load mem=inp x=1600\n"  /* 0 layer a: 0..200 */
+                       "gemm inp=2048 e3=50\n"  /* 1 layer b: 0..50 */
+                       "end\n";
+    uint32_t *w = NULL, n = 0;
+    DlaError e = {0};
+    CU_ASSERT_EQUAL_FATAL(dla_asm_parse(text, strlen(text), "p.s", &w, &n, &e), DLA_OK);
+    DlaLayerMap layers[2] = {{"a", "Load", 0, 1, 0}, {"b", "Gemm", 1, 1, 0}};
+    DlaProgram p;
+    memset(&p, 0, sizeof p);
+    p.target = t;
+    p.code = w;
+    p.ninsns = n;
+    p.layers = layers;
+    p.nlayers = 2;
+    CU_ASSERT_EQUAL_FATAL(dla_sim_load(s, &p, &e), DLA_OK);
+    CU_ASSERT_EQUAL_FATAL(dla_sim_run(s, &e), DLA_OK);
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *f = open_memstream(&buf, &blen);
+    CU_ASSERT_EQUAL(dla_sim_write_trace_json(s, f, &e), DLA_OK);
+    fclose(f);
+    CU_ASSERT(strstr(buf, "\"name\":\"a\",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":3,") != NULL);
+    CU_ASSERT(strstr(buf, "\"name\":\"b\",\"cat\":\"layer\",\"ph\":\"X\",\"pid\":1,\"tid\":4,") != NULL);
+    CU_ASSERT(strstr(buf, "\"args\":{\"name\":\"layers 2\"}") != NULL);
+    free(buf);
+    free(w);
     dla_sim_free(s);
 }
 
@@ -1111,5 +1179,5 @@ void dla_register_tests(void)
     DLA_SUITE("isa_sim_timing", {"timing", test_timing}, {"pipeline", test_pipeline});
     DLA_SUITE("isa_sim_checks", {"errors", test_errors}, {"server_dram", test_server_dram},
               {"program_stats_trace", test_program_stats_trace}, {"rerun", test_rerun},
-              {"shipped_targets", test_shipped_targets});
+              {"shipped_targets", test_shipped_targets}, {"races", test_races}, {"trace_overlap", test_trace_overlap});
 }
