@@ -67,6 +67,10 @@ uint64_t dla_em_const(DlaEmit *e, const void *data, uint64_t n, uint64_t align)
 
 static int64_t push_insn(DlaEmit *e, const DlaInsn *in, int reloc)
 {
+    if (e->n >= DLA_EM_MAX_INSNS) {
+        e->overflow = 1;
+        return -1;
+    }
     if (e->n + 1 > e->cap) {
         e->cap = e->cap ? 2 * e->cap : 1024;
         e->insn = dla_realloc(e->insn, e->cap * sizeof *e->insn);
@@ -90,6 +94,10 @@ static void emit(DlaEmit *e, DlaInsn *in, int eng, const Access *acc, int nacc, 
 {
     int64_t idx = e->n;
     int64_t dep[DLA_ENG_COUNT] = {-1, -1, -1};
+    if (e->n >= DLA_EM_MAX_INSNS) {
+        e->overflow = 1;
+        return;
+    }
     for (int k = 0; k < nacc; k++) {
         const Access *a = &acc[k];
         for (int o = 0; o < DLA_ENG_COUNT; o++) {
@@ -391,6 +399,8 @@ void dla_em_layer_end(DlaEmit *e)
 
 DlaStatus dla_em_finish(DlaEmit *e, uint64_t act_base, DlaProgram *p, DlaError *err)
 {
+    if (e->overflow)
+        return dla_errorf(err, DLA_ERR_LIMIT, "lowering: the program exceeds %u instructions", DLA_EM_MAX_INSNS);
     uint32_t *code = dla_malloc((size_t)(e->n ? e->n : 1) * DLA_INSN_WORDS * sizeof(uint32_t));
     for (uint32_t i = 0; i < e->n; i++) {
         DlaInsn in = e->insn[i];

@@ -54,6 +54,10 @@ typedef struct DlaDma {
 
 typedef struct DlaHazard DlaHazard;
 
+/* A program larger than this is refused (DLA_ERR_LIMIT) rather than built:
+ * hostile shapes must not make the compiler exhaust memory. */
+#define DLA_EM_MAX_INSNS (16u << 20)
+
 typedef struct DlaEmit {
     const DlaTarget *t;
     int64_t R, C, L;                 /* gemm rows, cols, vector lanes */
@@ -62,6 +66,7 @@ typedef struct DlaEmit {
     uint8_t *reloc;                  /* per instruction: dram field is activation-relative */
     uint32_t n;
     size_t cap;
+    int overflow;                    /* more than DLA_EM_MAX_INSNS: emission stopped */
     /* hazard history: per memory and engine, the accesses since the last sync */
     DlaHazard *hist[DLA_MEM_COUNT][DLA_ENG_COUNT];
     size_t nhist[DLA_MEM_COUNT][DLA_ENG_COUNT], hcap[DLA_MEM_COUNT][DLA_ENG_COUNT];

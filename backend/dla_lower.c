@@ -300,6 +300,11 @@ DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, cons
             mid_top = l.off + l.size;
     }
     uint64_t act_bytes = mid_base + mid_top;
+    if (act_bytes > t->dram_bytes || act_bytes > ((uint64_t)1 << 32)) {
+        st = dla_errorf(err, DLA_ERR_LIMIT, "lowering: the activations need %llu bytes of DRAM, the target has %llu",
+                        (unsigned long long)act_bytes, (unsigned long long)t->dram_bytes);
+        goto done;
+    }
 
     /* Lower node by node. */
     for (int32_t i = 0; i < nnodes; i++) {
@@ -321,6 +326,11 @@ DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, cons
         }
         if (st)
             goto done;
+        if (em.overflow) {
+            st = dla_errorf(err, DLA_ERR_LIMIT, "lowering: node '%s' (%s): the program exceeds %u instructions",
+                            nd->name, nd->op_type, DLA_EM_MAX_INSNS);
+            goto done;
+        }
         em.layers[em.nlayers - 1].macs = macs;
         dla_em_layer_end(&em);
     }

@@ -161,6 +161,8 @@ static int32_t add_conv(IrGraph *g, int32_t x, const ConvSpec *c, const char *ou
 
 /* ------------------------------------------------------------ running */
 
+static int print_layers; /* print per-layer simulator figures */
+
 typedef struct RunStats {
     uint64_t cycles, macs;
     double util;
@@ -235,6 +237,13 @@ static void run_check(IrGraph *g, const int32_t *nodes, int nn, const char *tnam
     CU_ASSERT(nout >= 1);
     CU_ASSERT_EQUAL(p.nlayers, (uint32_t)nn);
     const DlaSimStats *ss = dla_sim_stats(sim);
+    if (print_layers)
+        for (uint32_t i = 0; i < dla_sim_nlayers(sim); i++) {
+            const DlaSimLayerStats *l = dla_sim_layer_stats(sim, i);
+            fprintf(stderr, "    %-10s %-8s %-14s cycles %8llu  MACs %10llu  util %.3f\n", tname, l->op_type, l->name,
+                    (unsigned long long)(l->end_cycle - l->start_cycle), (unsigned long long)l->macs_useful,
+                    l->mac_utilization);
+        }
     if (rs) {
         rs->cycles = ss->total_cycles;
         rs->macs = ss->macs_useful;
@@ -539,8 +548,11 @@ static void test_graph(void)
     for (int32_t i = 0; i < g->nnodes; i++)
         nodes[nn++] = i;
     RunStats a, s;
+    fprintf(stderr, "\n");
+    print_layers = 1;
     run_check(g, nodes, nn, "dla-edge", &a);
     run_check(g, nodes, nn, "dla-server", &s);
+    print_layers = 0;
     fprintf(stderr, "\n  7-layer graph: edge %llu cycles, util %.3f; server %llu cycles, util %.3f\n",
             (unsigned long long)a.cycles, a.util, (unsigned long long)s.cycles, s.util);
     /* Two outputs (logits and c2), one input. */
