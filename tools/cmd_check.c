@@ -145,13 +145,23 @@ static void build_report(Report *r)
         qsort(r->rows, r->nrows, sizeof *r->rows, cmp_row);
 }
 
+/* Graph inputs that ONNX also gives an initializer (older exporters list every
+ * weight as an input) are counted, not listed: they are not fed at run time. */
 static void print_value_list(FILE *f, const IrGraph *g, const int32_t *vals, int32_t n)
 {
+    int32_t shown = 0, with_init = 0;
     for (int32_t i = 0; i < n; i++) {
         const IrValue *v = &g->values[vals[i]];
+        if ((v->flags & IR_VAL_INPUT) && (v->flags & (IR_VAL_CONST | IR_VAL_ELIDED))) {
+            with_init++;
+            continue;
+        }
         char sb[256];
-        fprintf(f, "%s%s %s%s", i ? ", " : "", v->name, ir_dtype_name(v->dtype), ir_shape_str(&v->shape, sb, sizeof sb));
+        fprintf(f, "%s%s %s%s", shown++ ? ", " : "", v->name, ir_dtype_name(v->dtype),
+                ir_shape_str(&v->shape, sb, sizeof sb));
     }
+    if (with_init)
+        fprintf(f, "%s(and %d with initializers)", shown ? " " : "", (int)with_init);
     fputc('\n', f);
 }
 
@@ -240,6 +250,8 @@ static void json_values(FILE *f, const IrGraph *g, const int32_t *vals, int32_t 
         cli_json_string(f, ir_dtype_name(v->dtype));
         fputs(", \"shape\": ", f);
         json_shape(f, &v->shape);
+        if ((v->flags & IR_VAL_INPUT) && (v->flags & (IR_VAL_CONST | IR_VAL_ELIDED)))
+            fputs(", \"initializer\": true", f);
         fputc('}', f);
     }
     fputs(n ? "\n  ]" : "]", f);
