@@ -331,6 +331,7 @@ static DlaStatus run_one(DlaSim *s, uint32_t idx, int e, uint64_t start, DlaErro
         uint64_t xfer = (c.dram_bytes + bw - 1) / bw;
         begin = start > s->dram_free ? start : s->dram_free;
         es->wait_cycles += begin - start;
+        es->dram_wait_cycles += begin - start;
         end = begin + s->t.dram_latency_cycles + xfer;
         s->dram_free = begin + xfer;
         if (in->op == DLA_OP_STORE)
@@ -518,9 +519,11 @@ void dla_sim_write_stats(const DlaSim *s, FILE *f)
     fprintf(f, "instructions      %" PRIu64 "\n", st->insns);
     for (int e = 0; e < DLA_ENG_COUNT; e++) {
         const DlaSimEngineStats *es = &st->engine[e];
-        fprintf(f, "%-8s engine   %" PRIu64 " insns, busy %" PRIu64 " cycles (%.1f%%), waiting %" PRIu64 "\n",
+        fprintf(f, "%-8s engine   %" PRIu64 " insns, busy %" PRIu64 " cycles (%.1f%%), waiting %" PRIu64
+                   " (%" PRIu64 " for tokens, %" PRIu64 " for the DRAM channel)\n",
                 dla_engine_name((DlaEngine)e), es->insns, es->busy_cycles,
-                st->total_cycles ? 100.0 * (double)es->busy_cycles / (double)st->total_cycles : 0.0, es->wait_cycles);
+                st->total_cycles ? 100.0 * (double)es->busy_cycles / (double)st->total_cycles : 0.0, es->wait_cycles,
+                es->wait_cycles - es->dram_wait_cycles, es->dram_wait_cycles);
     }
     fprintf(f, "DRAM read         %" PRIu64 " bytes\n", st->dram_read_bytes);
     fprintf(f, "DRAM written      %" PRIu64 " bytes\n", st->dram_write_bytes);

@@ -26,6 +26,7 @@ typedef struct DlaSimEngineStats {
     uint64_t insns;
     uint64_t busy_cycles;
     uint64_t wait_cycles;   /* waiting for a token or for the DRAM channel */
+    uint64_t dram_wait_cycles; /* the part of wait_cycles spent waiting for the DRAM channel */
     uint64_t finish_cycle;  /* when its last instruction completed */
 } DlaSimEngineStats;
 

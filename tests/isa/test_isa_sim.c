@@ -708,6 +708,9 @@ static void test_timing(void)
      * at the same time serialize their transfers, latencies overlap. */
     TU_RUN_OK(s, "load mem=inp x=1600\nstore dram=4096 x=400\nend\n"); /* 1600 bytes each */
     CU_ASSERT_EQUAL(dla_sim_stats(s)->total_cycles, 100 + 100 + 100);
+    CU_ASSERT_EQUAL(dla_sim_stats(s)->engine[DLA_ENG_STORE].dram_wait_cycles, 100);
+    CU_ASSERT_EQUAL(dla_sim_stats(s)->engine[DLA_ENG_STORE].wait_cycles, 100);
+    CU_ASSERT_EQUAL(dla_sim_stats(s)->engine[DLA_ENG_STORE].busy_cycles, 200);
     /* Vector op: ceil(e3 / lanes) per outer iteration. */
     TU_RUN_OK(s, "alu op=mov e2=10 e3=17 imm src2=1\nend\n");
     CU_ASSERT_EQUAL(dla_sim_stats(s)->total_cycles, 10 * 2);
