@@ -420,7 +420,8 @@ static int32_t alu_apply(int op, int32_t a, int32_t b)
     }
 }
 
-/* Run f(s, in, d, a, b) for every iteration of the nest, in order. */
+/* Run BODY for every iteration of the nest, in order, with d_, a_, b_ the
+ * element addresses of the dst, src and src2 streams. */
 #define NEST_FOR(n, in, BODY) \
     for (uint64_t i0 = 0; i0 < (n).e[0]; i0++) \
         for (uint64_t i1 = 0; i1 < (n).e[1]; i1++) \
