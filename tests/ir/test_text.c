@@ -441,6 +441,33 @@ static void test_truncation_and_corruption(void)
         }
     }
     CU_ASSERT(parsed > 0); /* some flips land in comments/strings/digits and stay valid */
+    /* pure garbage: random bytes, and random tokens of the language */
+    static const char *const toks[] = {"graph", "\"g\"", "{", "}", "%a", "%b", "=", "(", ")", "[", "]", ",",
+                                       ":", "float32", "input", "const", "output", "Relu", "_", "1", "2.5",
+                                       "hex\"00\"", "elided", "tensor", "<", ">", "seq", "::", "?", "*", "\n"};
+    for (int iter = 0; iter < 2000; iter++) {
+        size_t len = (size_t)(rand() % 400);
+        char *buf = malloc(len * 12 + 16);
+        size_t k = 0;
+        if (iter % 2) {
+            for (size_t i = 0; i < len; i++)
+                buf[k++] = (char)(rand() % 256);
+        } else {
+            k += (size_t)sprintf(buf, "graph \"g\" { ");
+            for (size_t i = 0; i < len / 4; i++)
+                k += (size_t)sprintf(buf + k, "%s ", toks[rand() % (int)(sizeof toks / sizeof toks[0])]);
+        }
+        IrGraph *p = NULL;
+        DlaError err = {0};
+        if (ir_parse(buf, k, "junk.ir", &p, &err) == DLA_OK) {
+            DlaError e2 = {0};
+            ir_verify(p, &e2);
+            ir_graph_free(p);
+        } else {
+            CU_ASSERT(strncmp(err.msg, "junk.ir:", 8) == 0);
+        }
+        free(buf);
+    }
     free(c);
     free(t);
     ir_graph_free(g);
