@@ -375,6 +375,21 @@ static inline int32_t bits_of(float f)
     return (int32_t)b;
 }
 
+/* f rounded to an integer, ties to even (IEEE default rounding), without the
+ * nearbyintf library call that baseline x86-64 needs. For |f| < 2^23, adding
+ * 2^23 (with f's sign) gives a sum whose ulp is 1, so the addition itself
+ * rounds f to an integer; subtracting it back is exact. From 2^23 up every
+ * float is an integer already. */
+static inline float rne_f(float f)
+{
+    if (fabsf(f) < 8388608.0f) {
+        volatile float big = copysignf(8388608.0f, f); /* volatile: keep (f + big) - big from folding */
+        float t = f + big;
+        return t - big;
+    }
+    return f;
+}
+
 /* x >> n rounding to nearest, ties to even (n in 0..63), for |x| < 2^62. */
 static inline int64_t rshift_rne(int64_t x, unsigned n)
 {
@@ -413,7 +428,7 @@ static int32_t alu_apply(int op, int32_t a, int32_t b)
     case DLA_ALU_ITOF: return bits_of((float)a);
     case DLA_ALU_FTOI: {
         float f = f_of(ua);
-        return isnan(f) ? 0 : sat_i32((double)nearbyintf(f));
+        return isnan(f) ? 0 : sat_i32((double)rne_f(f));
     }
     case DLA_ALU_ABS: return a < 0 ? (int32_t)(0u - ua) : a;
     default: return 0;
@@ -522,7 +537,7 @@ static DlaStatus exec_requant(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaEr
         NEST_FOR(n, &tmp, {
             float f = (float)acc[a_] * f_of(par[b_]);
             int64_t v = isnan(f) ? 0 : fabsf(f) > 1e12f ? (f > 0 ? 1000000000000LL : -1000000000000LL)
-                                                        : (int64_t)nearbyintf(f);
+                                                        : (int64_t)rne_f(f);
             v += zp;
             acc[d_] = (int32_t)(v < lo ? lo : v > hi ? hi : v);
         });

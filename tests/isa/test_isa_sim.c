@@ -265,6 +265,26 @@ static void test_alu(void)
     alu_case(s, "itof", ints, NULL, 4, (int32_t[]){f2b(16777216.0f), f2b(-3.0f), f2b(2147483648.0f), 0}, 0, 0);
     int32_t fl[7] = {f2b(2.5f), f2b(3.5f), f2b(-2.5f), f2b(1e20f), f2b(-1e20f), 0x7fc00000, f2b(-0.4f)};
     alu_case(s, "ftoi", fl, NULL, 7, (int32_t[]){2, 4, -2, INT32_MAX, INT32_MIN, 0, 0}, 0, 0);
+    /* ftoi rounds like nearbyintf everywhere, in particular around 2^22 and 2^23
+     * where floats have halves and then stop having fractions. */
+    int32_t many[64], want[64];
+    uint64_t seed = 8;
+    float edges[] = {4194303.5f, 4194304.5f, 4194305.5f, 8388607.5f, 8388606.5f, 8388608.0f, -8388607.5f,
+                     -4194304.5f, 0.5f, -0.5f, 1.5f, -1.5f, 0.49999997f, 1e-30f, -0.0f, 16777217.0f};
+    for (int i = 0; i < 64; i++) {
+        float f;
+        if (i < (int)(sizeof edges / sizeof edges[0])) {
+            f = edges[i];
+        } else {
+            uint32_t bits = (uint32_t)tu_rand(&seed);
+            memcpy(&f, &bits, 4);
+            if (!isfinite(f) || fabsf(f) > 1e9f)
+                f = (float)((int64_t)(tu_rand(&seed) % 33554432) - 16777216) / 2.0f;
+        }
+        many[i] = f2b(f);
+        want[i] = (int32_t)nearbyintf(f);
+    }
+    alu_case(s, "ftoi", many, NULL, 64, want, 0, 0);
     (void)b2f;
     dla_sim_free(s);
 }
