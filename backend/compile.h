@@ -1,0 +1,104 @@
+/* compile.h - the compile driver: an ONNX model -> an executable plan for a
+ * DLA target, and the executor of that plan.
+ *
+ *   load (frontend, --input-shape) -> pipeline (canonicalize) -> calibrate
+ *   (--calib DIR, host JIT) -> partition -> quantize -> segments
+ *
+ * Segments (compile_segment.c) are the quantized graph's nodes split into an
+ * ordered list, each run as one unit:
+ *   - DLA: a maximal group of dlacc-domain Q-ops lowered by dla_lower into
+ *     one program segment (all DLA segments are merged into one DlaProgram
+ *     with segment markers, compile_merge.c, the image of PREFIX.dla);
+ *   - HOST: other ops, extracted into a sub-graph and JIT-compiled by the
+ *     host backend (float, or whatever dtypes the ops use);
+ *   - BOUNDARY: one QuantizeLinear / DequantizeLinear with per-tensor
+ *     constant scale and zero point, run in C (ONNX semantics, docs/quant.md).
+ * Layout conversion (NCHW <-> NHWC) happens in libdlart when tensors cross to
+ * the device. Segment order respects every data dependency; the grouping
+ * keeps switches between kinds few (compile_segment.c says how). */
+#ifndef DLA_BACKEND_COMPILE_H
+#define DLA_BACKEND_COMPILE_H
+
+#include <stdio.h>
+
+#include "dlart.h"
+#include "frontend/onnx.h"
+#include "host.h"
+#include "ir.h"
+#include "isa/program.h"
+#include "isa/target.h"
+
+typedef struct DlaCompileOptions {
+    const char *target;        /* shipped name or XML path; NULL: "dla-edge" */
+    const char *calib_dir;     /* calibration inputs (every *.pb); required for float models */
+    const char *calib_method;  /* NULL: "minmax" */
+    const OnnxInputShape *shapes;
+    int32_t nshapes;
+    int host_opt_level;        /* LLVM level for host segments (0..3) */
+} DlaCompileOptions;
+
+typedef enum DlaSegKind { DLA_SEG_HOST, DLA_SEG_DLA, DLA_SEG_BOUNDARY } DlaSegKind;
+
+typedef struct DlaSegment {
+    DlaSegKind kind;
+    int32_t *nodes;            /* node indices of the quantized graph, topological order */
+    int32_t nnodes;
+    int32_t *in_vals, nin;     /* values it reads that other segments / graph inputs produce */
+    int32_t *out_vals, nout;   /* values it produces that others read or that are graph outputs */
+    /* HOST */
+    IrGraph *sub;              /* inputs = in_vals, outputs = out_vals, in order */
+    HostModel *hm;
+    /* DLA */
+    uint32_t dla_index;        /* segment number in the merged program */
+    int32_t *in_tensor, *out_tensor; /* merged-program tensor index per in_vals / out_vals */
+} DlaSegment;
+
+typedef struct DlaPlan {
+    IrGraph *g;                /* the quantized graph (owns everything the segments refer to) */
+    DlaTarget target;
+    DlaSegment *segs;
+    int32_t nsegs;
+    int32_t ndla;              /* DLA segments */
+    DlaProgram prog;           /* all DLA segments, merged (segment markers) */
+    uint64_t *compulsory;      /* per prog layer: weights + inputs + outputs bytes */
+    /* wall seconds */
+    double t_load, t_canon, t_calibrate, t_quantize, t_lower, t_host_compile, t_total;
+} DlaPlan;
+
+/* Compile model (an .onnx path). Errors name the model and what to pass
+ * (e.g. a float model without calib_dir). */
+DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **out, DlaError *err);
+void dla_plan_free(DlaPlan *p);
+/* One line per segment: kind, nodes, inputs -> outputs (for --verbose). */
+void dla_plan_print(const DlaPlan *p, FILE *f);
+
+typedef struct DlaRunOptions {
+    int verify_qref;           /* compare every DLA segment with qref on the same int8 inputs */
+} DlaRunOptions;
+
+typedef struct DlaRunResult {
+    void **outputs;            /* per graph output, malloc'd, row-major, graph dtype */
+    int32_t noutputs;
+    double t_simulate, t_host; /* wall seconds in the device / in host + boundary segments */
+    /* verify_qref: */
+    uint64_t qref_bytes, qref_mismatches; /* int8 output bytes compared, differing */
+    char qref_first[256];      /* where the first mismatch was, "" if none */
+} DlaRunResult;
+
+/* Run the plan on device d (whose target must be the plan's) through the
+ * runtime program rp (dlart_program_load of p->prog). Inputs in graph input
+ * order, dtypes and shapes as compiled. */
+DlaStatus dla_plan_run(DlaPlan *p, DlartProgram *rp, const OnnxTensorFile *inputs, int32_t ninputs,
+                       const DlaRunOptions *ro, DlaRunResult *res, DlaError *err);
+void dla_run_result_free(DlaRunResult *r);
+
+/* ---- internal steps, exported for tests ---- */
+/* Split p->g into p->segs (kinds and values only). */
+DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err);
+/* Merge per-segment programs into one with markers "segment K tensors A..B". */
+DlaStatus dla_programs_merge(DlaProgram *parts, uint32_t n, DlaProgram *out, DlaError *err);
+/* Extract nodes into a standalone graph whose inputs/outputs are the given values. */
+DlaStatus dla_graph_extract(const IrGraph *g, const int32_t *nodes, int32_t nnodes, const int32_t *ins,
+                            int32_t nin, const int32_t *outs, int32_t nout, IrGraph **out, DlaError *err);
+
+#endif

@@ -1,0 +1,12 @@
+/* compile_int.h - internals of the compile driver (backend/compile*.c). */
+#ifndef DLA_BACKEND_COMPILE_INT_H
+#define DLA_BACKEND_COMPILE_INT_H
+
+#include "compile.h"
+
+double dla_compile_now(void);
+/* calibrate + partition + quantize (compile_quant.c): p->g becomes the
+ * quantized graph; sets p->t_calibrate and p->t_quantize. */
+DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError *err);
+
+#endif

@@ -1,0 +1,127 @@
+/* dlart.h - libdlart, the DLA runtime: loads a DLA program (a .dla file or a
+ * DlaProgram in memory), owns the device memory it needs, runs it on a device
+ * and keeps execution statistics. The default (and so far only) device is the
+ * ISA simulator of isa/sim.h, in-process.
+ *
+ * Programs and segments. A program may hold several *segments*: code ranges,
+ * each ending in `end`, that run one after the other with host work in
+ * between (the host consumes what segment k wrote and produces what segment
+ * k+1 reads). A segment starts at an empty layer-map entry whose op type is
+ * "dla.segment" and whose name is "segment K tensors A..B": the tensors
+ * [A, B) of the program's tensor table belong to segment K (docs/runtime.md).
+ * A program without such markers is one segment owning every tensor.
+ *
+ * Tensors. The host exchanges tensors in the IR's logical row-major order
+ * (NCHW for images); the runtime converts to the descriptor's DRAM layout
+ * (NHWC for rank-4 tensors whose layout is IR_LAYOUT_NHWC) on the way in and
+ * back on the way out. Inputs are staged in host memory and copied to the
+ * device when their segment runs, outputs are copied back after it ran, so a
+ * device may hold another segment's program in between.
+ *
+ * Errors follow the library rules: a DlaStatus and a DlaError message, no
+ * printing, no exit. */
+#ifndef DLART_H
+#define DLART_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dla_err.h"
+#include "isa/program.h"
+#include "isa/target.h"
+
+#define DLART_SEGMENT_OP "dla.segment"
+
+typedef struct DlartDevice DlartDevice;
+typedef struct DlartProgram DlartProgram;
+
+/* A simulator device for target t (copied). max_cycles bounds every run
+ * (0: no limit). */
+DlaStatus dlart_device_open_sim(const DlaTarget *t, uint64_t max_cycles, DlartDevice **out, DlaError *err);
+void dlart_device_free(DlartDevice *d);
+const DlaTarget *dlart_device_target(const DlartDevice *d);
+const char *dlart_device_name(const DlartDevice *d); /* "sim" */
+
+/* Load a program for device d: validates it (dla_program_validate), checks
+ * that it was compiled for the device's target and parses its segments.
+ * dlart_program_load borrows p (it must outlive the DlartProgram);
+ * dlart_program_load_file owns what it read. */
+DlaStatus dlart_program_load(DlartDevice *d, const DlaProgram *p, DlartProgram **out, DlaError *err);
+DlaStatus dlart_program_load_file(DlartDevice *d, const char *path, DlartProgram **out, DlaError *err);
+void dlart_program_free(DlartProgram *p);
+const DlaProgram *dlart_program_image(const DlartProgram *p);
+
+uint32_t dlart_segment_count(const DlartProgram *p);
+/* The tensors [*first, *first + *n) of segment k. */
+void dlart_segment_tensors(const DlartProgram *p, uint32_t k, uint32_t *first, uint32_t *n);
+
+uint32_t dlart_tensor_count(const DlartProgram *p);
+const DlaTensorDesc *dlart_tensor(const DlartProgram *p, uint32_t i);
+/* Index of the tensor named name, -1 if none. */
+int32_t dlart_tensor_find(const DlartProgram *p, const char *name);
+/* Number of elements (= bytes for int8) of a tensor in logical order. */
+uint64_t dlart_tensor_numel(const DlaTensorDesc *d);
+
+/* Stage a tensor's contents (logical row-major order, numel * dtype size
+ * bytes, exactly) for the next run of its segment. */
+DlaStatus dlart_tensor_write(DlartProgram *p, uint32_t i, const void *data, size_t nbytes, DlaError *err);
+/* Copy a tensor's contents as of the last run of its segment, in logical
+ * row-major order, into data (nbytes exactly). */
+DlaStatus dlart_tensor_read(DlartProgram *p, uint32_t i, void *data, size_t nbytes, DlaError *err);
+
+/* Run segment k: makes its code resident on the device (constants included),
+ * copies the segment's staged tensors with role input/intermediate to device
+ * DRAM, runs to `end`, copies its output/intermediate tensors back and adds
+ * the run's figures to the statistics. A tensor of the segment that was never
+ * written is an error (so a stale value is never used silently). */
+DlaStatus dlart_run_segment(DlartProgram *p, uint32_t k, DlaError *err);
+/* Every segment in order (for programs without host work in between). */
+DlaStatus dlart_run(DlartProgram *p, DlaError *err);
+
+/* ---- statistics (accumulated over all runs of all segments) ---- */
+
+typedef struct DlartLayerStats {
+    const char *name, *op_type;   /* owned by the program */
+    uint32_t segment;
+    uint64_t cycles;              /* end - start of the layer's instructions */
+    uint64_t macs;                /* useful MACs (layer map) */
+    uint64_t dram_bytes_read, dram_bytes_written;
+    uint64_t compulsory_bytes;    /* weights + inputs + outputs once; 0: unknown (see below) */
+    double roofline_cycles;       /* max(macs / peak, compulsory_bytes / bandwidth) */
+    double utilization;           /* macs / (cycles * peak) */
+} DlartLayerStats;
+
+typedef struct DlartStats {
+    uint64_t runs;                /* segment runs */
+    uint64_t cycles;              /* sum over segment runs of total cycles */
+    uint64_t macs;                /* useful MACs */
+    uint64_t peak_macs_per_cycle; /* gemm_rows * gemm_cols */
+    uint64_t dram_bytes_read, dram_bytes_written;
+    double roofline_cycles;       /* sum over layers */
+    double utilization;           /* macs / (cycles * peak) */
+    double device_seconds;        /* cycles / clock */
+    double wall_seconds;          /* host time spent in the device's run calls */
+    uint32_t nlayers;             /* = the program's layer map minus segment markers */
+    const DlartLayerStats *layers;
+} DlartStats;
+
+/* The compulsory DRAM traffic of each layer (weights + inputs + outputs once,
+ * bytes), which the program image does not know: the compiler supplies it.
+ * bytes[i] belongs to the program's layer-map entry i (markers included, 0
+ * for them). Without it roofline cycles count MACs only. */
+void dlart_set_compulsory_bytes(DlartProgram *p, const uint64_t *bytes, uint32_t n);
+const DlartStats *dlart_stats(DlartProgram *p);
+void dlart_stats_reset(DlartProgram *p);
+/* The statistics as a JSON object's members (no braces), indented by indent
+ * spaces: cycles, macs, peak_macs_per_cycle, dram_bytes_read,
+ * dram_bytes_written, roofline_cycles, utilization, device_seconds, runs and
+ * layers (array). */
+void dlart_stats_write_json(const DlartStats *s, FILE *f, int indent);
+
+/* Layout conversion between logical row-major and a descriptor's DRAM layout
+ * (both buffers numel * element size bytes). */
+void dlart_pack(const DlaTensorDesc *d, const void *rowmajor, void *dev);
+void dlart_unpack(const DlaTensorDesc *d, const void *dev, void *rowmajor);
+
+#endif

@@ -1,0 +1,353 @@
+/* dlart_program.c - loading a DLA program onto a device, its segments, the
+ * host-side staging of its tensors, and running a segment (dlart.h). */
+#include "dlart_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "isa/dla_format.h"
+
+double dlart_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+size_t dlart_dtype_size(uint32_t dtype)
+{
+    switch (dtype) { /* ONNX TensorProto.DataType codes */
+    case 2: case 3: case 9: return 1;           /* uint8, int8, bool */
+    case 4: case 5: case 10: case 16: return 2; /* uint16, int16, float16, bfloat16 */
+    case 1: case 6: case 12: return 4;          /* float, int32, uint32 */
+    case 7: case 11: case 13: return 8;         /* int64, double, uint64 */
+    default: return 0;
+    }
+}
+
+uint64_t dlart_tensor_numel(const DlaTensorDesc *d)
+{
+    uint64_t n = 1;
+    for (uint32_t i = 0; i < d->rank && i < 8; i++)
+        n *= (uint64_t)d->dims[i];
+    return n;
+}
+
+static int is_marker(const DlaLayerMap *l)
+{
+    return !strcmp(l->op_type, DLART_SEGMENT_OP);
+}
+
+/* "segment K tensors A..B" */
+static int parse_marker(const char *name, uint32_t *k, uint32_t *a, uint32_t *b)
+{
+    unsigned long kk, aa, bb;
+    int used = 0;
+    if (sscanf(name, "segment %lu tensors %lu..%lu%n", &kk, &aa, &bb, &used) != 3 || name[used])
+        return 0;
+    if (kk > UINT32_MAX || aa > UINT32_MAX || bb > UINT32_MAX)
+        return 0;
+    *k = (uint32_t)kk, *a = (uint32_t)aa, *b = (uint32_t)bb;
+    return 1;
+}
+
+/* Split the image into segments; fills p->segs and the layer numbering. */
+static DlaStatus make_segments(DlartProgram *p, DlaError *err)
+{
+    const DlaProgram *img = p->img;
+    uint32_t nm = 0;
+    for (uint32_t i = 0; i < img->nlayers; i++)
+        nm += is_marker(&img->layers[i]);
+    p->nsegs = nm ? nm : 1;
+    p->segs = dla_calloc(p->nsegs, sizeof *p->segs);
+    p->stat_of_layer = dla_malloc((size_t)(img->nlayers ? img->nlayers : 1) * sizeof *p->stat_of_layer);
+    /* segment boundaries */
+    uint32_t *start = dla_malloc((size_t)(p->nsegs + 1) * sizeof *start);
+    if (!nm) {
+        start[0] = 0;
+        p->segs[0].first_tensor = 0;
+        p->segs[0].ntensors = img->ntensors;
+    } else {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < img->nlayers; i++) {
+            const DlaLayerMap *l = &img->layers[i];
+            if (!is_marker(l))
+                continue;
+            uint32_t kk, a, b;
+            if (!parse_marker(l->name, &kk, &a, &b) || kk != k || a > b || b > img->ntensors || l->ninsns)
+                return free(start), dla_errorf(err, DLA_ERR_FORMAT,
+                                               "layer %u: bad segment marker '%s' (expected an empty layer "
+                                               "'segment %u tensors A..B' with A <= B <= %u)",
+                                               i, l->name, k, img->ntensors);
+            uint32_t prev = k ? start[k - 1] : 0;
+            if (k && l->first_insn <= prev)
+                return free(start), dla_errorf(err, DLA_ERR_FORMAT,
+                                               "segment %u starts at instruction %u, not after segment %u (%u)", k,
+                                               l->first_insn, k - 1, prev);
+            if (!k && l->first_insn != 0)
+                return free(start), dla_errorf(err, DLA_ERR_FORMAT, "segment 0 starts at instruction %u, not 0",
+                                               l->first_insn);
+            start[k] = l->first_insn;
+            p->segs[k].first_tensor = a;
+            p->segs[k].ntensors = b - a;
+            k++;
+        }
+    }
+    start[p->nsegs] = img->ninsns;
+    /* number the non-marker layers, assign them to segments */
+    uint32_t nl = 0;
+    for (uint32_t i = 0; i < img->nlayers; i++)
+        p->stat_of_layer[i] = is_marker(&img->layers[i]) ? UINT32_MAX : nl++;
+    p->lstats = dla_calloc(nl ? nl : 1, sizeof *p->lstats);
+    p->stats.nlayers = nl;
+    p->stats.layers = p->lstats;
+    for (uint32_t k = 0; k < p->nsegs; k++) {
+        DlartSegment *s = &p->segs[k];
+        uint32_t a = start[k], b = start[k + 1];
+        s->first_insn = a;
+        s->view.target = img->target;
+        s->view.code = img->code + (size_t)a * DLA_INSN_WORDS;
+        s->view.ninsns = b - a;
+        s->view.consts = img->consts;
+        s->view.const_bytes = img->const_bytes;
+        s->view.dram_bytes_used = img->dram_bytes_used;
+        s->view.tensors = img->tensors + s->first_tensor;
+        s->view.ntensors = s->ntensors;
+        uint32_t cnt = 0;
+        for (uint32_t i = 0; i < img->nlayers; i++) {
+            const DlaLayerMap *l = &img->layers[i];
+            if (!is_marker(l) && l->first_insn >= a && (l->first_insn < b || (l->first_insn == b && b == img->ninsns)))
+                cnt++;
+        }
+        s->view.layers = dla_calloc(cnt ? cnt : 1, sizeof *s->view.layers);
+        s->layer_ids = dla_calloc(cnt ? cnt : 1, sizeof *s->layer_ids);
+        for (uint32_t i = 0; i < img->nlayers; i++) {
+            const DlaLayerMap *l = &img->layers[i];
+            if (is_marker(l) || !(l->first_insn >= a && (l->first_insn < b || (l->first_insn == b && b == img->ninsns))))
+                continue;
+            if (l->first_insn + l->ninsns > b)
+                return free(start), dla_errorf(err, DLA_ERR_FORMAT,
+                                               "layer %u '%s' (instructions %u..%u) crosses the end of segment %u (%u)",
+                                               i, l->name, l->first_insn, l->first_insn + l->ninsns, k, b);
+            DlaLayerMap *v = &s->view.layers[s->view.nlayers];
+            *v = *l; /* names shared with the image */
+            v->first_insn = l->first_insn - a;
+            s->layer_ids[s->view.nlayers++] = p->stat_of_layer[i];
+            p->lstats[p->stat_of_layer[i]].segment = k;
+        }
+    }
+    free(start);
+    return DLA_OK;
+}
+
+static DlaStatus load_common(DlartDevice *d, DlartProgram *p, DlaError *err)
+{
+    const DlaProgram *img = p->img;
+    DlaStatus st = dla_program_validate(img, err);
+    if (st)
+        return st;
+    if (img->target.fingerprint != d->target.fingerprint)
+        return dla_errorf(err, DLA_ERR_INVALID,
+                          "the program was compiled for target '%s' (fingerprint %016" PRIx64
+                          "), the device is '%s' (%016" PRIx64 ")",
+                          img->target.name, img->target.fingerprint, d->target.name, d->target.fingerprint);
+    for (uint32_t i = 0; i < img->ntensors; i++)
+        if (!dlart_dtype_size(img->tensors[i].dtype))
+            return dla_errorf(err, DLA_ERR_UNSUPPORTED, "tensor '%s': dtype %u is not a fixed-size type",
+                              img->tensors[i].name, img->tensors[i].dtype);
+    if ((st = make_segments(p, err)))
+        return st;
+    p->staged = dla_calloc(img->ntensors ? img->ntensors : 1, sizeof *p->staged);
+    for (uint32_t i = 0; i < img->ntensors; i++)
+        p->staged[i].dev = dla_calloc(1, img->tensors[i].nbytes ? img->tensors[i].nbytes : 1);
+    p->compulsory = dla_calloc(img->nlayers ? img->nlayers : 1, sizeof *p->compulsory);
+    dlart_stats_init(p);
+    return DLA_OK;
+}
+
+DlaStatus dlart_program_load(DlartDevice *d, const DlaProgram *img, DlartProgram **out, DlaError *err)
+{
+    *out = NULL;
+    DlartProgram *p = dla_calloc(1, sizeof *p);
+    p->dev = d;
+    p->img = img;
+    DlaStatus st = load_common(d, p, err);
+    if (st) {
+        dlart_program_free(p);
+        return st;
+    }
+    *out = p;
+    return DLA_OK;
+}
+
+DlaStatus dlart_program_load_file(DlartDevice *d, const char *path, DlartProgram **out, DlaError *err)
+{
+    *out = NULL;
+    DlartProgram *p = dla_calloc(1, sizeof *p);
+    p->dev = d;
+    DlaStatus st = dla_program_read(path, &p->owned, err);
+    if (st) {
+        free(p);
+        return st;
+    }
+    p->owns = 1;
+    p->img = &p->owned;
+    if ((st = load_common(d, p, err))) {
+        dla_error_prefix(err, "%s: ", path);
+        dlart_program_free(p);
+        return st;
+    }
+    *out = p;
+    return DLA_OK;
+}
+
+void dlart_program_free(DlartProgram *p)
+{
+    if (!p)
+        return;
+    if (p->dev && p->segs)
+        for (uint32_t k = 0; k < p->nsegs; k++)
+            if (p->dev->resident == &p->segs[k].view)
+                p->dev->resident = NULL;
+    for (uint32_t k = 0; p->segs && k < p->nsegs; k++) {
+        free(p->segs[k].view.layers);
+        free(p->segs[k].layer_ids);
+    }
+    free(p->segs);
+    if (p->staged && p->img)
+        for (uint32_t i = 0; i < p->img->ntensors; i++)
+            free(p->staged[i].dev);
+    free(p->staged);
+    free(p->compulsory);
+    free(p->stat_of_layer);
+    free(p->lstats);
+    if (p->owns)
+        dla_program_free(&p->owned);
+    free(p);
+}
+
+const DlaProgram *dlart_program_image(const DlartProgram *p)
+{
+    return p->img;
+}
+
+uint32_t dlart_segment_count(const DlartProgram *p)
+{
+    return p->nsegs;
+}
+
+void dlart_segment_tensors(const DlartProgram *p, uint32_t k, uint32_t *first, uint32_t *n)
+{
+    *first = k < p->nsegs ? p->segs[k].first_tensor : 0;
+    *n = k < p->nsegs ? p->segs[k].ntensors : 0;
+}
+
+uint32_t dlart_tensor_count(const DlartProgram *p)
+{
+    return p->img->ntensors;
+}
+
+const DlaTensorDesc *dlart_tensor(const DlartProgram *p, uint32_t i)
+{
+    return i < p->img->ntensors ? &p->img->tensors[i] : NULL;
+}
+
+int32_t dlart_tensor_find(const DlartProgram *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->img->ntensors; i++)
+        if (!strcmp(p->img->tensors[i].name, name))
+            return (int32_t)i;
+    return -1;
+}
+
+static DlaStatus check_size(const DlartProgram *p, uint32_t i, size_t nbytes, DlaError *err)
+{
+    if (i >= p->img->ntensors)
+        return dla_errorf(err, DLA_ERR_INVALID, "tensor %u out of range (%u tensors)", i, p->img->ntensors);
+    const DlaTensorDesc *d = &p->img->tensors[i];
+    uint64_t want = dlart_tensor_numel(d) * dlart_dtype_size(d->dtype);
+    if (nbytes != want)
+        return dla_errorf(err, DLA_ERR_INVALID, "tensor '%s' holds %" PRIu64 " bytes, %zu given", d->name, want,
+                          nbytes);
+    return DLA_OK;
+}
+
+DlaStatus dlart_tensor_write(DlartProgram *p, uint32_t i, const void *data, size_t nbytes, DlaError *err)
+{
+    DlaStatus st = check_size(p, i, nbytes, err);
+    if (st)
+        return st;
+    dlart_pack(&p->img->tensors[i], data, p->staged[i].dev);
+    p->staged[i].valid = 1;
+    return DLA_OK;
+}
+
+DlaStatus dlart_tensor_read(DlartProgram *p, uint32_t i, void *data, size_t nbytes, DlaError *err)
+{
+    DlaStatus st = check_size(p, i, nbytes, err);
+    if (st)
+        return st;
+    if (!p->staged[i].valid)
+        return dla_errorf(err, DLA_ERR_INVALID, "tensor '%s' has not been written or computed yet",
+                          p->img->tensors[i].name);
+    dlart_unpack(&p->img->tensors[i], p->staged[i].dev, data);
+    return DLA_OK;
+}
+
+DlaStatus dlart_run_segment(DlartProgram *p, uint32_t k, DlaError *err)
+{
+    if (k >= p->nsegs)
+        return dla_errorf(err, DLA_ERR_INVALID, "segment %u out of range (%u segments)", k, p->nsegs);
+    DlartSegment *s = &p->segs[k];
+    DlartDevice *d = p->dev;
+    DlaStatus st;
+    double t0 = dlart_now();
+    if (d->resident != &s->view) {
+        d->resident = NULL;
+        if ((st = d->ops->load(d->impl, &s->view, err)))
+            return st;
+        d->resident = &s->view;
+    }
+    for (uint32_t j = 0; j < s->ntensors; j++) {
+        uint32_t i = s->first_tensor + j;
+        const DlaTensorDesc *t = &p->img->tensors[i];
+        if (t->role == DLA_TENSOR_OUTPUT)
+            continue;
+        if (!p->staged[i].valid) {
+            if (t->role == DLA_TENSOR_INPUT)
+                return dla_errorf(err, DLA_ERR_INVALID, "segment %u: input tensor '%s' was not written", k,
+                                  t->name);
+            continue;
+        }
+        if ((st = d->ops->write(d->impl, t->dram_offset, p->staged[i].dev, t->nbytes, err)))
+            return st;
+    }
+    if ((st = d->ops->run(d->impl, err))) {
+        dla_error_prefix(err, "segment %u: ", k);
+        return st;
+    }
+    for (uint32_t j = 0; j < s->ntensors; j++) {
+        uint32_t i = s->first_tensor + j;
+        const DlaTensorDesc *t = &p->img->tensors[i];
+        if (t->role == DLA_TENSOR_INPUT)
+            continue;
+        if ((st = d->ops->read(d->impl, t->dram_offset, p->staged[i].dev, t->nbytes, err)))
+            return st;
+        p->staged[i].valid = 1;
+    }
+    dlart_stats_add_run(p, k, dlart_now() - t0);
+    return DLA_OK;
+}
+
+DlaStatus dlart_run(DlartProgram *p, DlaError *err)
+{
+    for (uint32_t k = 0; k < p->nsegs; k++) {
+        DlaStatus st = dlart_run_segment(p, k, err);
+        if (st)
+            return st;
+    }
+    return DLA_OK;
+}
