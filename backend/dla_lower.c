@@ -85,34 +85,20 @@ DlaStatus dla_lower_win(DlaLowerCtx *c, int32_t node, int64_t kh, int64_t kw, Dl
     return DLA_OK;
 }
 
-DlaStatus dla_lower_rows(DlaLowerCtx *c, int32_t node, const DlaWin *w, int64_t H, int64_t oh0, int64_t ohn,
-                         DlaRows *r)
+DlaStatus dla_lower_span(DlaLowerCtx *c, int32_t node, int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb,
+                         int64_t o0, int64_t on, DlaSpan *r)
 {
-    int64_t ir0 = oh0 * w->sh - w->pt, iht = (ohn - 1) * w->sh + (w->kh - 1) * w->dh + 1;
-    int64_t end = ir0 + iht < H ? ir0 + iht : H;
-    r->zpad0 = ir0 < 0 ? -ir0 : 0;
-    r->r0 = ir0 < 0 ? 0 : ir0;
-    r->rows = end - r->r0;
-    r->zpad1 = iht - r->zpad0 - r->rows;
-    r->total = iht;
-    if (r->rows < 1 || r->zpad0 > 7 || r->zpad1 > 7)
+    int64_t i0 = o0 * s - pb, len = dla_span_len(on, k, s, d);
+    int64_t end = i0 + len < in ? i0 + len : in;
+    r->pad0 = i0 < 0 ? -i0 : 0;
+    r->i0 = i0 < 0 ? 0 : i0;
+    r->n = end - r->i0;
+    r->pad1 = len - r->pad0 - r->n;
+    r->total = len;
+    if (r->n < 1 || r->pad0 > 7 || r->pad1 > 7)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED,
-                             "output rows %lld..%lld need %lld/%lld padding rows (at most 7 each)", (long long)oh0,
-                             (long long)(oh0 + ohn - 1), (long long)r->zpad0, (long long)r->zpad1);
-    return DLA_OK;
-}
-
-DlaStatus dla_lower_cols(DlaLowerCtx *c, int32_t node, const DlaWin *w, int64_t W, int64_t OW, int64_t *Wp)
-{
-    int64_t need = (OW - 1) * w->sw + (w->kw - 1) * w->dw + 1;
-    int64_t wp = W + w->pl + w->pr;
-    *Wp = need > wp ? need : wp;
-    if (W > 1024 || OW > 1024)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "image width %lld (output %lld) exceeds 1024",
-                             (long long)W, (long long)OW);
-    if (*Wp - W - w->pl > 7)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "windows need %lld padding columns on the right (at most 7)",
-                             (long long)(*Wp - W - w->pl));
+                             "outputs %lld..%lld need %lld/%lld padding inputs (at most 7 each side)", (long long)o0,
+                             (long long)(o0 + on - 1), (long long)r->pad0, (long long)r->pad1);
     return DLA_OK;
 }
 

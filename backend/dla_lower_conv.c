@@ -15,7 +15,7 @@
  *           all taps, when the weights or the input tile of all ICp channels
  *           would not fit; partial sums accumulate in acc across chunks;
  *   blocks of C output channels (ob);
- *   tiles of OHt output rows, all OW columns.
+ *   tiles of OHt output rows x OWt output columns (all columns when they fit).
  * Weights in the constants image: per (unit, ob, chunk) one block
  * [C][KH][KW][ICk] (ICk = that chunk's padded channels), so that column c of
  * the array reads its R weights at c*Wp + (kh*KW + kw)*ICk + icb*R with
@@ -26,7 +26,7 @@
  * next tile or weight block goes to the other half, dla_emit adds the
  * tokens); when all weights fit in wgt they are loaded once at the start.
  * acc: biases (preloaded if they fit in a quarter, else a slot of C reloaded
- * per block), then two output-tile buffers [OHt][OW][C] int32 alternating so
+ * per block), then two output-tile buffers [OHt][OWt][C] int32 alternating so
  * that the store of one overlaps the GEMMs of the next. param: all scales if
  * they fit, else a slot of C.
  *
@@ -54,8 +54,9 @@ typedef struct Conv {
     int64_t nunits, icg, ocg; /* per group (non-dw) */
     int64_t ICp, NOB;         /* per unit (non-dw); dw: C, 1 */
     int64_t ICc, nch;         /* reduction chunk (padded channels), number of chunks */
-    int64_t Wp;               /* padded input width */
-    int64_t OHt, ntiles;
+    int64_t Wp;               /* input tile width (incl. padding) of a full column tile */
+    int64_t OHt, ntiles;      /* output rows per tile, row tiles */
+    int64_t OWt, ncols;       /* output columns per tile, column tiles */
 } Conv;
 
 static int64_t chunk_width(const Conv *cv, int64_t k) { return cv->ICc < cv->ICp - k * cv->ICc ? cv->ICc : cv->ICp - k * cv->ICc; }
@@ -115,10 +116,25 @@ static DlaStatus conv_plan(DlaLowerCtx *c, int32_t node, Conv *cv, int wres, int
     DlaEmit *e = c->em;
     int64_t R = e->R, C = e->C, INPh = e->msize[DLA_MEM_INP] / 2, WGTh = e->msize[DLA_MEM_WGT] / 2;
     const DlaWin *k = &cv->k;
-    DlaStatus st = dla_lower_cols(c, node, k, cv->W, cv->OW, &cv->Wp);
-    if (st)
-        return st;
-    int64_t ihmin = (k->kh - 1) * k->dh + 1;
+    int64_t ihmin = dla_span_len(1, k->kh, k->sh, k->dh), icmin = cv->dwm ? C : R;
+    /* Output columns per tile: the acc tile, one row of the input tile with
+     * the fewest channels, and the DMA's 1024 pixels per row bound them. */
+    int64_t iw_max = INPh / (ihmin * icmin);
+    if (iw_max > 1024)
+        iw_max = 1024;
+    int64_t owt = iw_max < dla_span_len(1, k->kw, k->sw, k->dw) ? 0 : (iw_max - dla_span_len(1, k->kw, k->sw, k->dw)) / k->sw + 1;
+    if (acc_tile_words / C < owt)
+        owt = acc_tile_words / C;
+    if (owt > 1024)
+        owt = 1024;
+    if (owt > cv->OW)
+        owt = cv->OW;
+    if (owt < 1)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "kernel %lldx%lld does not fit the target's SRAMs",
+                             (long long)k->kh, (long long)k->kw);
+    cv->ncols = dla_ceil_div(cv->OW, owt);
+    cv->OWt = dla_ceil_div(cv->OW, cv->ncols);
+    cv->Wp = dla_span_len(cv->OWt, k->kw, k->sw, k->dw);
     if (cv->dwm) {
         cv->ICp = cv->ICc = C;
         cv->nch = cv->NOB = 1;
@@ -138,25 +154,25 @@ static DlaStatus conv_plan(DlaLowerCtx *c, int32_t node, Conv *cv, int wres, int
         lim = lim / R * R;
         if (lim < R)
             return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED,
-                                 "kernel %lldx%lld over width %lld does not fit the target's SRAMs even for %lld channels",
-                                 (long long)k->kh, (long long)k->kw, (long long)cv->W, (long long)R);
+                                 "kernel %lldx%lld does not fit the target's SRAMs even for %lld channels",
+                                 (long long)k->kh, (long long)k->kw, (long long)R);
         cv->nch = dla_ceil_div(cv->ICp, lim);
         cv->ICc = dla_round_up(dla_ceil_div(cv->ICp, cv->nch), R);
         cv->nch = dla_ceil_div(cv->ICp, cv->ICc);
     }
     /* Output rows per tile: input tile in half of inp, output tile in one acc buffer. */
     int64_t rows_inp = INPh / (cv->Wp * cv->ICc); /* input rows that fit */
+    if (rows_inp > 1024)
+        rows_inp = 1024;
     int64_t oht = rows_inp < ihmin ? 0 : (rows_inp - ihmin) / k->sh + 1;
-    int64_t oht_acc = acc_tile_words / (cv->OW * C);
+    int64_t oht_acc = acc_tile_words / (cv->OWt * C);
     if (oht_acc < oht)
         oht = oht_acc;
-    if ((1024 - ihmin) / k->sh + 1 < oht)
-        oht = (1024 - ihmin) / k->sh + 1;
     if (oht > cv->OH)
         oht = cv->OH;
     if (oht < 1)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row (%lld pixels) does not fit the SRAMs",
-                             (long long)cv->OW);
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row tile (%lld pixels) does not fit the SRAMs",
+                             (long long)cv->OWt);
     cv->ntiles = dla_ceil_div(cv->OH, oht);
     cv->OHt = dla_ceil_div(cv->OH, cv->ntiles);
     return DLA_OK;
@@ -267,10 +283,12 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         int64_t cin0 = cv.dwm ? u * C : u * cv.icg, ncin = cv.dwm ? (cv.IC - cin0 < C ? cv.IC - cin0 : C) : cv.icg;
         int64_t cout0 = cv.dwm ? cin0 : u * cv.ocg, ncout = cv.dwm ? ncin : cv.ocg;
         for (int64_t n = 0; n < cv.N; n++)
-            for (int64_t t = 0; t < cv.ntiles; t++) {
-                int64_t oh0 = t * cv.OHt, ohn = cv.OH - oh0 < cv.OHt ? cv.OH - oh0 : cv.OHt;
-                DlaRows rw;
-                if ((st = dla_lower_rows(c, node, k, cv.H, oh0, ohn, &rw)))
+            for (int64_t t = 0; t < cv.ntiles * cv.ncols; t++) {
+                int64_t oh0 = t / cv.ncols * cv.OHt, ohn = cv.OH - oh0 < cv.OHt ? cv.OH - oh0 : cv.OHt;
+                int64_t ow0 = t % cv.ncols * cv.OWt, own = cv.OW - ow0 < cv.OWt ? cv.OW - ow0 : cv.OWt;
+                DlaSpan rw, cl;
+                if ((st = dla_lower_span(c, node, cv.H, k->kh, k->sh, k->dh, k->pt, oh0, ohn, &rw)) ||
+                    (st = dla_lower_span(c, node, cv.W, k->kw, k->sw, k->dw, k->pl, ow0, own, &cl)))
                     return st;
                 uint64_t inp_base = 0;
                 int64_t loaded_chunk = -1; /* chunk of this tile resident in inp */
@@ -289,7 +307,7 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     else
                         dla_em_load_flat(e, DLA_MEM_PARAM, sofs + (uint64_t)bidx * 4, 0, 0, C, 0);
                     /* acc <- bias over every pixel of the tile */
-                    DlaNest bn = {{1, ohn, cv.OW, C}, {0, cv.OW * C, C, 1}, {0, cv.OW * C, C, 1}, {0, 0, 0, 1}};
+                    DlaNest bn = {{1, ohn, own, C}, {0, own * C, C, 1}, {0, own * C, C, 1}, {0, 0, 0, 1}};
                     dla_em_alu(e, &bn, DLA_ALU_MOV, abase, abase, (uint32_t)bias_at, 0);
                     for (int64_t kc = 0; kc < cv.nch; kc++) {
                         int64_t ick = chunk_width(&cv, kc);
@@ -298,10 +316,11 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                             inp_half ^= 1;
                             int64_t creal = ncin - kc * cv.ICc < ick ? ncin - kc * cv.ICc : ick;
                             DlaDma d = {.mem = DLA_MEM_INP,
-                                        .dram = xa + (uint64_t)(((n * cv.H + rw.r0) * cv.W) * cv.IC + cin0 + kc * cv.ICc),
+                                        .dram = xa + (uint64_t)(((n * cv.H + rw.i0) * cv.W + cl.i0) * cv.IC + cin0 +
+                                                                kc * cv.ICc),
                                         .act = 1, .sram = inp_base, .x = creal, .xpitch = ick,
-                                        .y = cv.W, .ys = cv.IC, .ypad0 = k->pl, .ypad1 = cv.Wp - cv.W - k->pl,
-                                        .z = rw.rows, .zs = cv.W * cv.IC, .zpad0 = rw.zpad0, .zpad1 = rw.zpad1,
+                                        .y = cl.n, .ys = cv.IC, .ypad0 = cl.pad0, .ypad1 = cl.pad1,
+                                        .z = rw.n, .zs = cv.W * cv.IC, .zpad0 = rw.pad0, .zpad1 = rw.pad1,
                                         .pad = cv.zx};
                             dla_em_load(e, &d);
                             loaded_chunk = kc;
@@ -317,23 +336,23 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                             dla_em_load_flat(e, DLA_MEM_WGT, wofs + (uint64_t)(u * unit_w) + boff, 0, wbase,
                                              (int64_t)bsize, 0);
                         }
-                        int64_t rowp = cv.Wp * ick; /* inp elements per tile row */
+                        int64_t rowp = cl.total * ick; /* inp elements per tile row */
                         if (cv.dwm) {
-                            DlaNest gn = {{k->kh, k->kw, ohn, cv.OW},
-                                          {0, 0, cv.OW * C, C},
+                            DlaNest gn = {{k->kh, k->kw, ohn, own},
+                                          {0, 0, own * C, C},
                                           {k->dh * rowp, k->dw * C, k->sh * rowp, k->sw * C},
                                           {k->kw * C, C, 0, 0}};
                             dla_em_gemm(e, &gn, abase, inp_base, wbase, 1, 1);
                         } else if (k->dw == 1) {
-                            DlaNest gn = {{k->kh, ohn, cv.OW, k->kw * ick / R},
-                                          {0, cv.OW * C, C, 0},
+                            DlaNest gn = {{k->kh, ohn, own, k->kw * ick / R},
+                                          {0, own * C, C, 0},
                                           {k->dh * rowp, k->sh * rowp, k->sw * ick, R},
                                           {k->kw * ick, 0, 0, R}};
                             dla_em_gemm(e, &gn, abase, inp_base, wbase, KK * ick / R, 0);
                         } else {
                             for (int64_t kh = 0; kh < k->kh; kh++) {
-                                DlaNest gn = {{k->kw, ohn, cv.OW, ick / R},
-                                              {0, cv.OW * C, C, 0},
+                                DlaNest gn = {{k->kw, ohn, own, ick / R},
+                                              {0, own * C, C, 0},
                                               {k->dw * ick, k->sh * rowp, k->sw * ick, R},
                                               {ick, 0, 0, R}};
                                 dla_em_gemm(e, &gn, abase, inp_base + (uint64_t)(kh * k->dh * rowp),
@@ -341,12 +360,12 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                             }
                         }
                     }
-                    DlaNest rn = {{1, ohn, cv.OW, C}, {0, cv.OW * C, C, 1}, {0, cv.OW * C, C, 1}, {0, 0, 0, 1}};
+                    DlaNest rn = {{1, ohn, own, C}, {0, own * C, C, 1}, {0, own * C, C, 1}, {0, 0, 0, 1}};
                     dla_em_requant(e, &rn, abase, abase, param_at, cv.zy, relu);
                     if (need_clip)
                         dla_em_clip(e, &rn, abase, abase, cv.lo, cv.hi);
-                    DlaDma s = {.dram = ya + (uint64_t)(((n * cv.OH + oh0) * cv.OW) * cv.OC + cout0 + ob * C),
-                                .act = 1, .sram = abase, .x = nvalid, .xpitch = C, .y = cv.OW, .ys = cv.OC,
+                    DlaDma s = {.dram = ya + (uint64_t)(((n * cv.OH + oh0) * cv.OW + ow0) * cv.OC + cout0 + ob * C),
+                                .act = 1, .sram = abase, .x = nvalid, .xpitch = C, .y = own, .ys = cv.OC,
                                 .z = ohn, .zs = cv.OW * cv.OC};
                     dla_em_store(e, &s);
                 }

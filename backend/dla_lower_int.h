@@ -41,19 +41,19 @@ typedef struct DlaWin {
 } DlaWin;
 DlaStatus dla_lower_win(DlaLowerCtx *c, int32_t node, int64_t kh, int64_t kw, DlaWin *w);
 
-/* Rows/columns of an input tile for output rows [oh0, oh0+ohn): the first
- * input row (may be negative: padding), the rows needed, and the load's
- * padding split. Fails (unsupported) if the padding exceeds the 3-bit fields. */
-typedef struct DlaRows {
-    int64_t r0, rows;        /* real input rows [r0, r0+rows) */
-    int64_t zpad0, zpad1;    /* padding rows above/below */
-    int64_t total;           /* zpad0 + rows + zpad1 */
-} DlaRows;
-DlaStatus dla_lower_rows(DlaLowerCtx *c, int32_t node, const DlaWin *w, int64_t H, int64_t oh0, int64_t ohn,
-                         DlaRows *r);
-/* Padded width *Wp of an input tile (covers W + pads and every window; the
- * load pads w->pl on the left and *Wp - W - w->pl on the right, both <= 7),
- * with W, OW <= 1024. Unsupported otherwise. */
-DlaStatus dla_lower_cols(DlaLowerCtx *c, int32_t node, const DlaWin *w, int64_t W, int64_t OW, int64_t *Wp);
+/* The input span (rows or columns) of a tile of outputs [o0, o0+on) along
+ * one spatial axis (input size `in`, kernel k, stride s, dilation d, padding
+ * pb before): the first real input index and count, and the padding the load
+ * adds before/after. Fails (unsupported) when the padding exceeds the 3-bit
+ * DMA fields or no real input is covered. */
+typedef struct DlaSpan {
+    int64_t i0, n;           /* real inputs [i0, i0+n) */
+    int64_t pad0, pad1;      /* padding before/after */
+    int64_t total;           /* pad0 + n + pad1 = (on-1)*s + (k-1)*d + 1 */
+} DlaSpan;
+DlaStatus dla_lower_span(DlaLowerCtx *c, int32_t node, int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb,
+                         int64_t o0, int64_t on, DlaSpan *r);
+/* Inputs a tile of `on` outputs spans: (on-1)*s + (k-1)*d + 1. */
+static inline int64_t dla_span_len(int64_t on, int64_t k, int64_t s, int64_t d) { return (on - 1) * s + (k - 1) * d + 1; }
 
 #endif

@@ -48,59 +48,68 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
     *macs = 0;
     int64_t Cc = xd.c, H = xd.h, W = xd.w, OH = yd.h, OW = yd.w;
-    int64_t Wp;
-    if ((st = dla_lower_cols(c, node, &k, W, OW, &Wp)))
-        return st;
     uint64_t xa = c->addr[xv], ya = c->addr[yv];
     uint64_t param = 0;
     if (avg) {
         uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
         dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
     }
-    /* Channel block and rows per tile within half of acc. */
-    int64_t half = e->msize[DLA_MEM_ACC] / 2, ihmin = (k.kh - 1) * k.dh + 1;
+    /* Output columns, channel block and rows per tile within half of acc:
+     * input tile [IHt][IWt][Cb] + output tile [OHt][OWt][Cb]. */
+    int64_t half = e->msize[DLA_MEM_ACC] / 2, ihmin = dla_span_len(1, k.kh, k.sh, k.dh);
+    int64_t owt = OW < 1024 ? OW : 1024;
+    while (owt > 1 && (dla_span_len(owt, k.kw, k.sw, k.dw) > 1024 || ihmin * dla_span_len(owt, k.kw, k.sw, k.dw) + owt > half))
+        owt = owt / 2;
+    int64_t ncols = dla_ceil_div(OW, owt);
+    owt = dla_ceil_div(OW, ncols);
+    int64_t iwt = dla_span_len(owt, k.kw, k.sw, k.dw);
     int64_t Cb = Cc < 1024 ? Cc : 1024;
-    if (Cb * (ihmin * Wp + OW) > half)
-        Cb = half / (ihmin * Wp + OW);
+    if (Cb * (ihmin * iwt + owt) > half)
+        Cb = half / (ihmin * iwt + owt);
     if (Cb < 1)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row does not fit the accumulator SRAM");
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "kernel %lldx%lld does not fit the accumulator SRAM",
+                             (long long)k.kh, (long long)k.kw);
     int64_t oht = 1;
-    while (oht < OH && ((oht)*k.sh + ihmin) * Wp * Cb + (oht + 1) * OW * Cb <= half && (oht)*k.sh + ihmin <= 1024)
+    while (oht < OH && dla_span_len(oht + 1, k.kh, k.sh, k.dh) * iwt * Cb + (oht + 1) * owt * Cb <= half &&
+           dla_span_len(oht + 1, k.kh, k.sh, k.dh) <= 1024)
         oht++;
-    int64_t ntiles = dla_ceil_div(OH, oht);
-    oht = dla_ceil_div(OH, ntiles);
+    int64_t nrows = dla_ceil_div(OH, oht);
+    oht = dla_ceil_div(OH, nrows);
     int64_t ncb = dla_ceil_div(Cc, Cb);
     int h = 0;
     for (int64_t n = 0; n < xd.n; n++)
-        for (int64_t t = 0; t < ntiles; t++) {
-            int64_t oh0 = t * oht, ohn = OH - oh0 < oht ? OH - oh0 : oht;
-            DlaRows rw;
-            if ((st = dla_lower_rows(c, node, &k, H, oh0, ohn, &rw)))
+        for (int64_t t = 0; t < nrows * ncols; t++) {
+            int64_t oh0 = t / ncols * oht, ohn = OH - oh0 < oht ? OH - oh0 : oht;
+            int64_t ow0 = t % ncols * owt, own = OW - ow0 < owt ? OW - ow0 : owt;
+            DlaSpan rw, cl;
+            if ((st = dla_lower_span(c, node, H, k.kh, k.sh, k.dh, k.pt, oh0, ohn, &rw)) ||
+                (st = dla_lower_span(c, node, W, k.kw, k.sw, k.dw, k.pl, ow0, own, &cl)))
                 return st;
+            int64_t rowp = cl.total * Cb; /* acc elements per input tile row */
             for (int64_t cb = 0; cb < ncb; cb++) {
                 int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;
-                uint64_t in = (uint64_t)(h * half), out = in + (uint64_t)(rw.total * Wp * Cb);
+                uint64_t in = (uint64_t)(h * half), out = in + (uint64_t)(rw.total * rowp);
                 h ^= 1;
-                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(((n * H + rw.r0) * W) * Cc + c0),
-                            .act = 1, .sram = in, .x = cn, .xpitch = Cb, .y = W, .ys = Cc, .ypad0 = k.pl,
-                            .ypad1 = Wp - W - k.pl, .z = rw.rows, .zs = W * Cc, .zpad0 = rw.zpad0,
-                            .zpad1 = rw.zpad1, .pad = avg ? zx : -128};
+                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1,
+                            .dram = xa + (uint64_t)(((n * H + rw.i0) * W + cl.i0) * Cc + c0), .act = 1, .sram = in,
+                            .x = cn, .xpitch = Cb, .y = cl.n, .ys = Cc, .ypad0 = cl.pad0, .ypad1 = cl.pad1,
+                            .z = rw.n, .zs = W * Cc, .zpad0 = rw.pad0, .zpad1 = rw.pad1, .pad = avg ? zx : -128};
                 dla_em_load(e, &d);
                 if (avg && zx)
-                    dla_em_alu_flat(e, DLA_ALU_SUB, in, rw.total * Wp * Cb, (uint32_t)zx);
-                dla_em_alu_flat(e, DLA_ALU_MOV, out, ohn * OW * Cb, avg ? 0u : (uint32_t)-128);
+                    dla_em_alu_flat(e, DLA_ALU_SUB, in, rw.total * rowp, (uint32_t)zx);
+                dla_em_alu_flat(e, DLA_ALU_MOV, out, ohn * own * Cb, avg ? 0u : (uint32_t)-128);
                 for (int64_t kh = 0; kh < k.kh; kh++) {
-                    DlaNest an = {{k.kw, ohn, OW, Cb},
-                                  {0, OW * Cb, Cb, 1},
-                                  {0, OW * Cb, Cb, 1},
-                                  {k.dw * Cb, k.sh * Wp * Cb, k.sw * Cb, 1}};
+                    DlaNest an = {{k.kw, ohn, own, Cb},
+                                  {0, own * Cb, Cb, 1},
+                                  {0, own * Cb, Cb, 1},
+                                  {k.dw * Cb, k.sh * rowp, k.sw * Cb, 1}};
                     dla_em_alu(e, &an, avg ? DLA_ALU_ADD : DLA_ALU_MAX, out, out,
-                               (uint32_t)(in + (uint64_t)(kh * k.dh * Wp * Cb)), 0);
+                               (uint32_t)(in + (uint64_t)(kh * k.dh * rowp)), 0);
                 }
                 if (avg)
-                    dla_em_requant_flat(e, out, ohn * OW * Cb, param, zy, 0);
-                DlaDma s = {.dram = ya + (uint64_t)(((n * OH + oh0) * OW) * Cc + c0), .act = 1, .sram = out,
-                            .x = cn, .xpitch = Cb, .y = OW, .ys = Cc, .z = ohn, .zs = OW * Cc};
+                    dla_em_requant_flat(e, out, ohn * own * Cb, param, zy, 0);
+                DlaDma s = {.dram = ya + (uint64_t)(((n * OH + oh0) * OW + ow0) * Cc + c0), .act = 1, .sram = out,
+                            .x = cn, .xpitch = Cb, .y = own, .ys = Cc, .z = ohn, .zs = OW * Cc};
                 dla_em_store(e, &s);
             }
         }
@@ -130,20 +139,18 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     if (yd.n != xd.n || yd.c != xd.c || yd.h != 1 || yd.w != 1)
         return dla_lower_err(c, node, DLA_ERR_INVALID, "output must be [N,C,1,1]");
     *macs = 0;
-    int64_t Cc = xd.c, H = xd.h, W = xd.w;
-    if (W > 1024)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "image width %lld exceeds 1024", (long long)W);
+    int64_t Cc = xd.c, H = xd.h, W = xd.w, WC = W < 1024 ? W : 1024; /* columns per chunk */
     uint64_t xa = c->addr[xv], ya = c->addr[yv];
     uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
     dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
-    /* acc: [0, 2*Cb) two output slots, then the row chunk buffer. */
+    /* acc: [0, 2*Cb) two output slots, then the chunk buffer [rows][WC][Cb]. */
     int64_t acc = e->msize[DLA_MEM_ACC];
     int64_t Cb = Cc < 1024 ? Cc : 1024;
-    while (Cb > 1 && 2 * Cb + W * Cb > acc)
+    while (Cb > 1 && 2 * Cb + WC * Cb > acc)
         Cb /= 2;
-    if (2 * Cb + W * Cb > acc)
+    if (2 * Cb + WC * Cb > acc)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one image row does not fit the accumulator SRAM");
-    int64_t rows = (acc - 2 * Cb) / (W * Cb);
+    int64_t rows = (acc - 2 * Cb) / (WC * Cb);
     if (rows > 1024)
         rows = 1024;
     if (rows > H)
@@ -157,14 +164,16 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             uint64_t out = (uint64_t)(slot * Cb), buf = (uint64_t)(2 * Cb);
             slot ^= 1;
             dla_em_alu_flat(e, DLA_ALU_MOV, out, Cb, 0);
-            for (int64_t r0 = 0; r0 < H; r0 += rows) {
-                int64_t nr = H - r0 < rows ? H - r0 : rows;
-                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(((n * H + r0) * W) * Cc + c0),
-                            .act = 1, .sram = buf, .x = cn, .xpitch = Cb, .y = W, .ys = Cc, .z = nr, .zs = W * Cc};
-                dla_em_load(e, &d);
-                DlaNest an = {{1, nr, W, Cb}, {0, 0, 0, 1}, {0, 0, 0, 1}, {0, W * Cb, Cb, 1}};
-                dla_em_alu(e, &an, DLA_ALU_ADD, out, out, (uint32_t)buf, 0);
-            }
+            for (int64_t r0 = 0; r0 < H; r0 += rows)
+                for (int64_t w0 = 0; w0 < W; w0 += WC) {
+                    int64_t nr = H - r0 < rows ? H - r0 : rows, nw = W - w0 < WC ? W - w0 : WC;
+                    DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1,
+                                .dram = xa + (uint64_t)(((n * H + r0) * W + w0) * Cc + c0), .act = 1, .sram = buf,
+                                .x = cn, .xpitch = Cb, .y = nw, .ys = Cc, .z = nr, .zs = W * Cc};
+                    dla_em_load(e, &d);
+                    DlaNest an = {{1, nr, nw, Cb}, {0, 0, 0, 1}, {0, 0, 0, 1}, {0, nw * Cb, Cb, 1}};
+                    dla_em_alu(e, &an, DLA_ALU_ADD, out, out, (uint32_t)buf, 0);
+                }
             if (corr)
                 dla_em_alu_flat(e, DLA_ALU_SUB, out, Cb, corr);
             dla_em_requant_flat(e, out, Cb, 0, zy, 0);

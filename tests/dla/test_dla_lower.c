@@ -365,6 +365,16 @@ static void test_conv_tiled(void)
     ir_graph_free(g);
 }
 
+/* Wide images: column tiles (edge: a 600-pixel row of 16 channels exceeds an
+ * acc buffer; beyond 1024 pixels the DMA needs them on every target). */
+static void test_conv_wide(void)
+{
+    conv_case(&CONV(1, 16, 6, 600, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 25);
+    conv_case(&CONV(1, 5, 3, 1500, 7, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0), 26);
+    conv_case(&CONV(1, 24, 4, 1100, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 24, 0, 0), 27); /* depthwise */
+    conv_case(&CONV(1, 128, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 28); /* edge: weights per block */
+}
+
 static void gemm_case(int64_t m, int64_t k, int64_t nn, int relu, uint64_t seed)
 {
     rng_state = seed;
@@ -394,6 +404,7 @@ static void test_gemm(void)
     gemm_case(1, 2048, 10, 0, 22);
     gemm_case(300, 64, 33, 1, 23);
     gemm_case(3, 7, 1, 0, 24);
+    gemm_case(2, 16, 5000, 0, 25); /* more biases/scales than acc/param preload */
 }
 
 static void add_case(const int64_t *dims, int rank, int lo, int hi, uint64_t seed)
@@ -463,6 +474,9 @@ static void test_pool(void)
     pool_case("QAvgPool", b, 3, 1, 1, 0, 45, NULL);
     pool_case("QAvgPool", b, 2, 2, 0, 0, 46, NULL);
     pool_case("QAvgPool", a, 3, 2, 1, 0, 47, NULL);
+    int64_t w[4] = {1, 20, 5, 1300};
+    pool_case("QMaxPool", w, 3, 1, 1, 0, 48, NULL);
+    pool_case("QAvgPool", w, 2, 2, 0, 1, 49, NULL);
 }
 
 static void gpool_case(const int64_t *xd, uint64_t seed)
@@ -484,6 +498,8 @@ static void test_gpool(void)
     gpool_case(a, 51);
     gpool_case(b, 52);
     gpool_case(c, 53);
+    int64_t d[4] = {2, 40, 3, 1100};
+    gpool_case(d, 54);
 }
 
 static void test_lut(void)
@@ -629,6 +645,7 @@ void dla_register_tests(void)
               {"conv depthwise", test_conv_depthwise},
               {"conv grouped", test_conv_grouped},
               {"conv tiled/chunked", test_conv_tiled},
+              {"conv wide images", test_conv_wide},
               {"gemm", test_gemm},
               {"add", test_add},
               {"max/avg pool", test_pool},
