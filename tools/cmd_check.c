@@ -52,8 +52,9 @@ static void usage(FILE *f)
             "                        the report stays on stdout)\n"
             "  -h, --help            this text\n"
             "\n"
-            "exit status: 0 all nodes supported, 1 some are not (or the graph is invalid),\n"
-            "2 the model cannot be read or parsed, or bad command-line arguments.\n",
+            "exit status: 0 all nodes supported; 1 some are not (or the model uses a\n"
+            "feature the loader does not support); 2 the model cannot be read, is\n"
+            "malformed or invalid, does not match --input-shape, or bad arguments.\n",
             CHECK_DUMP_ELIDE);
 }
 
@@ -309,7 +310,10 @@ static void print_json(FILE *f, const Report *r)
             r->bad_nodes, r->bad_nodes || r->graph_problems ? "false" : "true");
 }
 
-/* Load failures: the message on stderr and, for --json, an error object on stdout. */
+/* Load failures: the message on stderr and, for --json, an error object on stdout.
+ * A model that loads only as far as something dlacc does not support (exit 1)
+ * differs from one that is unreadable, malformed or invalid, or does not match
+ * --input-shape (exit 2). */
 static int load_failed(const char *model, const DlaError *err, DlaStatus st, int json)
 {
     cli_report(err);
@@ -320,7 +324,7 @@ static int load_failed(const char *model, const DlaError *err, DlaStatus st, int
         cli_json_string(stdout, err->msg);
         fprintf(stdout, ",\n  \"code\": \"%s\",\n  \"supported\": false\n}\n", dla_status_name(st));
     }
-    return cli_exit_code(st);
+    return st == DLA_ERR_UNSUPPORTED || st == DLA_ERR_LIMIT ? 1 : 2;
 }
 
 /* Report order: graph-level problems first, then by node, otherwise as found. */

@@ -195,6 +195,8 @@ static void test_check_usage(void)
     expect(DATA, "check bogus.onnx --input-shape", 2, NULL, NULL, "--input-shape needs a value");
     expect(DATA, "check bogus.onnx --input-shape x=1,zz", 2, NULL, NULL, "dlacc check: ");
     expect(DATA, "check bogus.onnx --input-shape x=1 --input-shape x=2", 2, NULL, NULL, "given twice");
+    expect(DATA, "check bogus.onnx --input-shape nope=1", 2, NULL, NULL, "not a graph input");
+    expect(DATA, "check bogus.onnx --input-shape x=1,2", 2, NULL, NULL, "rank");
     expect(DATA, "check bogus.onnx --json --dump-ir", 2, NULL, NULL, "use -o FILE");
 }
 
