@@ -25,10 +25,12 @@
  *    after the inputs and outputs and share space by liveness; they have no
  *    descriptor. dram_bytes_used covers everything.
  *
- * Every layer of every size that the encoding can express is tiled to fit the
- * target's SRAMs. Limits (DLA_ERR_UNSUPPORTED with the node named): image
- * widths above 1024, padding above 7 per side, rank other than 2 (QGemm) or
- * 4 (QConv, pools), a DRAM image beyond the target's DRAM or 4 GiB.
+ * Every layer of every size is tiled to fit the target's SRAMs (output rows
+ * and columns, blocks of output channels, chunks of the reduction). Limits
+ * (DLA_ERR_UNSUPPORTED with the node named): padding above 7 per side (the
+ * DMA's padding fields), rank other than 2 (QGemm: [M,K], also [M,K,1,1]) or
+ * 4 (QConv, pools); DLA_ERR_LIMIT: a DRAM image beyond the target's DRAM or
+ * 4 GiB, more than 16 Mi instructions.
  * Errors: DLA_ERR_INVALID for malformed Q-ops (bad shapes, missing quant). */
 #ifndef DLA_BACKEND_DLA_LOWER_H
 #define DLA_BACKEND_DLA_LOWER_H
