@@ -35,6 +35,10 @@ typedef struct DlaCompileOptions {
     const OnnxInputShape *shapes;
     int32_t nshapes;
     int host_opt_level;        /* LLVM level for host segments (0..3) */
+    /* The tensors that will be fed (may be NULL): graph inputs with unknown
+     * dims and no --input-shape take the shape of the tensor given for them. */
+    const OnnxTensorFile *bind;
+    int32_t nbind;
 } DlaCompileOptions;
 
 typedef enum DlaSegKind { DLA_SEG_HOST, DLA_SEG_DLA, DLA_SEG_BOUNDARY } DlaSegKind;

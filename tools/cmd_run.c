@@ -5,6 +5,7 @@
  * graph input order) and writes the outputs in graph output order. Timing
  * (load, shape inference, compile, run) goes to stderr. */
 #include "cli.h"
+#include "cmd_run_dla.h"
 #include "host_session.h"
 
 #include <stdio.h>
@@ -29,6 +30,11 @@ int cmd_run(int argc, char **argv)
     OnnxInputShape shapes[RUN_MAX_IO];
     int nshapes = 0;
     DlaError err = {0};
+    /* Without --host-only the model is compiled for a DLA target (tools/cmd_run_dla.c). */
+    for (int i = 1; i < argc && !host_only; i++)
+        host_only = !strcmp(argv[i], "--host-only");
+    if (!host_only)
+        return cmd_run_dla(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

@@ -1,0 +1,230 @@
+/* cmd_run_dla.c - `dlacc run MODEL.onnx [--target T] --calib DIR --input IN.pb
+ * --output OUT.pb [--input-shape N=dims] [--stats-json FILE]`: compiles the
+ * model in memory for a DLA target (backend/compile.h) and runs it: the
+ * accelerator segments on the simulator through libdlart, the rest on the
+ * host JIT. A summary of cycles, utilization and wall times goes to stderr. */
+#include "cli.h"
+#include "cmd_run_dla.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/compile.h"
+#include "dlart.h"
+
+#define RUN_MAX_IO 64
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: dlacc run MODEL.onnx [--target dla-edge|dla-server|FILE.xml] --calib DIR\n"
+            "                 --input IN.pb [--input IN2.pb ...] [--output OUT.pb ...]\n"
+            "                 [--input-shape NAME=D0,D1,...] [--stats-json FILE] [--calib-method M]\n"
+            "                 [--verify] [--plan] [--max-cycles N] [-O0..3]\n"
+            "       dlacc run MODEL.onnx --host-only ...   (the host CPU only: dlacc run --host-only --help)\n"
+            "  Compiles MODEL for the DLA target in memory (default dla-edge), quantizing it with the\n"
+            "  calibration inputs in DIR (every *.pb), and runs it: accelerator parts on the simulator,\n"
+            "  the rest on the host (LLVM JIT). Inputs/outputs are serialized onnx.TensorProto files in\n"
+            "  graph order. --stats-json writes cycles, MACs, DRAM traffic, roofline cycles, utilization,\n"
+            "  wall times and per-layer figures. --verify checks every DLA segment bit for bit against\n"
+            "  the integer reference (qref); --plan prints the segments.\n");
+}
+
+static void write_json(FILE *f, const char *model, const DlaPlan *p, const DlartStats *s, const DlaRunResult *r,
+                       int verified)
+{
+    int nh = 0, nb = 0;
+    for (int32_t i = 0; i < p->nsegs; i++)
+        nh += p->segs[i].kind == DLA_SEG_HOST, nb += p->segs[i].kind == DLA_SEG_BOUNDARY;
+    fprintf(f, "{\n  \"model\": ");
+    cli_json_string(f, model);
+    fprintf(f, ",\n  \"target\": ");
+    cli_json_string(f, p->target.name);
+    fprintf(f, ",\n  \"segments\": {\"dla\": %d, \"host\": %d, \"boundary\": %d},\n", (int)p->ndla, nh, nb);
+    fprintf(f,
+            "  \"wall\": {\"compile\": %.6f, \"calibrate\": %.6f, \"simulate\": %.6f, \"host\": %.6f, "
+            "\"load\": %.6f, \"quantize\": %.6f, \"lower\": %.6f, \"host_compile\": %.6f},\n",
+            p->t_total - p->t_calibrate, p->t_calibrate, r->t_simulate, r->t_host, p->t_load, p->t_quantize, p->t_lower,
+            p->t_host_compile);
+    if (verified)
+        fprintf(f, "  \"qref\": {\"bytes\": %llu, \"mismatches\": %llu},\n", (unsigned long long)r->qref_bytes,
+                (unsigned long long)r->qref_mismatches);
+    dlart_stats_write_json(s, f, 2);
+    fprintf(f, "}\n");
+}
+
+int cmd_run_dla(int argc, char **argv)
+{
+    const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *target = NULL, *calib = NULL,
+               *method = NULL, *stats_json = NULL, *v;
+    int nin = 0, nout = 0, opt = 2, verify = 0, plan = 0;
+    unsigned long long max_cycles = 0;
+    CliShapes shapes = {0};
+    DlaError err = {0};
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int m;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            cli_shapes_free(&shapes);
+            return 0;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--input", &v)) != 0 ||
+                   (m = cli_opt_value(argc, argv, &i, "-i", &v)) != 0) {
+            if (m < 0 || nin == RUN_MAX_IO)
+                goto bad_usage;
+            inputs[nin++] = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--output", &v)) != 0 ||
+                   (m = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
+            if (m < 0 || nout == RUN_MAX_IO)
+                goto bad_usage;
+            outputs[nout++] = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--target", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            target = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--calib", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            calib = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--calib-method", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            method = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--stats-json", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            stats_json = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--max-cycles", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            max_cycles = strtoull(v, NULL, 10);
+        } else if ((m = cli_opt_value(argc, argv, &i, "--input-shape", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            if (cli_shapes_add(&shapes, v, &err)) {
+                cli_report(&err);
+                cli_shapes_free(&shapes);
+                return 2;
+            }
+        } else if (!strcmp(a, "--verify")) {
+            verify = 1;
+        } else if (!strcmp(a, "--plan")) {
+            plan = 1;
+        } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+            opt = a[2] - '0';
+        } else if (a[0] != '-' && !model) {
+            model = a;
+        } else {
+            fprintf(stderr, "dlacc run: unexpected argument '%s'\n", a);
+            goto bad_usage;
+        }
+    }
+    if (!model) {
+    bad_usage:
+        usage(stderr);
+        cli_shapes_free(&shapes);
+        return 2;
+    }
+    OnnxTensorFile tin[RUN_MAX_IO];
+    memset(tin, 0, sizeof tin);
+    for (int i = 0; i < nin; i++)
+        if (onnx_tensor_read(inputs[i], &tin[i], &err)) {
+            cli_report(&err);
+            rc = cli_exit_code(err.code);
+            nin = i;
+            goto out;
+        }
+    DlaCompileOptions co = {0};
+    co.target = target;
+    co.calib_dir = calib;
+    co.calib_method = method;
+    co.shapes = shapes.items;
+    co.nshapes = (int32_t)shapes.n;
+    co.host_opt_level = opt;
+    co.bind = tin;
+    co.nbind = nin;
+    DlaPlan *p = NULL;
+    DlaStatus st = dla_compile(model, &co, &p, &err);
+    if (st) {
+        cli_report(&err);
+        rc = cli_exit_code(st);
+        goto out;
+    }
+    if (plan)
+        dla_plan_print(p, stderr);
+    if (nout > p->g->noutputs) {
+        fprintf(stderr, "dlacc run: %d --output files for %d graph outputs\n", nout, (int)p->g->noutputs);
+        rc = 2;
+        goto out_plan;
+    }
+    DlartDevice *dev = NULL;
+    DlartProgram *rp = NULL;
+    if ((st = dlart_device_open_sim(&p->target, max_cycles, &dev, &err)) ||
+        (p->ndla && (st = dlart_program_load(dev, &p->prog, &rp, &err)))) {
+        cli_report(&err);
+        rc = cli_exit_code(st);
+        goto out_dev;
+    }
+    if (rp)
+        dlart_set_compulsory_bytes(rp, p->compulsory, p->prog.nlayers);
+    DlaRunOptions ro = {verify};
+    DlaRunResult res;
+    if ((st = dla_plan_run(p, rp, tin, nin, &ro, &res, &err))) {
+        cli_report(&err);
+        rc = cli_exit_code(st);
+        goto out_dev;
+    }
+    for (int k = 0; k < nout && !rc; k++) {
+        const IrValue *ov = &p->g->values[p->g->outputs[k]];
+        size_t nb = (size_t)ir_shape_numel(&ov->shape) * ir_dtype_size(ov->dtype);
+        if (onnx_tensor_write(outputs[k], ov->name, ov->dtype, &ov->shape, res.outputs[k], nb, &err)) {
+            cli_report(&err);
+            rc = cli_exit_code(err.code);
+        }
+    }
+    DlartStats empty = {0};
+    empty.peak_macs_per_cycle = (uint64_t)p->target.gemm_rows * p->target.gemm_cols;
+    const DlartStats *s = rp ? dlart_stats(rp) : &empty;
+    fprintf(stderr,
+            "dlacc run: %s on %s: %d DLA segment%s, %llu cycles (%.3f ms at %.0f MHz), %llu MACs, utilization "
+            "%.3f, roofline %.0f cycles (%.1f%% of it reached)\n",
+            model, p->target.name, (int)p->ndla, p->ndla == 1 ? "" : "s", (unsigned long long)s->cycles,
+            1e3 * (double)s->cycles / (double)p->target.clock_hz, (double)p->target.clock_hz / 1e6,
+            (unsigned long long)s->macs, s->utilization, s->roofline_cycles,
+            s->cycles ? 100.0 * s->roofline_cycles / (double)s->cycles : 0.0);
+    fprintf(stderr, "dlacc run: wall: compile %.3f s (calibrate %.3f s), simulate %.3f s, host %.3f s\n",
+            p->t_total - p->t_calibrate, p->t_calibrate, res.t_simulate, res.t_host);
+    if (verify) {
+        fprintf(stderr, "dlacc run: qref check: %llu int8 bytes compared, %llu differ%s%s\n",
+                (unsigned long long)res.qref_bytes, (unsigned long long)res.qref_mismatches,
+                res.qref_first[0] ? ": first " : "", res.qref_first);
+        if (res.qref_mismatches && !rc)
+            rc = 1;
+    }
+    if (stats_json) {
+        FILE *f = fopen(stats_json, "w");
+        if (!f) {
+            fprintf(stderr, "dlacc run: cannot write %s\n", stats_json);
+            rc = rc ? rc : 2;
+        } else {
+            write_json(f, model, p, s, &res, verify);
+            if (fclose(f)) {
+                fprintf(stderr, "dlacc run: error writing %s\n", stats_json);
+                rc = rc ? rc : 2;
+            }
+        }
+    }
+    dla_run_result_free(&res);
+out_dev:
+    dlart_program_free(rp);
+    dlart_device_free(dev);
+out_plan:
+    dla_plan_free(p);
+out:
+    for (int i = 0; i < nin; i++)
+        onnx_tensor_file_free(&tin[i]);
+    cli_shapes_free(&shapes);
+    return rc;
+}
