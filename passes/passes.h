@@ -46,6 +46,13 @@ typedef struct PassContext {
     FILE *stats_file;
     /* Where shape inference reports per-node problems (may be NULL). */
     IrDiagList *diags;
+    /* Post-training quantization (passes/quant.h): partition, calibrate and
+     * quantize run only when quantize is set; calib_dir holds the *.pb
+     * calibration inputs (--calib DIR), calib_method is a CalibMethod
+     * (calib_stats.h; 0 = minmax). */
+    int quantize;
+    const char *calib_dir;
+    int calib_method;
 } PassContext;
 
 #define PASS_FOLD_MAX_ELEMS 65536

@@ -1,0 +1,365 @@
+/* partition.c - pass_partition: which nodes run on the accelerator.
+ *
+ * Requires: a canonicalized float graph with shapes inferred (the batch dim
+ *   may stay symbolic; every other dim of an accelerator tensor must be known).
+ * Establishes: IrNode.device of every live node is IR_DEVICE_DLA if the
+ *   accelerator runs it after quantization, IR_DEVICE_HOST otherwise. Runs only
+ *   when PassContext.quantize is set.
+ *
+ * The accelerator takes (docs/quant.md has the integer semantics):
+ *  - Conv over NCHW (strided, padded, dilated, grouped, depthwise) with
+ *    constant weights and bias -> QConv;
+ *  - Gemm (transA = 0, constant B, C absent or a constant per-column vector)
+ *    and MatMul with a constant 2-D B over a 2-D A -> QGemm;
+ *  - Add of two activations of the same shape (residual) -> QAdd;
+ *  - MaxPool (no dilation, no indices), AveragePool (count_include_pad, or no
+ *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
+ *  - Relu and Clip whose input an accelerator node produces: fused into that
+ *    producer when it is a Conv/Gemm/MatMul/Add used only by the activation
+ *    (lo/hi bounds of the requantization), otherwise a QLut;
+ *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
+ *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
+ * Everything else stays on the host, in float. The padding and width limits
+ * are those of the DLA lowering (backend/dla_lower.h), checked here so that a
+ * node the lowering would refuse runs on the host instead. */
+#include "passes/passes.h"
+#include "passes/pass_util.h"
+#include "passes/quant.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DLA_MAX_PAD 7      /* the DMA load pads at most this many per side */
+#define DLA_MAX_WIDTH 1024 /* widest image row the lowering tiles */
+
+/* A float activation: not constant, float32, rank known, every dim but the
+ * batch dim (0) known and positive. */
+static int is_act(const IrGraph *g, int32_t v)
+{
+    if (v < 0 || v >= g->nvalues)
+        return 0;
+    const IrValue *x = &g->values[v];
+    if (x->dtype != DT_FLOAT || (x->flags & (IR_VAL_CONST | IR_VAL_SEQUENCE | IR_VAL_OPTIONAL | IR_VAL_MAP)) ||
+        x->shape.rank < 1)
+        return 0;
+    for (int i = 1; i < x->shape.rank; i++)
+        if (x->shape.dims[i] <= 0)
+            return 0;
+    return 1;
+}
+
+static int is_const_float(const IrGraph *g, int32_t v)
+{
+    return v >= 0 && pu_is_const(g, v) && g->values[v].dtype == DT_FLOAT && ir_shape_known(&g->values[v].shape);
+}
+
+static int rank_of(const IrGraph *g, int32_t v) { return g->values[v].shape.rank; }
+
+/* Same shape, dim by dim: known dims equal, unknown ones the same symbol. */
+static int same_shape(const IrShape *a, const IrShape *b)
+{
+    if (a->rank != b->rank)
+        return 0;
+    for (int i = 0; i < a->rank; i++) {
+        if (a->dims[i] >= 0 || b->dims[i] >= 0) {
+            if (a->dims[i] != b->dims[i])
+                return 0;
+        } else if (!a->sym[i] || !b->sym[i] || strcmp(a->sym[i], b->sym[i]) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int all_ones(const IrGraph *g, int32_t n, const char *name)
+{
+    const int64_t *v;
+    int32_t k = ir_attr_ints(g, n, name, &v);
+    for (int32_t i = 0; i < k; i++)
+        if (v[i] != 1)
+            return 0;
+    return 1;
+}
+
+static int pads_ok(const IrGraph *g, int32_t n)
+{
+    const int64_t *p;
+    int32_t k = ir_attr_ints(g, n, "pads", &p);
+    for (int32_t i = 0; i < k; i++)
+        if (p[i] < 0 || p[i] > DLA_MAX_PAD)
+            return 0;
+    /* SAME padding is at most (kernel-1) per side; the kernel bound covers it */
+    const char *ap = ir_attr_string(g, n, "auto_pad", "NOTSET");
+    if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
+        const int64_t *ks;
+        int32_t nk = ir_attr_ints(g, n, "kernel_shape", &ks);
+        for (int32_t i = 0; i < nk; i++)
+            if (ks[i] - 1 > DLA_MAX_PAD)
+                return 0;
+        if (nk < 0 && pu_is_op(&g->nodes[n], "Conv")) {
+            const IrShape *w = &g->values[g->nodes[n].inputs[1]].shape;
+            for (int i = 2; i < w->rank; i++)
+                if (w->dims[i] - 1 > DLA_MAX_PAD)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
+static int width_ok(const IrGraph *g, int32_t v)
+{
+    const IrShape *s = &g->values[v].shape;
+    return s->rank != 4 || s->dims[3] <= DLA_MAX_WIDTH;
+}
+
+/* The Clip bounds are constant (attributes before opset 11, inputs since). */
+static int clip_ok(const IrGraph *g, int32_t n)
+{
+    for (int32_t i = 1; i < 3; i++) {
+        int32_t v = ir_in(g, n, i);
+        if (v >= 0 && !(is_const_float(g, v) && ir_shape_numel(&g->values[v].shape) == 1))
+            return 0;
+    }
+    return 1;
+}
+
+static int node_has_output(const IrGraph *g, int32_t n, int k)
+{
+    const IrNode *nd = &g->nodes[n];
+    return k < nd->noutputs && nd->outputs[k] >= 0;
+}
+
+#define WHY(s) (*why = (s), 0)
+
+int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *why = NULL;
+    const IrNode *nd = &g->nodes[n];
+    if (nd->dead)
+        return WHY("dead node");
+    int32_t x = ir_in(g, n, 0);
+    if (pu_is_op(nd, "Conv")) {
+        int32_t w = ir_in(g, n, 1), b = ir_in(g, n, 2);
+        if (!is_act(g, x) || rank_of(g, x) != 4)
+            return WHY("input is not a float NCHW activation");
+        if (!is_const_float(g, w) || rank_of(g, w) != 4)
+            return WHY("weights are not a constant 4-D float tensor");
+        if (b >= 0 && !(is_const_float(g, b) && ir_shape_numel(&g->values[b].shape) == g->values[w].shape.dims[0]))
+            return WHY("bias is not a constant per-channel vector");
+        if (!pads_ok(g, n))
+            return WHY("padding beyond what the DLA load can add");
+        if (!width_ok(g, x))
+            return WHY("image wider than the lowering tiles");
+        return 1;
+    }
+    if (pu_is_op(nd, "Gemm")) {
+        int32_t w = ir_in(g, n, 1), c = ir_in(g, n, 2);
+        if (!is_act(g, x) || rank_of(g, x) != 2)
+            return WHY("A is not a 2-D float activation");
+        if (ir_attr_int(g, n, "transA", 0))
+            return WHY("transA");
+        if (!is_const_float(g, w) || rank_of(g, w) != 2)
+            return WHY("B is not a constant 2-D float matrix");
+        int64_t cols = g->values[w].shape.dims[ir_attr_int(g, n, "transB", 0) ? 0 : 1];
+        if (c >= 0) {
+            if (!is_const_float(g, c))
+                return WHY("C is not constant");
+            const IrShape *cs = &g->values[c].shape;
+            int64_t cn = ir_shape_numel(cs);
+            int rowvec = cs->rank <= 1 || (cs->rank == 2 && cs->dims[0] == 1);
+            if (!rowvec || (cn != 1 && cn != cols))
+                return WHY("C is not a per-column vector");
+        }
+        return 1;
+    }
+    if (pu_is_op(nd, "MatMul")) {
+        int32_t w = ir_in(g, n, 1);
+        if (!is_act(g, x) || rank_of(g, x) != 2)
+            return WHY("A is not a 2-D float activation");
+        if (!is_const_float(g, w) || rank_of(g, w) != 2)
+            return WHY("B is not a constant 2-D float matrix");
+        return 1;
+    }
+    if (pu_is_op(nd, "Add")) {
+        int32_t y = ir_in(g, n, 1);
+        if (!is_act(g, x) || !is_act(g, y))
+            return WHY("an operand is constant or not a float activation");
+        if (!same_shape(&g->values[x].shape, &g->values[y].shape))
+            return WHY("operands differ in shape (broadcasting)");
+        if (rank_of(g, x) != 2 && rank_of(g, x) != 4)
+            return WHY("rank other than 2 or 4");
+        return 1;
+    }
+    if (pu_is_op(nd, "MaxPool") || pu_is_op(nd, "AveragePool")) {
+        if (!is_act(g, x) || rank_of(g, x) != 4)
+            return WHY("input is not a float NCHW activation");
+        if (node_has_output(g, n, 1))
+            return WHY("indices output");
+        if (!all_ones(g, n, "dilations"))
+            return WHY("dilated pooling");
+        if (!pads_ok(g, n))
+            return WHY("padding beyond what the DLA load can add");
+        if (!width_ok(g, x))
+            return WHY("image wider than the lowering tiles");
+        if (pu_is_op(nd, "AveragePool") && !ir_attr_int(g, n, "count_include_pad", 0)) {
+            const int64_t *p;
+            int32_t k = ir_attr_ints(g, n, "pads", &p);
+            for (int32_t i = 0; i < k; i++)
+                if (p[i] != 0)
+                    return WHY("padding excluded from the average (count_include_pad = 0)");
+            const char *ap = ir_attr_string(g, n, "auto_pad", "NOTSET");
+            if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0)
+                return WHY("SAME padding excluded from the average");
+            if (ir_attr_int(g, n, "ceil_mode", 0))
+                return WHY("ceil_mode windows excluded from the average");
+        }
+        return 1;
+    }
+    if (pu_is_op(nd, "GlobalAveragePool")) {
+        if (!is_act(g, x) || rank_of(g, x) != 4)
+            return WHY("input is not a float NCHW activation");
+        return 1;
+    }
+    if (pu_is_op(nd, "Relu") || pu_is_op(nd, "Clip")) {
+        if (!is_act(g, x))
+            return WHY("input is not a float activation");
+        if (pu_is_op(nd, "Clip") && !clip_ok(g, n))
+            return WHY("Clip bounds are not constant");
+        int32_t p = g->values[x].producer;
+        if (p < 0 || g->nodes[p].device != IR_DEVICE_DLA)
+            return WHY("input comes from the host (not worth a round trip)");
+        return 1;
+    }
+    if (pu_is_op(nd, "Flatten") || pu_is_op(nd, "Reshape")) {
+        if (quant_is_view(g, n))
+            return 1;
+        return WHY("not a [N,C,1,1] -> [N,C] view in front of an accelerator Gemm");
+    }
+    return WHY("op not supported by the accelerator");
+}
+
+int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
+{
+    const IrNode *nd = &g->nodes[n];
+    if (nd->dead || nd->device != IR_DEVICE_DLA || nd->noutputs < 1 ||
+        !(pu_is_op(nd, "Conv") || pu_is_op(nd, "Gemm") || pu_is_op(nd, "MatMul") || pu_is_op(nd, "Add")))
+        return -1;
+    int32_t y = nd->outputs[0];
+    if (y < 0 || uses[y] != 1 || (g->values[y].flags & IR_VAL_OUTPUT))
+        return -1;
+    for (int32_t c = n + 1; c < g->nnodes; c++) {
+        const IrNode *cn = &g->nodes[c];
+        if (cn->dead || cn->ninputs < 1 || cn->inputs[0] != y)
+            continue;
+        if (cn->device == IR_DEVICE_DLA && (pu_is_op(cn, "Relu") || pu_is_op(cn, "Clip")))
+            return c;
+        return -1;
+    }
+    return -1;
+}
+
+int quant_is_view(const IrGraph *g, int32_t n)
+{
+    const IrNode *nd = &g->nodes[n];
+    if (nd->dead || nd->noutputs != 1 || !(pu_is_op(nd, "Flatten") || pu_is_op(nd, "Reshape")))
+        return 0;
+    int32_t x = ir_in(g, n, 0), y = nd->outputs[0];
+    if (!is_act(g, x) || y < 0 || (g->values[y].flags & IR_VAL_OUTPUT))
+        return 0;
+    const IrShape *xs = &g->values[x].shape, *ys = &g->values[y].shape;
+    if (xs->rank != 4 || xs->dims[2] != 1 || xs->dims[3] != 1 || ys->rank != 2 || ys->dims[1] != xs->dims[1])
+        return 0;
+    if (xs->dims[0] != ys->dims[0] || (xs->dims[0] < 0 && (!xs->sym[0] || !ys->sym[0] || strcmp(xs->sym[0], ys->sym[0]))))
+        return 0;
+    if (pu_is_op(nd, "Flatten") && ir_attr_int(g, n, "axis", 1) != 1)
+        return 0;
+    int users = 0;
+    for (int32_t c = n + 1; c < g->nnodes; c++) {
+        const IrNode *cn = &g->nodes[c];
+        if (cn->dead)
+            continue;
+        for (int32_t i = 0; i < cn->ninputs; i++) {
+            if (cn->inputs[i] != y)
+                continue;
+            /* only as A of an accelerator Gemm/MatMul */
+            if (i != 0 || cn->device != IR_DEVICE_DLA || !(pu_is_op(cn, "Gemm") || pu_is_op(cn, "MatMul")))
+                return 0;
+            users++;
+        }
+    }
+    return users > 0 && !pu_used_by_subgraph(g, y);
+}
+
+uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
+{
+    uint8_t *mark = dla_calloc((size_t)(g->nvalues ? g->nvalues : 1), 1);
+    int any = 0;
+    for (int32_t n = 0; n < g->nnodes; n++)
+        any |= !g->nodes[n].dead && g->nodes[n].device == IR_DEVICE_DLA;
+    if (!any) {
+        for (int32_t i = 0; i < g->ninputs; i++)
+            if (is_act(g, g->inputs[i]))
+                mark[g->inputs[i]] = 1;
+        for (int32_t n = 0; n < g->nnodes; n++)
+            for (int32_t k = 0; !g->nodes[n].dead && k < g->nodes[n].noutputs; k++)
+                if (is_act(g, g->nodes[n].outputs[k]))
+                    mark[g->nodes[n].outputs[k]] = 1;
+    } else {
+        int32_t *uses = pu_use_counts(g);
+        uint8_t *hidden = dla_calloc((size_t)(g->nvalues ? g->nvalues : 1), 1);
+        for (int32_t n = 0; n < g->nnodes; n++) {
+            const IrNode *nd = &g->nodes[n];
+            if (nd->dead || nd->device != IR_DEVICE_DLA)
+                continue;
+            if (quant_is_view(g, n))
+                hidden[nd->outputs[0]] = 1;
+            if (quant_fused_act(g, n, uses) >= 0)
+                hidden[nd->outputs[0]] = 1;
+        }
+        for (int32_t n = 0; n < g->nnodes; n++) {
+            const IrNode *nd = &g->nodes[n];
+            if (nd->dead || nd->device != IR_DEVICE_DLA)
+                continue;
+            /* activations only: Conv/Gemm weights and Clip bounds are constants */
+            for (int32_t i = 0; i < nd->ninputs; i++)
+                if (nd->inputs[i] >= 0 && !hidden[nd->inputs[i]] && is_act(g, nd->inputs[i]))
+                    mark[nd->inputs[i]] = 1;
+            for (int32_t k = 0; k < nd->noutputs; k++)
+                if (nd->outputs[k] >= 0 && !hidden[nd->outputs[k]])
+                    mark[nd->outputs[k]] = 1;
+        }
+        free(hidden);
+        free(uses);
+    }
+    if (count) {
+        int32_t c = 0;
+        for (int32_t v = 0; v < g->nvalues; v++)
+            c += mark[v];
+        *count = c;
+    }
+    return mark;
+}
+
+DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
+{
+    (void)err;
+    if (!ctx->quantize)
+        return DLA_OK;
+    for (int32_t n = 0; n < g->nnodes; n++)
+        g->nodes[n].device = IR_DEVICE_HOST;
+    /* Forward: a Relu/Clip's decision reads its producer's, made before it.
+     * Views read their consumers' decisions, so they come second. */
+    for (int32_t n = 0; n < g->nnodes; n++) {
+        const IrNode *nd = &g->nodes[n];
+        if (nd->dead || pu_is_op(nd, "Flatten") || pu_is_op(nd, "Reshape"))
+            continue;
+        g->nodes[n].device = quant_dla_supported(g, n, NULL) ? IR_DEVICE_DLA : IR_DEVICE_HOST;
+    }
+    for (int32_t n = 0; n < g->nnodes; n++)
+        if (quant_is_view(g, n))
+            g->nodes[n].device = IR_DEVICE_DLA;
+    return DLA_OK;
+}

@@ -1,0 +1,77 @@
+/* quant.h - post-training quantization: partitioning, calibration and the
+ * rewrite of accelerator nodes into the quantized IR of docs/quant.md.
+ *
+ * Three passes (passes.def), run only when PassContext.quantize is set:
+ *   partition  sets IrNode.device: IR_DEVICE_DLA for the nodes the accelerator
+ *              runs (quant_dla_supported), IR_DEVICE_HOST for the rest;
+ *   calibrate  runs the float graph on the host JIT over PassContext.calib_dir
+ *              (calib_collect) and stores per-tensor int8 parameters in the
+ *              IrValue.quant (count 1) of every float value that becomes an
+ *              int8 activation;
+ *   quantize   replaces accelerator nodes by dlacc-domain Q-ops, quantizes
+ *              weights and biases, and inserts QuantizeLinear/DequantizeLinear
+ *              where values cross between host and accelerator.
+ *
+ * The shared decisions (which nodes, which fusions, which values become int8)
+ * are defined once here so that calibration and quantization agree. */
+#ifndef DLA_PASSES_QUANT_H
+#define DLA_PASSES_QUANT_H
+
+#include <stdint.h>
+
+#include "ir.h"
+#include "passes/calib_stats.h"
+
+/* Values of IrNode.device. */
+enum { IR_DEVICE_HOST = 0, IR_DEVICE_DLA = 1 };
+
+/* Can the accelerator run node n (float graph, before quantization)? If not and
+ * why is non-NULL, *why gets a short static reason ("weights not constant"). */
+int quant_dla_supported(const IrGraph *g, int32_t n, const char **why);
+
+/* The Relu/Clip node fused into accelerator node n (a Conv, Gemm, MatMul or Add
+ * whose only use is that activation, itself on the accelerator), or -1.
+ * uses: pu_use_counts(g). */
+int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses);
+
+/* Is n an accelerator Flatten/Reshape that is a mere view ([N,C,1,1] -> [N,C]
+ * in front of QGemm), removed by quantization? */
+int quant_is_view(const IrGraph *g, int32_t n);
+
+/* Per value (g->nvalues entries, malloc'd): 1 if the value becomes an int8
+ * activation after quantization (an input or output of an accelerator node,
+ * not counting values internal to a fused Conv+Relu or hidden by a view),
+ * from the IrNode.device marks. If no node is marked, every non-constant float
+ * tensor that is a graph input or a node output is marked (calibrating a whole
+ * graph). *count (may be NULL) receives the number marked. */
+uint8_t *quant_int8_values(const IrGraph *g, int32_t *count);
+
+/* ---- calibration ---- */
+
+typedef struct CalibEntry {
+    int32_t value;   /* value index in the graph calibrated */
+    double min, max; /* observed over all calibration inputs */
+    double lo, hi;   /* range chosen by the method */
+    CalibQParams qp; /* int8 parameters of [lo, hi] (calib_qparams_int8) */
+} CalibEntry;
+
+typedef struct CalibResult {
+    CalibEntry *entries; /* malloc'd, one per value of quant_int8_values, by value index */
+    int32_t n;
+    int32_t ninputs;     /* calibration inputs (files) run */
+    int32_t ncompiles;   /* host JIT compilations (one per distinct input shape) */
+} CalibResult;
+
+/* Run g (float, one graph input; all shapes known except possibly the input's
+ * batch dim) on the host JIT once per *.pb file in calib_dir (sorted by name),
+ * each file one input tensor. The input's shape is taken from the file when
+ * the graph's input has a symbolic dim or differs only in dim 0 (the batch):
+ * shapes are then re-inferred for that run and restored afterwards. Collects
+ * statistics of every value quant_int8_values marks and picks its int8
+ * parameters with method m. g is unchanged on return (outputs, shapes).
+ * Errors: calib_dir NULL or without *.pb (the message says to pass --calib
+ * DIR), unreadable or mismatched files, a graph the host cannot compile. */
+DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibResult *out, DlaError *err);
+void calib_result_free(CalibResult *r);
+
+#endif
