@@ -1,6 +1,7 @@
 /* dlacc.c - the dlacc command line: a thin dispatcher over the libraries.
  * Subcommands are listed once, in commands.def. */
 #include "cli.h"
+#include "cmd_compile.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,8 @@ static const struct {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: dlacc <command> [options] ...\n"
-               "       dlacc <command> --help\n\n"
+               "       dlacc <command> --help\n"
+               "       dlacc MODEL.onnx -o PREFIX --calib DIR [--target T]   (compile: writes PREFIX.dla)\n\n"
                "dlacc compiles ONNX models for a deep-learning accelerator (DLA) and runs them\n"
                "on its ISA simulator.\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
@@ -49,6 +51,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
+    /* `dlacc MODEL.onnx -o PREFIX ...`: compiling is the default command (tools/cmd_compile.c) */
+    if (argv[1][0] == '-' || strchr(argv[1], '.') || strchr(argv[1], '/'))
+        return cmd_compile(argc, argv);
     fprintf(stderr, "dlacc: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

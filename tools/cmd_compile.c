@@ -1,0 +1,124 @@
+/* cmd_compile.c - `dlacc MODEL.onnx -o PREFIX --calib DIR [--target T]
+ * [--input-shape N=dims] [--calib-method M]`: compiles the model for a DLA
+ * target and writes PREFIX.dla, the accelerator program with all its DLA
+ * segments (docs/runtime.md: segment markers). The host parts of the plan are
+ * JIT-compiled here only to check that they compile; emitting them as an
+ * object file is the ahead-of-time build's job. */
+#include "cli.h"
+#include "cmd_compile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/compile.h"
+#include "isa/dla_format.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: dlacc MODEL.onnx -o PREFIX --calib DIR [--target dla-edge|dla-server|FILE.xml]\n"
+               "             [--input-shape NAME=D0,D1,...] [--calib-method minmax|percentile|entropy|mse] [--plan]\n"
+               "  Quantizes MODEL with the calibration inputs in DIR (every *.pb), partitions it between the\n"
+               "  DLA and the host, and writes the accelerator program to PREFIX.dla\n"
+               "  (inspect it with: dlacc objdump PREFIX.dla).\n");
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    const char *model = NULL, *prefix = NULL, *target = NULL, *calib = NULL, *method = NULL, *v;
+    int plan = 0;
+    CliShapes shapes = {0};
+    DlaError err = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int m;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            cli_shapes_free(&shapes);
+            return 0;
+        } else if ((m = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            prefix = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--target", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            target = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--calib", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            calib = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--calib-method", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            method = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--input-shape", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            if (cli_shapes_add(&shapes, v, &err)) {
+                cli_report(&err);
+                cli_shapes_free(&shapes);
+                return 2;
+            }
+        } else if (!strcmp(a, "--plan")) {
+            plan = 1;
+        } else if (a[0] != '-' && !model) {
+            model = a;
+        } else {
+            fprintf(stderr, "dlacc: unexpected argument '%s'\n", a);
+            goto bad_usage;
+        }
+    }
+    if (!model || !prefix) {
+        if (model && !prefix)
+            fprintf(stderr, "dlacc: say where to write the program: -o PREFIX (writes PREFIX.dla)\n");
+    bad_usage:
+        usage(stderr);
+        cli_shapes_free(&shapes);
+        return 2;
+    }
+    DlaCompileOptions co = {0};
+    co.target = target;
+    co.calib_dir = calib;
+    co.calib_method = method;
+    co.shapes = shapes.items;
+    co.nshapes = (int32_t)shapes.n;
+    co.host_opt_level = 2;
+    DlaPlan *p = NULL;
+    int rc = 0;
+    DlaStatus st = dla_compile(model, &co, &p, &err);
+    if (st) {
+        cli_report(&err);
+        rc = cli_exit_code(st);
+        goto out;
+    }
+    if (plan)
+        dla_plan_print(p, stderr);
+    if (!p->ndla) {
+        fprintf(stderr, "dlacc: %s: no part of the model runs on the DLA; nothing to write\n", model);
+        rc = 1;
+        goto out;
+    }
+    size_t n = strlen(prefix) + 5;
+    char *path = dla_malloc(n);
+    snprintf(path, n, "%s.dla", prefix);
+    if ((st = dla_program_write(&p->prog, path, &err))) {
+        cli_report(&err);
+        rc = cli_exit_code(st);
+    } else {
+        int nh = 0;
+        for (int32_t i = 0; i < p->nsegs; i++)
+            nh += p->segs[i].kind == DLA_SEG_HOST;
+        fprintf(stderr,
+                "dlacc: wrote %s for %s: %d DLA segment%s, %u instructions, %llu bytes of constants, %llu bytes of "
+                "DRAM; %d host segment%s (compile %.3f s)\n",
+                path, p->target.name, (int)p->ndla, p->ndla == 1 ? "" : "s", p->prog.ninsns,
+                (unsigned long long)p->prog.const_bytes, (unsigned long long)p->prog.dram_bytes_used, nh,
+                nh == 1 ? "" : "s", p->t_total);
+    }
+    free(path);
+out:
+    dla_plan_free(p);
+    cli_shapes_free(&shapes);
+    return rc;
+}
