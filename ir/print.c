@@ -106,9 +106,11 @@ uint64_t ir_text_checksum(const void *data, size_t n)
     uint64_t h = 1469598103934665603ull;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w = 0;
-        for (int k = 0; k < 8; k++) /* explicit little-endian; compilers make this one load */
-            w |= (uint64_t)p[i + k] << (8 * k);
+        uint64_t w;
+        memcpy(&w, p + i, 8); /* one load; the words are defined as little-endian */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
         h = checksum_step(h, w);
     }
     if (i < n) {
