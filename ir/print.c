@@ -474,6 +474,14 @@ static void out_attr_value(Out *o, const IrAttr *a, int depth)
         /* The element type shows in the elements; an empty list needs the prefix. */
         if (a->n <= 0)
             out_s(o, prefix[a->type]);
+        const void *arr = a->type == IR_ATTR_INTS ? (const void *)a->ints
+                        : a->type == IR_ATTR_FLOATS ? (const void *)a->floats
+                        : a->type == IR_ATTR_STRINGS ? (const void *)a->strings
+                        : a->type == IR_ATTR_TENSORS ? (const void *)a->tensors : (const void *)a->graphs;
+        if (a->n > 0 && !arr) {
+            out_f(o, "<%d elements missing>", (int)a->n);
+            break;
+        }
         out_c(o, '[');
         for (int32_t i = 0; i < a->n; i++) {
             if (i)
@@ -501,7 +509,7 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
 {
     const IrNode *nd = &g->nodes[n];
     out_indent(o, depth);
-    for (int32_t i = 0; i < nd->noutputs; i++) {
+    for (int32_t i = 0; i < nd->noutputs && nd->outputs; i++) {
         int32_t v = nd->outputs[i];
         if (i)
             out_s(o, ", ");
@@ -525,7 +533,7 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
     }
     out_ident(o, nd->op_type);
     out_c(o, '(');
-    for (int32_t i = 0; i < nd->ninputs; i++) {
+    for (int32_t i = 0; i < nd->ninputs && nd->inputs; i++) {
         if (i)
             out_s(o, ", ");
         out_ref(o, g, nd->inputs[i]);
@@ -537,7 +545,7 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
         out_str(o, nd->name);
         any = 1;
     }
-    for (int32_t i = 0; i < nd->nattrs; i++) {
+    for (int32_t i = 0; i < nd->nattrs && nd->attrs; i++) {
         const IrAttr *a = &nd->attrs[i];
         out_s(o, any ? ", " : " {");
         any = 1;
@@ -589,7 +597,7 @@ static void out_graph(Out *o, const IrGraph *g, int depth)
     for (int32_t v = 0; v < g->nvalues; v++)
         first_out[v] = -1;
     for (int32_t n = 0; n < g->nnodes; n++)
-        for (int32_t i = 0; i < g->nodes[n].noutputs; i++) {
+        for (int32_t i = 0; i < g->nodes[n].noutputs && g->nodes[n].outputs; i++) {
             int32_t v = g->nodes[n].outputs[i];
             if (v >= 0 && v < g->nvalues && first_out[v] < 0)
                 first_out[v] = n;

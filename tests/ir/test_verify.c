@@ -3,9 +3,11 @@
  * valid graph, breaks one thing, and checks the message. */
 #include "dla_test.h"
 #include "ir.h"
+#include "text.h"
 #include "verify.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* x (input, [N,4]) --Relu--> r --Add(r, c)--> y (output); c constant [4]; If
@@ -64,6 +66,12 @@ static void expect_invalid(G *t, const char *want)
         fprintf(stderr, "wanted '%s' in '%s'\n", want, err.msg);
         CU_FAIL("verifier message");
     }
+    /* the printer must cope with broken graphs too (for debugging dumps) */
+    char *text = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL(ir_print_string(t->g, NULL, &text, &n, NULL), DLA_OK);
+    CU_ASSERT(n > 0);
+    free(text);
     ir_graph_free(t->g);
 }
 
