@@ -43,6 +43,12 @@
 #include "dla_mem.h"
 #include "ops.h"
 
+/* One output tile: rows [oh0, oh0+ohn) x columns [ow0, ow0+own). */
+typedef struct DlaTile {
+    int64_t oh0, ohn, ow0, own;
+    int fold;
+} DlaTile;
+
 typedef struct Conv {
     int64_t N, IC, H, W, OC, OH, OW, group;
     DlaWin k;
@@ -57,6 +63,11 @@ typedef struct Conv {
     int64_t Wp;               /* input tile width (incl. padding) of a full column tile */
     int64_t OHt, ntiles;      /* output rows per tile, row tiles */
     int64_t OWt, ncols;       /* output columns per tile, column tiles */
+    /* folded mode (small input channel counts, see dla_lower_conv): */
+    int fold;
+    int64_t PP, F;            /* folded pixel: KH*KW*IC bytes, reduction F = PP rounded up to R */
+    DlaTile *tiles;           /* every (row, column) tile of one image, malloc'd */
+    int64_t ntl;
 } Conv;
 
 static int64_t chunk_width(const Conv *cv, int64_t k) { return cv->ICc < cv->ICp - k * cv->ICc ? cv->ICc : cv->ICp - k * cv->ICc; }
@@ -160,21 +171,114 @@ static DlaStatus conv_plan(DlaLowerCtx *c, int32_t node, Conv *cv, int wres, int
         cv->ICc = dla_round_up(dla_ceil_div(cv->ICp, cv->nch), R);
         cv->nch = dla_ceil_div(cv->ICp, cv->ICc);
     }
-    /* Output rows per tile: input tile in half of inp, output tile in one acc buffer. */
-    int64_t rows_inp = INPh / (cv->Wp * cv->ICc); /* input rows that fit */
+    return DLA_OK;
+}
+
+/* Output rows per tile of a regular column tile of `own` columns: the input
+ * rows (with halo) in half of inp, the output tile in one acc buffer. */
+static int64_t reg_rows(const DlaEmit *e, const Conv *cv, int64_t own, int64_t acc_tile_words)
+{
+    const DlaWin *k = &cv->k;
+    int64_t ihmin = dla_span_len(1, k->kh, k->sh, k->dh);
+    int64_t rows_inp = e->msize[DLA_MEM_INP] / 2 / (dla_span_len(own, k->kw, k->sw, k->dw) * cv->ICc);
     if (rows_inp > 1024)
         rows_inp = 1024;
     int64_t oht = rows_inp < ihmin ? 0 : (rows_inp - ihmin) / k->sh + 1;
-    int64_t oht_acc = acc_tile_words / (cv->OWt * C);
+    int64_t oht_acc = acc_tile_words / (own * e->C);
     if (oht_acc < oht)
         oht = oht_acc;
+    return oht < cv->OH ? oht : cv->OH;
+}
+
+static void add_tiles(Conv *cv, size_t *cap, int64_t ow0, int64_t own, int64_t oht, int fold)
+{
+    int64_t nr = dla_ceil_div(cv->OH, oht);
+    oht = dla_ceil_div(cv->OH, nr);
+    for (int64_t oh0 = 0; oh0 < cv->OH; oh0 += oht) {
+        cv->tiles = dla_grow(cv->tiles, sizeof *cv->tiles, (size_t)cv->ntl + 1, cap);
+        cv->tiles[cv->ntl++] = (DlaTile){oh0, cv->OH - oh0 < oht ? cv->OH - oh0 : oht, ow0, own, fold};
+    }
+}
+
+/* The tile list. Folded mode (a conv with few input channels, e.g. the RGB
+ * first layer, where padding IC to R would waste most of the array): the
+ * whole window of an output pixel, KH*KW*IC bytes, is one contiguous
+ * reduction. Its input tile is gathered by one DMA per output row straight
+ * from NHWC DRAM: x = KW*IC bytes (a window row, contiguous when the column
+ * dilation is 1), y = KH kernel rows (ys = dh*W*IC, rows outside the image
+ * padded with the zero point), z = pixels (zs = sw*IC, overlapping reads). A
+ * window that crosses the left or right image border cannot be padded inside
+ * x, so those few edge columns use the regular path. */
+static DlaStatus conv_tiles(DlaLowerCtx *c, int32_t node, Conv *cv, int64_t acc_tile_words, int64_t wgt_total)
+{
+    DlaEmit *e = c->em;
+    const DlaWin *k = &cv->k;
+    int64_t R = e->R, C = e->C, KK = k->kh * k->kw, INPh = e->msize[DLA_MEM_INP] / 2;
+    size_t cap = 0;
+    cv->PP = KK * cv->IC;
+    cv->F = dla_round_up(cv->PP, R);
+    int64_t lc = dla_ceil_div(k->pl, k->sw), last_in = cv->W - k->kw + k->pl; /* windows of ow <= last_in/sw fit */
+    int64_t rstart = last_in < 0 ? 0 : last_in / k->sw + 1;
+    if (lc > cv->OW)
+        lc = cv->OW;
+    if (rstart > cv->OW)
+        rstart = cv->OW;
+    cv->fold = !cv->dwm && cv->group == 1 && k->dw == 1 && cv->F < KK * cv->ICp && cv->F / R <= 1024 &&
+               k->kw * cv->IC <= 4096 && cv->nch == 1 && wgt_total + cv->NOB * C * cv->F <= e->msize[DLA_MEM_WGT] &&
+               rstart > lc && 2 * cv->F + cv->PP <= INPh && k->kh <= 1024;
+    if (cv->fold) {
+        /* Worth it? Folding cuts array cycles but gathers with one DMA (and
+         * its latency) per output row: compare rough per-image estimates of
+         * max(compute, load) cycles, folding only when clearly better. */
+        double lat = e->t->dram_latency_cycles, bw = e->t->dram_bytes_per_cycle;
+        double rows = (double)cv->OH, edge = (double)(lc + cv->OW - rstart), mid = (double)(rstart - lc);
+        double per_px_reg = (double)(KK * (cv->ICp / R) * cv->NOB);
+        double comp_r = rows * (double)cv->OW * per_px_reg;
+        double load_r = (double)(cv->H * cv->W * cv->IC) / bw;
+        double comp_f = rows * mid * (double)(cv->F / R * cv->NOB) + rows * edge * per_px_reg;
+        double load_f = rows * (lat + mid * (double)cv->PP / bw);
+        double cost_r = comp_r > load_r ? comp_r : load_r, cost_f = comp_f > load_f ? comp_f : load_f;
+        cv->fold = cost_f * 5 < cost_r * 4;
+    }
+    if (!cv->fold) {
+        for (int64_t ow0 = 0; ow0 < cv->OW; ow0 += cv->OWt) {
+            int64_t own = cv->OW - ow0 < cv->OWt ? cv->OW - ow0 : cv->OWt;
+            int64_t oht = reg_rows(e, cv, own, acc_tile_words);
+            if (oht < 1)
+                return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row tile (%lld pixels) does not fit the SRAMs",
+                                     (long long)own);
+            add_tiles(cv, &cap, ow0, own, oht, 0);
+        }
+        return DLA_OK;
+    }
+    int64_t edges[2][2] = {{0, lc}, {rstart, cv->OW - rstart}};
+    for (int i = 0; i < 2; i++) {
+        if (edges[i][1] <= 0)
+            continue;
+        int64_t oht = reg_rows(e, cv, edges[i][1], acc_tile_words);
+        if (oht < 1)
+            return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row does not fit the SRAMs");
+        add_tiles(cv, &cap, edges[i][0], edges[i][1], oht, 0);
+    }
+    /* interior: the folded tile [rows][pixels][PP] plus F bytes of slack (the
+     * last pixel's reduction reads past PP, against zero weights) in half of inp */
+    int64_t iw = rstart - lc, room = INPh - cv->F;
+    int64_t owt = iw < 1024 ? iw : 1024;
+    if (acc_tile_words / C < owt)
+        owt = acc_tile_words / C;
+    if (room / cv->PP < owt)
+        owt = room / cv->PP;
+    int64_t ncol = dla_ceil_div(iw, owt);
+    owt = dla_ceil_div(iw, ncol);
+    int64_t oht = acc_tile_words / (owt * C);
+    if (room / (owt * cv->PP) < oht)
+        oht = room / (owt * cv->PP);
+    if (oht > 1024)
+        oht = 1024;
     if (oht > cv->OH)
         oht = cv->OH;
-    if (oht < 1)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row tile (%lld pixels) does not fit the SRAMs",
-                             (long long)cv->OWt);
-    cv->ntiles = dla_ceil_div(cv->OH, oht);
-    cv->OHt = dla_ceil_div(cv->OH, cv->ntiles);
+    for (int64_t ow0 = lc; ow0 < rstart; ow0 += owt)
+        add_tiles(cv, &cap, ow0, rstart - ow0 < owt ? rstart - ow0 : owt, oht, 1);
     return DLA_OK;
 }
 
@@ -260,13 +364,26 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "the target's param memory cannot hold %lld scales", (long long)C);
     int64_t tb = dla_round_up(bres ? nbias : C, 64);
     int64_t acc_tile = (e->msize[DLA_MEM_ACC] - tb) / 2;
-    if ((st = conv_plan(c, node, &cv, wres, acc_tile)))
+    if ((st = conv_plan(c, node, &cv, wres, acc_tile)) || (st = conv_tiles(c, node, &cv, acc_tile, wtotal))) {
+        free(cv.tiles);
         return st;
-    uint64_t wofs, wbytes, bofs, sofs;
+    }
+    uint64_t wofs, wbytes, bofs, sofs, fofs = 0;
     int64_t nb;
     conv_consts(e, &cv, &wofs, &wbytes, &bofs, &sofs, &nb);
     if (wres && wbytes)
         dla_em_load_flat(e, DLA_MEM_WGT, wofs, 0, 0, (int64_t)wbytes, 0);
+    if (cv.fold) { /* folded weights [NOB][C][F] after the regular ones */
+        int64_t fn = cv.NOB * C * cv.F;
+        int8_t *fw = dla_calloc((size_t)fn, 1);
+        for (int64_t oc = 0; oc < cv.OC; oc++)
+            for (int64_t t = 0; t < KK; t++)
+                for (int64_t ic = 0; ic < cv.IC; ic++)
+                    fw[oc * cv.F + t * cv.IC + ic] = cv.w[(oc * cv.IC + ic) * KK + t];
+        fofs = dla_em_const(e, fw, (uint64_t)fn, 64);
+        free(fw);
+        dla_em_load_flat(e, DLA_MEM_WGT, fofs, 0, (uint64_t)wbytes, fn, 0);
+    }
     if (bres)
         dla_em_load_flat(e, DLA_MEM_ACC, bofs, 0, 0, nb, 0);
     if (pres)
@@ -283,13 +400,15 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         int64_t cin0 = cv.dwm ? u * C : u * cv.icg, ncin = cv.dwm ? (cv.IC - cin0 < C ? cv.IC - cin0 : C) : cv.icg;
         int64_t cout0 = cv.dwm ? cin0 : u * cv.ocg, ncout = cv.dwm ? ncin : cv.ocg;
         for (int64_t n = 0; n < cv.N; n++)
-            for (int64_t t = 0; t < cv.ntiles * cv.ncols; t++) {
-                int64_t oh0 = t / cv.ncols * cv.OHt, ohn = cv.OH - oh0 < cv.OHt ? cv.OH - oh0 : cv.OHt;
-                int64_t ow0 = t % cv.ncols * cv.OWt, own = cv.OW - ow0 < cv.OWt ? cv.OW - ow0 : cv.OWt;
+            for (int64_t t = 0; t < cv.ntl; t++) {
+                const DlaTile *tl = &cv.tiles[t];
+                int64_t oh0 = tl->oh0, ohn = tl->ohn, ow0 = tl->ow0, own = tl->own;
                 DlaSpan rw, cl;
                 if ((st = dla_lower_span(c, node, cv.H, k->kh, k->sh, k->dh, k->pt, oh0, ohn, &rw)) ||
-                    (st = dla_lower_span(c, node, cv.W, k->kw, k->sw, k->dw, k->pl, ow0, own, &cl)))
+                    (st = dla_lower_span(c, node, cv.W, k->kw, k->sw, k->dw, k->pl, ow0, own, &cl))) {
+                    free(cv.tiles);
                     return st;
+                }
                 uint64_t inp_base = 0;
                 int64_t loaded_chunk = -1; /* chunk of this tile resident in inp */
                 for (int64_t ob = 0; ob < cv.NOB; ob++) {
@@ -309,7 +428,34 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     /* acc <- bias over every pixel of the tile */
                     DlaNest bn = {{1, ohn, own, C}, {0, own * C, C, 1}, {0, own * C, C, 1}, {0, 0, 0, 1}};
                     dla_em_alu(e, &bn, DLA_ALU_MOV, abase, abase, (uint32_t)bias_at, 0);
-                    for (int64_t kc = 0; kc < cv.nch; kc++) {
+                    if (tl->fold) {
+                        if (loaded_chunk != 0) { /* one gather per output row */
+                            inp_base = (uint64_t)(inp_half * INPh);
+                            inp_half ^= 1;
+                            for (int64_t r = 0; r < ohn; r++) {
+                                int64_t ih = (oh0 + r) * k->sh - k->pt, p0 = 0, p1 = 0;
+                                while (p0 < k->kh && ih + p0 * k->dh < 0)
+                                    p0++;
+                                while (p1 < k->kh - p0 && ih + (k->kh - 1 - p1) * k->dh >= cv.H)
+                                    p1++;
+                                if (p0 > 7 || p1 > 7 || p0 + p1 >= k->kh) {
+                                    free(cv.tiles);
+                                    return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "padding rows beyond 7");
+                                }
+                                DlaDma d = {.mem = DLA_MEM_INP,
+                                            .dram = xa + (uint64_t)(((n * cv.H + ih + p0 * k->dh) * cv.W + ow0 * k->sw - k->pl) *
+                                                                    cv.IC),
+                                            .act = 1, .sram = inp_base + (uint64_t)(r * own * cv.PP),
+                                            .x = k->kw * cv.IC, .y = k->kh - p0 - p1, .ys = k->dh * cv.W * cv.IC,
+                                            .ypad0 = p0, .ypad1 = p1, .z = own, .zs = k->sw * cv.IC, .pad = cv.zx};
+                                dla_em_load(e, &d);
+                            }
+                            loaded_chunk = 0;
+                        }
+                        DlaNest gn = {{1, ohn, own, cv.F / R}, {0, own * C, C, 0}, {0, own * cv.PP, cv.PP, R}, {0, 0, 0, R}};
+                        dla_em_gemm(e, &gn, abase, inp_base, wbytes + (uint64_t)(ob * C * cv.F), cv.F / R, 0);
+                    }
+                    for (int64_t kc = 0; kc < cv.nch && !tl->fold; kc++) {
                         int64_t ick = chunk_width(&cv, kc);
                         if (loaded_chunk != kc) {
                             inp_base = (uint64_t)(inp_half * INPh);
@@ -371,5 +517,6 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                 }
             }
     }
+    free(cv.tiles);
     return DLA_OK;
 }

@@ -362,7 +362,41 @@ static void test_conv_tiled(void)
     run_check(g, &n, 1, "dla-server", &b);
     fprintf(stderr, "  conv 7x7/2 3->64 224x224: edge %llu cycles, util %.3f; server %llu cycles, util %.3f\n",
             (unsigned long long)a.cycles, a.util, (unsigned long long)b.cycles, b.util);
+    /* folded mode (the window as one reduction): without it, 3 of R rows of the array would work */
+    CU_ASSERT(a.util > 0.5);
+    CU_ASSERT(b.util > 0.25);
     ir_graph_free(g);
+}
+
+/* Few input channels: the folded mode (window gathered as one reduction,
+ * regular path for the border columns), with row dilation, asymmetric pads,
+ * batches, several output-channel blocks. */
+static void fold_case(const ConvSpec *c, uint64_t seed, double min_util_edge)
+{
+    RunStats a, b;
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {c->n, c->ic, c->h, c->w};
+    int32_t x = act(g, "x", 4, xd, 0.1f, rnd_i8() / 2);
+    add_conv(g, x, c, "y");
+    int32_t n = g->nnodes - 1;
+    run_check(g, &n, 1, "dla-edge", &a);
+    run_check(g, &n, 1, "dla-server", &b);
+    fprintf(stderr, "  conv %lldx%lld %lld->%lld %lldx%lld: edge %llu cycles, util %.3f; server %llu cycles, util %.3f\n",
+            (long long)c->kh, (long long)c->kw, (long long)c->ic, (long long)c->oc, (long long)c->h, (long long)c->w,
+            (unsigned long long)a.cycles, a.util, (unsigned long long)b.cycles, b.util);
+    CU_ASSERT(a.util > min_util_edge);
+    ir_graph_free(g);
+}
+
+static void test_conv_folded(void)
+{
+    fprintf(stderr, "\n");
+    /* 3 input channels without folding use at most 3/16 of the edge array */
+    fold_case(&CONV(1, 3, 64, 64, 40, 5, 5, 1, 1, 2, 1, 2, 2, 2, 2, 1, 0, 0), 91, 0.3);
+    fold_case(&CONV(2, 2, 40, 50, 16, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 1, 0, 1), 92, 0);
+    fold_case(&CONV(1, 1, 96, 96, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 1, 0), 93, 0);
+    fold_case(&CONV(1, 3, 57, 57, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0), 94, 0);
 }
 
 /* Wide images: column tiles (edge: a 600-pixel row of 16 channels exceeds an
@@ -646,6 +680,7 @@ void dla_register_tests(void)
               {"conv grouped", test_conv_grouped},
               {"conv tiled/chunked", test_conv_tiled},
               {"conv wide images", test_conv_wide},
+              {"conv folded (few input channels)", test_conv_folded},
               {"gemm", test_gemm},
               {"add", test_add},
               {"max/avg pool", test_pool},
