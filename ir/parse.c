@@ -1057,6 +1057,12 @@ static DlaStatus parse_node(Parser *P, IrGraph *g)
                     goto out;
                 continue;
             }
+            if (is_kw(P, "device")) {
+                if ((st = next(P)) != DLA_OK || (st = expect_punct(P, "=")) != DLA_OK ||
+                    (st = take_i32_range(P, &g->nodes[n].device, 0, INT32_MAX, "device")) != DLA_OK)
+                    goto out;
+                continue;
+            }
             if (is_kw(P, "dead")) {
                 g->nodes[n].dead = 1;
                 if ((st = next(P)) != DLA_OK)

@@ -502,7 +502,10 @@ static void out_attr_value(Out *o, const IrAttr *a, int depth)
 }
 
 /* Keys the node line uses for itself; an attribute with such a name is quoted. */
-static int is_reserved_key(const char *s) { return !strcmp(s, "name") || !strcmp(s, "dead"); }
+static int is_reserved_key(const char *s)
+{
+    return !strcmp(s, "name") || !strcmp(s, "dead") || !strcmp(s, "device");
+}
 
 static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declared, const int32_t *first_out,
                      int depth)
@@ -555,6 +558,10 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
             out_str(o, a->name);
         out_c(o, '=');
         out_attr_value(o, a, depth);
+    }
+    if (nd->device) {
+        out_f(o, "%sdevice=%d", any ? ", " : " {", (int)nd->device);
+        any = 1;
     }
     if (nd->dead) {
         out_s(o, any ? ", dead" : " {dead");

@@ -282,6 +282,8 @@ static DlaStatus check_node(DlaError *err, const IrGraph *g, int32_t n, int32_t 
     if ((unsigned)nd->op >= OP__COUNT || nd->op != ir_op_lookup(nd->op_type, nd->domain))
         return fail(err, g, "%s: op code %d disagrees with the op table for domain \"%s\"", nb, (int)nd->op,
                     nd->domain);
+    if (nd->device != 0 && nd->device != 1)
+        return fail(err, g, "%s: device %d is neither 0 (host) nor 1 (accelerator)", nb, (int)nd->device);
     if (nd->ninputs < 0 || nd->noutputs < 0 || nd->nattrs < 0 || (nd->ninputs && !nd->inputs) ||
         (nd->noutputs && !nd->outputs) || (nd->nattrs && !nd->attrs))
         return fail(err, g, "%s: bad input/output/attribute arrays", nb);

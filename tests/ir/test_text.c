@@ -118,6 +118,7 @@ static IrGraph *make_kitchen_sink(void)
     g->values[y].shape.dims[2] = 5; /* symbolic name with a bound value */
     int32_t cin[] = {x, w, -1};
     int32_t n0 = ir_node_add(g, "Conv_0", "Conv", "", cin, 3, &y, 1);
+    g->nodes[n0].device = 1; /* placed on the accelerator */
     IrAttr *a = ir_node_add_attr(g, n0, "pads", IR_ATTR_INTS);
     static int64_t pads[] = {1, 1, 1, 1};
     a->n = 4, a->ints = pads;
@@ -129,6 +130,8 @@ static IrGraph *make_kitchen_sink(void)
     a->f = 2.0f;
     a = ir_node_add_attr(g, n0, "name", IR_ATTR_STRING); /* collides with the node-name key */
     a->s = "nul\0inside", a->slen = 10;
+    a = ir_node_add_attr(g, n0, "device", IR_ATTR_INT); /* collides with the device key */
+    a->i = 7;
     a = ir_node_add_attr(g, n0, "empty_ints", IR_ATTR_INTS);
     a->n = 0;
     a = ir_node_add_attr(g, n0, "empty_floats", IR_ATTR_FLOATS);

@@ -158,7 +158,7 @@ static int graph_eq(const IrGraph *a, const IrGraph *b, int el, char *why, size_
     for (int32_t k = 0; k < a->nnodes; k++) {
         const IrNode *x = &a->nodes[k], *y = &b->nodes[k];
         if (x->op != y->op || !str_eq(x->op_type, y->op_type) || !str_eq(x->domain, y->domain) ||
-            !str_eq(x->name, y->name) || x->dead != y->dead || x->ninputs != y->ninputs ||
+            !str_eq(x->name, y->name) || x->dead != y->dead || x->device != y->device || x->ninputs != y->ninputs ||
             x->noutputs != y->noutputs || x->nattrs != y->nattrs)
             return differ(why, n, "graph %s: node %d (%s) differs", a->name, k, x->name);
         for (int32_t i = 0; i < x->ninputs; i++)

@@ -237,6 +237,9 @@ static void test_nodes_and_attrs(void)
     t.g->nodes[t.add].op = OP_RELU;
     expect_invalid(&t, "node 1 \"add\" (Add): op code");
     t = make();
+    t.g->nodes[t.add].device = 2;
+    expect_invalid(&t, "node 1 \"add\" (Add): device 2 is neither 0 (host) nor 1 (accelerator)");
+    t = make();
     t.g->nodes[t.add].op_type = "";
     expect_invalid(&t, "node 1: missing op type");
     t = make();
