@@ -128,6 +128,20 @@ static DlaStatus run_prepare(Run *r, const IrShape *s, const char *file, DlaErro
         x->shape = *s;
         for (int i = 0; i < IR_MAX_RANK; i++)
             x->shape.sym[i] = NULL;
+        /* Inference takes the shapes values already have as declarations (and
+         * shape-level constants computed for the old batch as facts): forget
+         * them for everything computed; calib_collect restores them. */
+        for (int32_t v = 0; v < g->nvalues; v++) {
+            IrValue *val = &g->values[v];
+            if (val->producer < 0)
+                continue;
+            val->shape.rank = -1;
+            if (val->flags & IR_VAL_CONST) {
+                val->flags &= ~(uint32_t)IR_VAL_CONST;
+                val->data = NULL;
+                val->nbytes = 0;
+            }
+        }
         DlaError e;
         dla_error_clear(&e);
         if (ir_infer_shapes(g, NULL, &e) != DLA_OK)
