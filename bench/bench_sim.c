@@ -119,11 +119,14 @@ static void build_gemm(Prog *p, const DlaTarget *t, uint32_t M, uint32_t K, uint
     end(p, 0);
 }
 
-/* 3x3 conv, stride 1, pad 1: out[H][W][OC] from in[H][W][IC]; weights [OC][3][3][IC]. */
+/* 3x3 conv, stride 1, pad 1: out[H][W][OC] from in[H][W][IC]; weights [OC][3][3][IC].
+ * One GEMM per output-channel block, in the shape the DLA lowering emits:
+ * kernel rows outermost (a reduction, acc stride 0), then output rows and
+ * pixels, then the contiguous (kw, input channel) reduction. */
 static void build_conv(Prog *p, const DlaTarget *t, uint32_t H, uint32_t W, uint32_t IC, uint32_t OC)
 {
     uint32_t R = t->gemm_rows, C = t->gemm_cols;
-    uint32_t Hp = H + 2, Wp = W + 2;
+    uint32_t Wp = W + 2;
     DlaInsn in;
     dla_insn_init(&in, DLA_OP_DMACFG);
     in.eng = DLA_ENG_LOAD;
@@ -141,23 +144,21 @@ static void build_conv(Prog *p, const DlaTarget *t, uint32_t H, uint32_t W, uint
     load_flat(p, DLA_MEM_WGT, 1 << 24, 0, (uint64_t)OC * 9 * IC, 0);
     dla_insn_init(&in, DLA_OP_SYNC);
     emit(p, &in);
-    loopcfg(p, 0, 0, 0, 0);
+    loopcfg(p, 0, 0, (uint64_t)Wp * IC, 3 * IC);         /* kernel rows */
     loopcfg(p, 1, (uint64_t)W * OC, (uint64_t)Wp * IC, 0); /* output rows */
     loopcfg(p, 2, OC, IC, 0);                              /* output pixels in a row */
     loopcfg(p, 3, 0, R, R);                                /* kw taps x input-channel blocks: contiguous */
-    for (uint32_t ob = 0; ob < OC / C; ob++)
-        for (uint32_t kh = 0; kh < 3; kh++) {
-            dla_insn_init(&in, DLA_OP_GEMM);
-            in.dst = ob * C;
-            in.src = (int64_t)kh * Wp * IC;
-            in.src2 = (int64_t)ob * C * 9 * IC + (int64_t)kh * 3 * IC;
-            in.wpitch = 9 * IC / R;
-            in.e1 = H;
-            in.e2 = W;
-            in.e3 = 3 * IC / R;
-            emit(p, &in);
-        }
-    (void)Hp;
+    for (uint32_t ob = 0; ob < OC / C; ob++) {
+        dla_insn_init(&in, DLA_OP_GEMM);
+        in.dst = ob * C;
+        in.src2 = (int64_t)ob * C * 9 * IC;
+        in.wpitch = 9 * IC / R;
+        in.e0 = 3;
+        in.e1 = H;
+        in.e2 = W;
+        in.e3 = 3 * IC / R;
+        emit(p, &in);
+    }
     end(p, 0);
 }
 
@@ -263,21 +264,25 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_sim: %s\n", e.msg);
             return 2;
         }
-        Prog g = {0}, c = {0}, d = {0};
+        Prog g = {0}, c = {0}, c1 = {0}, d = {0};
         if (t.gemm_rows >= 64) {
             build_gemm(&g, &t, 512, 2048, 512);
             build_conv(&c, &t, 28, 28, 256, 256);
+            build_conv(&c1, &t, 28, 28, 64, 128); /* few input channels: short reductions */
             build_dw(&d, &t, 28, 28, 256, 8);
         } else {
             build_gemm(&g, &t, 64, 1024, 64);
             build_conv(&c, &t, 14, 14, 64, 64);
+            build_conv(&c1, &t, 14, 14, 16, 64);
             build_dw(&d, &t, 14, 14, 64, 32);
         }
         rc |= bench("gemm", &t, &g);
         rc |= bench("conv", &t, &c);
+        rc |= bench("conv-s", &t, &c1);
         rc |= bench("dwconv", &t, &d);
         free(g.w);
         free(c.w);
+        free(c1.w);
         free(d.w);
     }
     return rc;

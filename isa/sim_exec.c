@@ -317,25 +317,22 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
         m--;
     }
     uint64_t cnt[DLA_LOOP_LEVELS] = {0};
-    uint64_t outer = 1;
-    int wconst = 1; /* the weight address is the same in every outer iteration */
+    uint64_t outer = 1, reuse = 1;
+    /* reuse: how many consecutive outer iterations see the same weights (the
+     * levels inside the innermost one that moves the weight stream). */
     for (int l = 0; l < m; l++) {
         outer *= n.e[l];
-        if (n.e[l] > 1 && n.s2[l])
-            wconst = 0;
+        reuse = n.e[l] > 1 && n.s2[l] ? 1 : reuse * n.e[l];
     }
     /* Short reductions are slow as dot products (a horizontal sum per column):
-     * transpose the weights once (C*K work) and vectorize over columns instead.
-     * Long ones are as fast either way, and then the transpose is not worth it. */
-    int use_t = wconst && outer >= 4 && K < 128;
-    if (use_t) {
-        size_t need = (size_t)K * C;
-        if (need > s->wt_cap) {
-            free(s->wt);
-            s->wt = dla_malloc(need * sizeof *s->wt);
-            s->wt_cap = need;
-        }
-        sim_wt_prepare(s->wt, s->wgt + in->src2, (size_t)pitch, C, (size_t)K);
+     * transpose the weights (C*K work each time they change) and vectorize over
+     * columns instead. Long ones are as fast either way: no transpose then. */
+    int use_t = reuse >= 4 && K < 128;
+    uint64_t wt_at = UINT64_MAX; /* the weight address s->wt holds */
+    if (use_t && (size_t)K * C > s->wt_cap) {
+        free(s->wt);
+        s->wt_cap = (size_t)K * C;
+        s->wt = dla_malloc(s->wt_cap * sizeof *s->wt);
     }
     for (uint64_t it = 0; it < outer; it++) {
         uint64_t d = (uint64_t)in->dst, a = (uint64_t)in->src, w = (uint64_t)in->src2;
@@ -344,10 +341,15 @@ static DlaStatus exec_gemm(DlaSim *s, const DlaInsn *in, SimCost *cost, DlaError
             a += cnt[l] * n.ss[l];
             w += cnt[l] * n.s2[l];
         }
-        if (use_t)
+        if (use_t) {
+            if (w != wt_at) {
+                sim_wt_prepare(s->wt, s->wgt + w, (size_t)pitch, C, (size_t)K);
+                wt_at = w;
+            }
             sim_gemv_t(s->acc + d, s->inp + a, s->wt, C, (size_t)K);
-        else
+        } else {
             sim_gemv_i8(s->acc + d, s->inp + a, s->wgt + w, (size_t)pitch, C, (size_t)K);
+        }
         for (int l = m - 1; l >= 0; l--) { /* odometer */
             if (++cnt[l] < n.e[l])
                 break;

@@ -111,7 +111,7 @@ struct DlaSim {
     SimTraceEvent *trace;
     size_t ntrace, trace_cap;
 
-    int16_t *wt;      /* transposed weights for sim_gemv_t */
+    int32_t *wt;      /* transposed weights for sim_gemv_t */
     size_t wt_cap;    /* elements */
 };
 
@@ -136,11 +136,11 @@ void sim_dram_write(DlaSim *s, uint64_t addr, const void *src, uint64_t n);
 /* Kernels (sim_kernels.c). All accumulate with int32 wrap-around.
  * gemv: for c < C: acc[c] += sum_{k < K} x[k] * w[c * pitch + k]. */
 void sim_gemv_i8(int32_t *acc, const int8_t *x, const int8_t *w, size_t pitch, uint32_t C, size_t K);
-/* The same with the weights pre-transposed to int16 wt[k * C + c] (sim_wt_prepare):
+/* The same with the weights pre-transposed to int32 wt[k * C + c] (sim_wt_prepare):
  * for reductions K <= SIM_WT_MAX_K reused over many outer iterations. */
 #define SIM_WT_MAX_K 65536
-void sim_wt_prepare(int16_t *wt, const int8_t *w, size_t pitch, uint32_t C, size_t K);
-void sim_gemv_t(int32_t *acc, const int8_t *x, const int16_t *wt, uint32_t C, size_t K);
+void sim_wt_prepare(int32_t *wt, const int8_t *w, size_t pitch, uint32_t C, size_t K);
+void sim_gemv_t(int32_t *acc, const int8_t *x, const int32_t *wt, uint32_t C, size_t K);
 /* depthwise, n iterations of the innermost loop:
  * for i < n, c < C: acc[i*sd + c] += x[i*sx + c] * w[i*sw + c]. */
 void sim_vmac_i8(int32_t *acc, size_t sd, const int8_t *x, size_t sx, const int8_t *w, size_t sw, uint32_t C,
