@@ -141,12 +141,12 @@ void dla_tensor_unpack(const DlaTensorDesc *d, const int8_t *dev, int8_t *dst)
 enum { ROLE_NONE, ROLE_IN, ROLE_OUT, ROLE_MID };
 
 /* Number of leading inputs of a Q-op that are activations (the rest constant). */
-static int act_inputs(IrOp op) { return op == OP_QADD ? 2 : 1; }
+static int act_inputs(const IrNode *nd) { return nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1; }
 
 static int is_qop(IrOp op)
 {
     return op == OP_QCONV || op == OP_QGEMM || op == OP_QADD || op == OP_QMAX_POOL || op == OP_QAVG_POOL ||
-           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT;
+           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT;
 }
 
 typedef struct Live {
@@ -190,7 +190,7 @@ DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, cons
                             nd->op_type);
             goto done;
         }
-        if (nd->noutputs != 1 || nd->outputs[0] < 0 || nd->ninputs < act_inputs(nd->op)) {
+        if (nd->noutputs != 1 || nd->outputs[0] < 0 || nd->ninputs < act_inputs(nd)) {
             st = dla_errorf(err, DLA_ERR_INVALID, "lowering: node '%s' (%s) has wrong inputs/outputs", nd->name,
                             nd->op_type);
             goto done;
@@ -201,7 +201,7 @@ DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, cons
      * are OUTPUT when visible outside the partition, else intermediate. */
     for (int32_t i = 0; i < nnodes; i++) {
         const IrNode *nd = &g->nodes[nodes[i]];
-        for (int k = 0; k < act_inputs(nd->op); k++) {
+        for (int k = 0; k < act_inputs(nd); k++) {
             int32_t v = nd->inputs[k];
             if (v < 0 || (g->values[v].flags & IR_VAL_CONST)) {
                 st = dla_errorf(err, DLA_ERR_UNSUPPORTED, "lowering: node '%s' (%s): input %d must be a non-constant tensor",
@@ -308,6 +308,7 @@ DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, cons
         case OP_QGLOBAL_AVG_POOL: st = dla_lower_gpool(&ctx, n, &macs); break;
         case OP_QADD: st = dla_lower_add(&ctx, n, &macs); break;
         case OP_QLUT: st = dla_lower_lut(&ctx, n, &macs); break;
+        case OP_QCONCAT: st = dla_lower_concat(&ctx, n, &macs); break;
         default: st = DLA_ERR_UNSUPPORTED; break;
         }
         if (st)

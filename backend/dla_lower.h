@@ -1,8 +1,8 @@
 /* dla_lower.h - lowering of a partition of quantized IR (docs/quant.md Q-ops)
  * to a DLA program (docs/isa.md, isa/program.h).
  *
- * Input: a graph and a list of its nodes (a partition): dlacc-domain Q-ops in
- * topological order, every activation int8 with per-tensor quantization and a
+ * Input: a graph and a list of its nodes (a partition): dlacc-domain Q-ops
+ * (docs/quant.md, and QConcat: backend/qref.h) in topological order, every activation int8 with per-tensor quantization and a
  * known shape, weights and biases constant.
  *
  * Output: a DlaProgram for target t:

@@ -21,6 +21,7 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs);  /* QMax
 DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QGlobalAvgPool */
 DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QAdd */
 DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QLut */
+DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QConcat */
 
 /* "node 'name' (Op): " + message, DLA_ERR_UNSUPPORTED or _INVALID. */
 DlaStatus dla_lower_err(DlaLowerCtx *c, int32_t node, DlaStatus code, const char *fmt, ...)

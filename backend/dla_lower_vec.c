@@ -279,3 +279,99 @@ DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     }
     return DLA_OK;
 }
+
+/* ------------------------------------------------------------ QConcat
+ * In the DRAM layout (NHWC for rank 4, row-major otherwise) a concatenation
+ * is, for every "outer" index (the physical dims before the axis), the
+ * blocks of the inputs side by side: Y[outer][sum of blocks], X_i[outer][block_i].
+ * Each input is copied through acc in boxes of (rows x block columns),
+ * requantized to the output's scale when it has its own (sub zx; requant
+ * fp32 with scale[i], zp = zy), else copied as is. */
+static void phys_view(const IrShape *s, int axis, int64_t *outer, int64_t *block)
+{
+    int order[IR_MAX_RANK];
+    for (int i = 0; i < s->rank; i++)
+        order[i] = i;
+    if (s->rank == 4) { /* NHWC: physical order N, H, W, C */
+        order[1] = 2, order[2] = 3, order[3] = 1;
+    }
+    int pa = 0;
+    for (int i = 0; i < s->rank; i++)
+        if (order[i] == axis)
+            pa = i;
+    *outer = 1;
+    *block = 1;
+    for (int i = 0; i < s->rank; i++) {
+        if (i < pa)
+            *outer *= s->dims[order[i]];
+        else
+            *block *= s->dims[order[i]];
+    }
+}
+
+DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    const IrNode *nd = &g->nodes[node];
+    int32_t yv = nd->outputs[0];
+    float sy, sx;
+    int32_t zy, zx;
+    DlaStatus st;
+    if ((st = dla_lower_quant(c, node, yv, &sy, &zy)))
+        return st;
+    const IrShape *ys = &g->values[yv].shape;
+    int64_t axis = ir_node_attr_i(g, node, "axis");
+    if (axis < 0)
+        axis += ys->rank;
+    const IrAttr *sc = ir_attr_find(g, node, "scale");
+    if (axis < 0 || axis >= ys->rank || !sc || sc->type != IR_ATTR_FLOATS || sc->n != nd->ninputs)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "needs a valid axis and one scale per input");
+    if (nd->ninputs > e->msize[DLA_MEM_PARAM])
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "more inputs than the param memory holds scales");
+    *macs = 0;
+    int64_t outer, ytot;
+    phys_view(ys, (int)axis, &outer, &ytot);
+    uint64_t so = dla_em_const(e, sc->floats, (uint64_t)sc->n * 4, 4);
+    dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, sc->n, 0);
+    int64_t half = e->msize[DLA_MEM_ACC] / 2, off = 0;
+    int h = 0;
+    for (int k = 0; k < nd->ninputs; k++) {
+        int32_t xv = nd->inputs[k];
+        if ((st = dla_lower_quant(c, node, xv, &sx, &zx)))
+            return st;
+        const IrShape *xs = &g->values[xv].shape;
+        int64_t xo, blk;
+        if (xs->rank != ys->rank)
+            return dla_lower_err(c, node, DLA_ERR_INVALID, "input %d has another rank", k);
+        phys_view(xs, (int)axis, &xo, &blk);
+        if (xo != outer || off + blk > ytot)
+            return dla_lower_err(c, node, DLA_ERR_INVALID, "input %d does not fit the output", k);
+        int ident = sc->floats[k] == 1.0f && zx == zy;
+        int64_t xwmax = blk < 1024 ? blk : 1024;
+        for (int64_t xb = 0; xb < blk; xb += xwmax) {
+            int64_t xw = blk - xb < xwmax ? blk - xb : xwmax;
+            int64_t nrmax = half / xw < 1024 ? half / xw : 1024;
+            for (int64_t r0 = 0; r0 < outer; r0 += nrmax) {
+                int64_t nr = outer - r0 < nrmax ? outer - r0 : nrmax;
+                uint64_t buf = (uint64_t)(h * half);
+                h ^= 1;
+                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = c->addr[xv] + (uint64_t)(r0 * blk + xb), .act = 1,
+                            .sram = buf, .x = xw, .y = nr, .ys = blk, .z = 1};
+                dla_em_load(e, &d);
+                if (!ident) {
+                    if (zx)
+                        dla_em_alu_flat(e, DLA_ALU_SUB, buf, nr * xw, (uint32_t)zx);
+                    dla_em_requant_flat(e, buf, nr * xw, (uint64_t)k, zy, 0);
+                }
+                DlaDma s = {.dram = c->addr[yv] + (uint64_t)(r0 * ytot + off + xb), .act = 1, .sram = buf, .x = xw,
+                            .y = nr, .ys = ytot, .z = 1};
+                dla_em_store(e, &s);
+            }
+        }
+        off += blk;
+    }
+    if (off != ytot)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "inputs do not fill the output");
+    return DLA_OK;
+}

@@ -274,6 +274,46 @@ static DlaStatus run_lut(const IrGraph *g, int32_t node, int8_t **vals, DlaError
     return DLA_OK;
 }
 
+/* QConcat: Y = concat over `axis` of requant(X_i - zx_i, scale[i], zy, -128, 127). */
+static DlaStatus run_concat(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
+{
+    const IrNode *nd = &g->nodes[node];
+    QTensor y;
+    DlaStatus st;
+    if ((st = qt_get(g, node, nd->outputs[0], 1, &y, err)))
+        return st;
+    const float *sc = scales(g, node, nd->ninputs, err);
+    if (!sc)
+        return err ? err->code : DLA_ERR_INVALID;
+    const IrShape *ys = &y.v->shape;
+    int64_t axis = ir_node_attr_i(g, node, "axis");
+    if (axis < 0)
+        axis += ys->rank;
+    if (axis < 0 || axis >= ys->rank)
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QConcat): bad axis", nd->name);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < axis; i++)
+        outer *= ys->dims[i];
+    for (int i = (int)axis + 1; i < ys->rank; i++)
+        inner *= ys->dims[i];
+    int64_t ytot = ys->dims[axis] * inner, off = 0;
+    int8_t *yd = vals[nd->outputs[0]];
+    for (int k = 0; k < nd->ninputs; k++) {
+        QTensor x;
+        if ((st = qt_get(g, node, nd->inputs[k], 1, &x, err)))
+            return st;
+        if (x.v->shape.rank != ys->rank || off + x.v->shape.dims[axis] * inner > ytot)
+            return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QConcat): input %d does not fit", nd->name, k);
+        int64_t blk = x.v->shape.dims[axis] * inner;
+        const int8_t *xd = vals[nd->inputs[k]];
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t j = 0; j < blk; j++)
+                yd[o * ytot + off + j] = (int8_t)qref_requant(xd[o * blk + j] - x.zp, sc[k], y.zp, -128, 127);
+        off += blk;
+    }
+    return DLA_OK;
+}
+
 DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_t **vals, DlaError *err)
 {
     for (int32_t k = 0; k < nnodes; k++) {
@@ -282,7 +322,7 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         if (nd->noutputs < 1 || nd->outputs[0] < 0)
             return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s) has no output", nd->name, nd->op_type);
         /* Activation inputs must have buffers. */
-        int nact = nd->op == OP_QADD ? 2 : 1;
+        int nact = nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
         for (int i = 0; i < nact; i++) {
             int32_t vi = ir_in(g, node, i);
             if (vi < 0 || !vals[vi])
@@ -304,6 +344,7 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         case OP_QAVG_POOL:
         case OP_QGLOBAL_AVG_POOL: st = run_pool(g, node, vals, err); break;
         case OP_QLUT: st = run_lut(g, node, vals, err); break;
+        case OP_QCONCAT: st = run_concat(g, node, vals, err); break;
         default:
             return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s) is not a dlacc quantized op", nd->name,
                               nd->op_type);

@@ -8,7 +8,14 @@
  * Tensors are int8 in the IR's logical row-major order (NCHW for images,
  * [M,K] for QGemm). Quantization parameters come from IrValue.quant
  * (per-tensor: count 1) of activations; weights and biases are the constant
- * data of the node's inputs; scales, bounds and tables are node attributes. */
+ * data of the node's inputs; scales, bounds and tables are node attributes.
+ *
+ * QConcat (not in docs/quant.md's first list; defined here): inputs X_1..X_n
+ * int8 with their own quantization, attribute `axis` (ONNX Concat) and
+ * `scale: floats[n]` with scale[i] = sx_i / sy computed in fp32 by the
+ * quantizer; Y = Concat over axis of requant(X_i - zx_i, scale[i], zy, -128,
+ * 127). An input whose scale and zero point equal the output's (scale[i] = 1)
+ * is copied unchanged. */
 #ifndef DLA_BACKEND_QREF_H
 #define DLA_BACKEND_QREF_H
 

@@ -1,6 +1,6 @@
 /* shape_qops.c - shape functions of the dlacc-domain quantized ops
  * (docs/quant.md): QConv, QGemm, QAdd, QMaxPool, QAvgPool, QGlobalAvgPool,
- * QLut. They check the integer dtypes the contract fixes (int8 activations and
+ * QLut, QConcat (backend/qref.h). They check the integer dtypes the contract fixes (int8 activations and
  * weights, int32 bias), the lengths of the per-channel attributes, and then
  * reuse the ONNX shape formulas of Conv / pooling (shape_conv.c). */
 #include "shape_util.h"
@@ -145,4 +145,19 @@ DlaStatus ir_shape_qlut(IrGraph *g, int32_t node, DlaError *err)
         if (t[i] < -128 || t[i] > 127)
             return shp_err(err, "attribute 'table'[%d] = %lld is not an int8", i, (long long)t[i]);
     return ir_shape_unary(g, node, err);
+}
+
+/* QConcat(X1..Xn int8) -> int8: ONNX Concat shapes; scale[i] per input. */
+DlaStatus ir_shape_qconcat(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    for (int i = 0; i < g->nodes[node].ninputs; i++)
+        if ((st = want_dtype(g, node, i, DT_INT8, err)))
+            return st;
+    if ((st = want_floats(g, node, "scale", g->nodes[node].ninputs, err)) || (st = ir_shape_concat(g, node, err)))
+        return st;
+    IrValue *y = shp_out(g, node, 0);
+    if (y)
+        y->dtype = DT_INT8;
+    return DLA_OK;
 }

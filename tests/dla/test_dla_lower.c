@@ -552,6 +552,70 @@ static void test_lut(void)
     ir_graph_free(g);
 }
 
+/* QConcat along every axis; inputs with the output's quantization are copied,
+ * others requantized. */
+static void concat_case(int rank, const int64_t (*dims)[4], int nin, int axis, uint64_t seed)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int32_t in[4];
+    float sc[4];
+    for (int i = 0; i < nin; i++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "x%d", i);
+        float s = i == 0 ? 0.05f : 0.02f + 0.03f * (float)i;
+        int zp = i == 0 ? 4 : rnd_i8() / 2;
+        in[i] = act(g, nm, rank, dims[i], s, zp);
+        sc[i] = s / 0.05f;
+    }
+    int32_t n = node(g, "QConcat", in, nin, "y");
+    attr_int(g, n, "axis", axis);
+    attr_floats(g, n, "scale", nin, sc);
+    finish(g, n, 0.05f, 4);
+    both_targets(g, &n, 1);
+    ir_graph_free(g);
+}
+
+static void test_concat(void)
+{
+    const int64_t a[3][4] = {{1, 5, 7, 9}, {1, 20, 7, 9}, {1, 3, 7, 9}};
+    concat_case(4, a, 3, 1, 101);
+    const int64_t b[2][4] = {{2, 6, 4, 5}, {2, 6, 3, 5}};
+    concat_case(4, b, 2, 2, 102);
+    const int64_t c[2][4] = {{2, 6, 4, 5}, {2, 6, 4, 2}};
+    concat_case(4, c, 2, 3, 103);
+    const int64_t d[2][4] = {{1, 6, 4, 5}, {2, 6, 4, 5}};
+    concat_case(4, d, 2, 0, 104);
+    const int64_t e[2][4] = {{7, 30}, {7, 1100}};
+    concat_case(2, e, 2, 1, 105);
+    const int64_t f[2][4] = {{1, 64, 55, 55}, {1, 64, 55, 55}};
+    concat_case(4, f, 2, 1, 106);
+}
+
+/* A SqueezeNet fire module: squeeze 1x1 -> expand 1x1 and 3x3 -> QConcat. */
+static void test_fire(void)
+{
+    rng_state = 111;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {1, 64, 27, 27};
+    int32_t x = act(g, "x", 4, xd, 0.05f, -3);
+    ConvSpec sq = CONV(1, 64, 27, 27, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0);
+    int32_t s = add_conv(g, x, &sq, "squeeze");
+    ConvSpec e1 = CONV(1, 16, 27, 27, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0);
+    int32_t y1 = add_conv(g, s, &e1, "expand1");
+    ConvSpec e3 = CONV(1, 16, 27, 27, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0);
+    int32_t y3 = add_conv(g, s, &e3, "expand3");
+    int32_t in[2] = {y1, y3};
+    int32_t n = node(g, "QConcat", in, 2, "fire");
+    attr_int(g, n, "axis", 1);
+    float sc[2] = {1.0f, g->values[y3].quant.scale[0] / g->values[y1].quant.scale[0]};
+    attr_floats(g, n, "scale", 2, sc);
+    finish(g, n, g->values[y1].quant.scale[0], g->values[y1].quant.zero_point[0]);
+    int32_t nodes[4] = {0, 1, 2, 3};
+    both_targets(g, nodes, 4);
+    ir_graph_free(g);
+}
+
 /* conv -> relu-fused conv -> maxpool -> conv; residual QAdd(maxpool, conv)
  * -> global average pool -> QGemm; plus a side output. */
 static void test_graph(void)
@@ -686,6 +750,8 @@ void dla_register_tests(void)
               {"max/avg pool", test_pool},
               {"global avg pool", test_gpool},
               {"lut", test_lut},
+              {"concat", test_concat},
+              {"fire module", test_fire},
               {"multi-layer graph", test_graph},
               {"errors", test_errors});
 }
