@@ -1,0 +1,109 @@
+/* test_e2e_digits.c - digits_cnn end to end on dla-edge and dla-server
+ * (e2e_common.h), and its int8 top-1 accuracy on the 397 labelled test
+ * images in one batch (--input-shape input=397,1,8,8), which must be within
+ * 1 point of the float model's accuracy.
+ *
+ * The float accuracy is measured here, on the host path, rather than taken
+ * from dataset/float_accuracy.txt: that file says 0.9975, but the shipped
+ * model scores 0.6020 on the shipped images and labels, on dlacc's host path
+ * and in an independent NumPy evaluation of the ONNX graph alike (every
+ * input transformation tried scores lower). The test prints both. */
+#include "e2e_common.h"
+#include "host_session.h"
+
+static int64_t count_right(const float *y, int64_t classes, const int64_t *l, int64_t n)
+{
+    int64_t right = 0;
+    for (int64_t i = 0; i < n; i++)
+        right += e2e_argmax(y + i * classes, classes) == l[i];
+    return right;
+}
+
+/* Float accuracy of the model on the test images through the host JIT. */
+static double float_accuracy(const char *zoo, const OnnxInputShape *sh, const OnnxTensorFile *img,
+                             const OnnxTensorFile *lab)
+{
+    char model[8192];
+    snprintf(model, sizeof model, "%s/digits_cnn/model.onnx", zoo);
+    HostSessionOptions so = {sh, 1, img, 1, 0, 2};
+    HostSession s;
+    DlaError e = {0};
+    CU_ASSERT_EQUAL_FATAL(host_session_open(model, &so, &s, &e), DLA_OK);
+    void *out[1];
+    CU_ASSERT_EQUAL_FATAL(host_session_run(&s, img, 1, out, &e), DLA_OK);
+    int64_t classes = s.g->values[s.g->outputs[0]].shape.dims[1];
+    double acc = (double)count_right(out[0], classes, lab->data, 397) / 397.0;
+    free(out[0]);
+    host_session_close(&s);
+    return acc;
+}
+
+static void test_edge(void) { e2e_model("digits_cnn", "dla-edge"); }
+static void test_server(void) { e2e_model("digits_cnn", "dla-server"); }
+
+static void accuracy(const char *target)
+{
+    const char *zoo = dla_test_models_dir();
+    if (!zoo)
+        return;
+    char images[8192], labels[8192];
+    snprintf(images, sizeof images, "%s/digits_cnn/dataset/test_images.pb", zoo);
+    snprintf(labels, sizeof labels, "%s/digits_cnn/dataset/test_labels.pb", zoo);
+    OnnxInputShape sh;
+    DlaError e = {0};
+    CU_ASSERT_EQUAL_FATAL(onnx_parse_input_shape("input=397,1,8,8", &sh, &e), DLA_OK);
+    DlaPlan *p = NULL;
+    DlaRunResult res;
+    E2eFigures f = {0};
+    if (!e2e_compile_run("digits_cnn", target, &sh, 1, images, 1, &p, &res, &f))
+        return;
+    OnnxTensorFile lab;
+    CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(labels, &lab, &e), DLA_OK);
+    CU_ASSERT_EQUAL_FATAL(lab.dtype, DT_INT64);
+    CU_ASSERT_EQUAL_FATAL(lab.shape.dims[0], 397);
+    const IrValue *ov = &p->g->values[p->g->outputs[0]];
+    CU_ASSERT_EQUAL_FATAL(ov->shape.dims[0], 397);
+    int64_t classes = ov->shape.dims[1];
+    int64_t right = count_right(res.outputs[0], classes, lab.data, 397);
+    double acc = (double)right / 397.0;
+    OnnxTensorFile img;
+    CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(images, &img, &e), DLA_OK);
+    double facc = float_accuracy(zoo, &sh, &img, &lab);
+    onnx_tensor_file_free(&img);
+    fprintf(stderr,
+            "E2E digits_cnn %-10s int8 accuracy %.4f (%lld/397), float (host path) %.4f, difference %+.2f points "
+            "(dataset/float_accuracy.txt says 0.9975: %+.2f points from it)  cycles %llu  util %.3f\n",
+            target, acc, (long long)right, facc, 100.0 * (acc - facc), 100.0 * (acc - 0.9975),
+            (unsigned long long)f.cycles, f.utilization);
+    CU_ASSERT(fabs(acc - facc) <= 0.01);
+    onnx_tensor_file_free(&lab);
+    dla_run_result_free(&res);
+    dla_plan_free(p);
+}
+
+static void test_accuracy_edge(void) { accuracy("dla-edge"); }
+static void test_accuracy_server(void) { accuracy("dla-server"); }
+
+/* A float model without calibration data is refused with a message that says what to pass. */
+static void test_needs_calib(void)
+{
+    const char *zoo = dla_test_models_dir();
+    if (!zoo)
+        return;
+    char model[8192];
+    snprintf(model, sizeof model, "%s/digits_cnn/model.onnx", zoo);
+    DlaCompileOptions co = {0};
+    DlaPlan *p = NULL;
+    DlaError e = {0};
+    CU_ASSERT_EQUAL(dla_compile(model, &co, &p, &e), DLA_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "--calib DIR"));
+    CU_ASSERT_PTR_NULL(p);
+}
+
+void dla_register_tests(void)
+{
+    DLA_SUITE("e2e digits_cnn", {"dla-edge", test_edge}, {"dla-server", test_server},
+              {"accuracy on 397 images, dla-edge", test_accuracy_edge},
+              {"accuracy on 397 images, dla-server", test_accuracy_server},
+              {"float model without --calib", test_needs_calib});
+}
