@@ -32,6 +32,12 @@ typedef struct HostModel HostModel;
 /* Compile g for this machine and load it. Fails (DLA_ERR_UNSUPPORTED) listing
  * every node the host backend cannot lower. */
 DlaStatus host_jit_compile(IrGraph *g, const HostOptions *opt, HostModel **out, DlaError *err);
+/* The same; want_const (g->nvalues entries, may be NULL) receives 1 for each
+ * graph input whose values a lowering needed at compile time (Slice starts,
+ * Resize scales fed as inputs...): a caller that knows those inputs may fold
+ * them into constants and compile again (host_session.c does). */
+DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *want_const, HostModel **out,
+                                DlaError *err);
 /* Run once. inputs/outputs in graph order; allocates the arena on first use. */
 void host_model_run(HostModel *m, void **inputs, void **outputs);
 size_t host_model_arena_size(const HostModel *m);

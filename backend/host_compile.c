@@ -81,6 +81,13 @@ LLVMValueRef host_const_data(HostCtx *c, const void *data, size_t nbytes)
     return LLVMConstBitCast(gv, c->t_ptr);
 }
 
+/* record that input i (a graph input) was needed at compile time */
+static void want(HostCtx *c, int i)
+{
+    if (c->want_const && host_has_in(c, i) && (host_inv(c, i)->flags & IR_VAL_INPUT))
+        c->want_const[host_nd(c)->inputs[i]] = 1;
+}
+
 static int64_t read_int(const void *data, IrDtype dt, int64_t i)
 {
     switch (dt) {
@@ -103,6 +110,7 @@ int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
 {
     *vals = NULL;
     if (!host_has_in(c, i) || !(host_inv(c, i)->flags & IR_VAL_CONST)) {
+        want(c, i);
         host_unsupported(c, "input %d must be a constant for the host backend", i);
         return -1;
     }
@@ -123,6 +131,7 @@ int64_t host_const_doubles(HostCtx *c, int i, double **vals)
 {
     *vals = NULL;
     if (!host_has_in(c, i) || !(host_inv(c, i)->flags & IR_VAL_CONST)) {
+        want(c, i);
         host_unsupported(c, "input %d must be a constant for the host backend", i);
         return -1;
     }
@@ -232,7 +241,7 @@ static LLVMValueRef const_ptr(HostCtx *c, int32_t v)
 }
 
 DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, const char *entry,
-                            LLVMModuleRef *out, size_t *arena_size, DlaError *err)
+                            uint8_t *want_const, LLVMModuleRef *out, size_t *arena_size, DlaError *err)
 {
     *out = NULL;
     DlaStatus st = precheck(g, err);
@@ -257,6 +266,7 @@ DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, co
     c.mod = LLVMModuleCreateWithNameInContext(g->name && *g->name ? g->name : "model", ctx);
     c.b = LLVMCreateBuilderInContext(ctx);
     c.embed_consts = embed_consts;
+    c.want_const = want_const;
     c.t_void = LLVMVoidTypeInContext(ctx);
     c.t_i1 = LLVMInt1TypeInContext(ctx);
     c.t_i8 = LLVMInt8TypeInContext(ctx);

@@ -39,6 +39,7 @@ typedef struct HostCtx {
     LLVMModuleRef mod;
     LLVMBuilderRef b;
     int embed_consts; /* 1: constants become module globals; 0: their addresses (JIT) */
+    uint8_t *want_const; /* HostOptions.want_const */
     LLVMTypeRef t_void, t_i1, t_i8, t_i16, t_i32, t_i64, t_f16, t_f32, t_f64, t_ptr;
     /* The node function being emitted. */
     int32_t node;
@@ -64,7 +65,7 @@ int host_node_folded(const IrGraph *g, int32_t n);
 /* Build the module for g in ctx (entry symbol `entry`). *arena_size receives
  * the total arena size (intermediates + scratch). */
 DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, const char *entry,
-                            LLVMModuleRef *out, size_t *arena_size, DlaError *err);
+                            uint8_t *want_const, LLVMModuleRef *out, size_t *arena_size, DlaError *err);
 HostLowerFn host_find_lowering(const char *op_type, const char *domain);
 
 /* Node operand access inside a lowering. */

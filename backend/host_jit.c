@@ -113,6 +113,12 @@ static const HostOptions default_opts = {2, NULL, NULL, NULL, NULL, 0};
 
 DlaStatus host_jit_compile(IrGraph *g, const HostOptions *opt, HostModel **out, DlaError *err)
 {
+    return host_jit_compile_want(g, opt, NULL, out, err);
+}
+
+DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *want_const, HostModel **out,
+                                DlaError *err)
+{
     const HostOptions *o = opt ? opt : &default_opts;
     const char *entry = o->entry ? o->entry : "dla_model";
     *out = NULL;
@@ -121,7 +127,7 @@ DlaStatus host_jit_compile(IrGraph *g, const HostOptions *opt, HostModel **out, 
     LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
     LLVMModuleRef mod;
     size_t arena = 0;
-    DlaStatus st = host_build_module(g, ctx, 0, entry, &mod, &arena, err);
+    DlaStatus st = host_build_module(g, ctx, 0, entry, want_const, &mod, &arena, err);
     if (st) {
         LLVMOrcDisposeThreadSafeContext(tsc);
         return st;
@@ -210,7 +216,7 @@ DlaStatus host_emit_object(IrGraph *g, const HostOptions *opt, const char *path,
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod;
     size_t arena = 0;
-    DlaStatus st = host_build_module(g, ctx, 1, o->entry ? o->entry : "dla_model", &mod, &arena, err);
+    DlaStatus st = host_build_module(g, ctx, 1, o->entry ? o->entry : "dla_model", NULL, &mod, &arena, err);
     if (st) {
         LLVMContextDispose(ctx);
         return st;

@@ -44,8 +44,9 @@ static int all_shapes_known(const IrGraph *g)
     return 1;
 }
 
-/* One attempt: load, bind, maybe specialize, infer. */
-static DlaStatus load_infer(const char *model, const HostSessionOptions *o, int specialize, HostSession *s,
+/* One attempt: load, bind, fold the inputs marked in fold[] (original input
+ * index; NULL: none) into constants, infer. */
+static DlaStatus load_infer(const char *model, const HostSessionOptions *o, const uint8_t *fold, HostSession *s,
                             DlaError *err)
 {
     double t0 = host_now();
@@ -92,12 +93,12 @@ static DlaStatus load_infer(const char *model, const HostSessionOptions *o, int 
     s->nin_orig = g->ninputs;
     s->in_map = dla_malloc((size_t)(g->ninputs ? g->ninputs : 1) * sizeof *s->in_map);
     s->nin = 0;
-    if (specialize) {
+    if (fold) {
         int32_t k = 0;
         for (int32_t i = 0; i < g->ninputs; i++) {
             int32_t v = g->inputs[i];
             IrValue *val = &g->values[v];
-            if (i < o->ninputs && (is_int_dtype(val->dtype)) && o->inputs[i].dtype == val->dtype) {
+            if (i < o->ninputs && fold[i] && o->inputs[i].dtype == val->dtype) {
                 val->shape = o->inputs[i].shape;
                 ir_value_set_data(g, v, o->inputs[i].data, o->inputs[i].nbytes);
                 val->flags &= ~(uint32_t)IR_VAL_INPUT;
@@ -123,36 +124,53 @@ DlaStatus host_session_open(const char *model, const HostSessionOptions *o, Host
 {
     memset(s, 0, sizeof *s);
     int spec = o->specialize && o->inputs;
+    uint8_t fold[256];
+    memset(fold, 0, sizeof fold);
     DlaError e1 = {0};
-    DlaStatus st = load_infer(model, o, 0, s, &e1);
-    if (spec && (st || !all_shapes_known(s->g))) {
-        /* retry with the integer inputs folded in as constants */
+    DlaStatus st = load_infer(model, o, NULL, s, &e1);
+    if (spec && (st || !all_shapes_known(s->g)) && o->ninputs <= 256) {
+        /* shapes depend on input values: fold the integer inputs in as constants */
+        for (int32_t i = 0; i < o->ninputs; i++)
+            fold[i] = is_int_dtype(o->inputs[i].dtype);
         host_session_close(s);
-        memset(s, 0, sizeof *s);
         DlaError e2 = {0};
-        st = load_infer(model, o, 1, s, &e2);
+        st = load_infer(model, o, fold, s, &e2);
         if (st && !e1.code)
             e1 = e2;
     }
     if (st) {
         if (err)
-            *err = e1.code ? e1 : *err;
+            *err = e1;
         host_session_close(s);
         return st;
     }
     double t0 = host_now();
     HostOptions ho = {o->opt_level, NULL, NULL, NULL, NULL, 0};
-    st = host_jit_compile(s->g, &ho, &s->m, err);
-    if (st == DLA_ERR_UNSUPPORTED && spec && s->nin == s->nin_orig) {
-        /* a lowering wanted a run-time integer input (Slice starts, axes...) as a constant */
-        host_session_close(s);
+    /* A lowering that needs input values at compile time (Slice starts, Resize
+     * scales...) reports them through want[]; fold exactly those inputs, by
+     * position, and compile again (a few rounds: one lowering may ask for one
+     * input at a time). */
+    for (int round = 0;; round++) {
+        uint8_t *want = dla_calloc((size_t)(s->g->nvalues ? s->g->nvalues : 1), 1);
         DlaError e2 = {0};
-        if (!load_infer(model, o, 1, s, &e2) && s->nin < s->nin_orig) {
-            HostModel *m2 = NULL;
-            if (!host_jit_compile(s->g, &ho, &m2, &e2)) {
-                s->m = m2;
-                st = DLA_OK;
+        st = host_jit_compile_want(s->g, &ho, want, &s->m, &e2);
+        if (st && err)
+            *err = e2; /* the last round's reason */
+        int more = 0;
+        if (st == DLA_ERR_UNSUPPORTED && spec && o->ninputs <= 256 && round < 6)
+            for (int32_t k = 0; k < s->nin; k++) {
+                int32_t i = s->in_map[k];
+                if (i < o->ninputs && want[s->g->inputs[k]] && !fold[i])
+                    fold[i] = more = 1;
             }
+        free(want);
+        if (!more)
+            break;
+        host_session_close(s);
+        if ((st = load_infer(model, o, fold, s, &e2))) {
+            if (err)
+                *err = e2;
+            break;
         }
     }
     s->t_compile = host_now() - t0;

@@ -5,9 +5,11 @@
  * Static shapes are required. Symbolic input dims are bound from the actual
  * input tensors when the caller passes them. Data-dependent shapes (a Reshape
  * whose target shape is a graph input, Slice starts fed at run time...) are
- * resolved with `specialize`: integer-typed graph inputs then become constants
- * holding the given tensors (the compiled code is valid for those values only;
- * float inputs stay run-time inputs). */
+ * resolved with `specialize`: when shapes are not static, integer-typed graph
+ * inputs become constants holding the given tensors; when a lowering needs
+ * input values at compile time (HostOptions.want_const), exactly those inputs
+ * are folded. The compiled code is then valid for those values only; every
+ * other input stays a run-time input. */
 #ifndef DLA_BACKEND_HOST_SESSION_H
 #define DLA_BACKEND_HOST_SESSION_H
 
