@@ -6,7 +6,8 @@
  * Establishes: every float value that becomes an int8 activation
  *   (quant_int8_values) carries its int8 parameters in IrValue.quant
  *   (per-tensor: count 1, axis -1), chosen by PassContext.calib_method from
- *   statistics over the calibration inputs. Nothing else changes.
+ *   statistics over the calibration inputs; graph outputs always get their
+ *   observed min/max. Nothing else changes.
  *
  * The float graph itself is the calibration engine: the values to observe are
  * made graph outputs for the time of the runs, the host backend compiles the
@@ -321,8 +322,15 @@ DlaStatus pass_calibrate(IrGraph *g, const PassContext *ctx, DlaError *err)
         q->axis = -1;
         q->scale = dla_arena_alloc(&g->arena, sizeof *q->scale);
         q->zero_point = dla_arena_alloc(&g->arena, sizeof *q->zero_point);
-        q->scale[0] = res.entries[j].qp.scale;
-        q->zero_point[0] = res.entries[j].qp.zero_point;
+        CalibQParams qp = res.entries[j].qp;
+        /* The model's outputs (logits...) keep their whole observed range:
+         * clipping them, as entropy/percentile do for the outliers of inner
+         * activations, changes the answer itself (entropy clips digits_cnn's
+         * logits from [-15.1, 12.0] to [-12.7, 12.0]). */
+        if (g->values[res.entries[j].value].flags & IR_VAL_OUTPUT)
+            qp = calib_qparams_int8(res.entries[j].min, res.entries[j].max);
+        q->scale[0] = qp.scale;
+        q->zero_point[0] = qp.zero_point;
     }
     calib_result_free(&res);
     return DLA_OK;
