@@ -40,7 +40,7 @@ void dla_em_free(DlaEmit *e)
 {
     free(e->insn);
     free(e->reloc);
-    for (int m = 0; m < DLA_MEM_COUNT; m++)
+    for (int m = 0; m < DLA_HAZ_MEMS; m++)
         for (int g = 0; g < DLA_ENG_COUNT; g++)
             free(e->hist[m][g]);
     free(e->consts);
@@ -89,12 +89,29 @@ static void hist_add(DlaEmit *e, int mem, int eng, int64_t idx, const Access *a)
     e->nhist[mem][eng] = n + 1;
 }
 
+/* Make consumer `in` (on engine ce, about to be emitted) wait for instruction
+ * p of the neighbouring engine pe, unless an earlier token already implies it. */
+static void link(DlaEmit *e, int64_t p, int pe, DlaInsn *in, int ce)
+{
+    if (p < 0 || p <= e->pushed[pe][ce])
+        return;
+    DLA_ASSERT(pe - ce == 1 || ce - pe == 1);
+    DlaInsn *pi = &e->insn[p];
+    if (pe < ce) { /* producer is the previous engine */
+        pi->push_next = 1;
+        in->pop_prev = 1;
+    } else {
+        pi->push_prev = 1;
+        in->pop_next = 1;
+    }
+    e->pushed[pe][ce] = p;
+}
+
 /* Emit `in` on engine `eng` with its memory accesses, adding the tokens it needs. */
 static void emit(DlaEmit *e, DlaInsn *in, int eng, const Access *acc, int nacc, int reloc)
 {
-    int64_t idx = e->n;
     int64_t dep[DLA_ENG_COUNT] = {-1, -1, -1};
-    if (e->n >= DLA_EM_MAX_INSNS) {
+    if (e->n + 2 > DLA_EM_MAX_INSNS) {
         e->overflow = 1;
         return;
     }
@@ -114,22 +131,31 @@ static void emit(DlaEmit *e, DlaInsn *in, int eng, const Access *acc, int nacc, 
             }
         }
     }
-    for (int o = 0; o < DLA_ENG_COUNT; o++) {
-        if (dep[o] < 0 || dep[o] <= e->pushed[o][eng])
-            continue;
-        /* Only neighbours share memories (dla_emit.h); load<->store never do. */
-        DLA_ASSERT(o - eng == 1 || eng - o == 1);
-        DlaInsn *p = &e->insn[dep[o]];
-        if (o < eng) { /* producer is the previous engine */
-            p->push_next = 1;
-            in->pop_prev = 1;
-        } else {
-            p->push_prev = 1;
-            in->pop_next = 1;
+    /* Load and store engines are not neighbours: a DRAM hazard between them
+     * goes through a relay on the compute engine (a loopcfg that rewrites the
+     * current level-0 strides, 1 cycle), which waits for the far instruction
+     * and which `in` waits for. pushed[far][eng] records the far instruction
+     * already covered that way. */
+    int far = eng == DLA_ENG_LOAD ? DLA_ENG_STORE : eng == DLA_ENG_STORE ? DLA_ENG_LOAD : -1;
+    if (far >= 0 && dep[far] > e->pushed[far][eng]) {
+        DlaInsn r;
+        dla_insn_init(&r, DLA_OP_LOOPCFG);
+        if (!e->loop_valid[0]) {
+            e->loop_valid[0] = 1;
+            e->loop_cfg[0][0] = e->loop_cfg[0][1] = e->loop_cfg[0][2] = 0;
         }
-        e->pushed[o][eng] = dep[o];
+        r.level = 0;
+        r.sdst = e->loop_cfg[0][0], r.ssrc = e->loop_cfg[0][1], r.ssrc2 = e->loop_cfg[0][2];
+        link(e, dep[far], far, &r, DLA_ENG_COMPUTE);
+        int64_t ri = push_insn(e, &r, 0);
+        e->pushed[far][eng] = dep[far];
+        if (ri > dep[DLA_ENG_COMPUTE])
+            dep[DLA_ENG_COMPUTE] = ri;
     }
-    push_insn(e, in, reloc);
+    for (int o = 0; o < DLA_ENG_COUNT; o++)
+        if (o != far)
+            link(e, dep[o], o, in, eng);
+    int64_t idx = push_insn(e, in, reloc);
     for (int k = 0; k < nacc; k++)
         hist_add(e, acc[k].mem, eng, idx, &acc[k]);
 }
@@ -139,7 +165,7 @@ void dla_em_sync(DlaEmit *e)
     DlaInsn in;
     dla_insn_init(&in, DLA_OP_SYNC);
     push_insn(e, &in, 0);
-    for (int m = 0; m < DLA_MEM_COUNT; m++)
+    for (int m = 0; m < DLA_HAZ_MEMS; m++)
         for (int g = 0; g < DLA_ENG_COUNT; g++)
             e->nhist[m][g] = 0;
 }
@@ -152,6 +178,17 @@ void dla_em_end(DlaEmit *e)
 }
 
 /* ------------------------------------------------------------ DMA */
+
+/* DRAM bytes a box spans: from its first byte to its last (a superset when strided). */
+static uint64_t dram_extent(const DlaDma *d, int64_t esize)
+{
+    return (uint64_t)((d->z - 1) * (d->z > 1 ? d->zs : 0) + (d->y - 1) * (d->y > 1 ? d->ys : 0) + d->x * esize);
+}
+
+static int64_t esize_dram(const DlaDma *d)
+{
+    return (d->mem == DLA_MEM_ACC || d->mem == DLA_MEM_PARAM) && !d->i8 ? 4 : 1;
+}
 
 static int mem_engine(int mem) { return mem == DLA_MEM_INP || mem == DLA_MEM_WGT ? DLA_ENG_LOAD : DLA_ENG_COMPUTE; }
 
@@ -188,9 +225,10 @@ void dla_em_load(DlaEmit *e, const DlaDma *d)
     in.pad = d->pad;
     in.i8 = d->i8;
     int64_t p = d->xpitch ? d->xpitch : d->x;
-    Access a = {d->mem, d->sram,
-                d->sram + (uint64_t)((d->zpad0 + d->z + d->zpad1) * (d->ypad0 + d->y + d->ypad1) * p), 1};
-    emit(e, &in, eng, &a, 1, d->act);
+    Access a[2] = {{d->mem, d->sram,
+                    d->sram + (uint64_t)((d->zpad0 + d->z + d->zpad1) * (d->ypad0 + d->y + d->ypad1) * p), 1},
+                   {DLA_HAZ_DRAM, d->dram, d->dram + dram_extent(d, esize_dram(d)), 0}};
+    emit(e, &in, eng, a, d->act ? 2 : 1, d->act);
 }
 
 void dla_em_store(DlaEmit *e, const DlaDma *d)
@@ -206,8 +244,9 @@ void dla_em_store(DlaEmit *e, const DlaDma *d)
     in.xsize = d->x, in.ysize = d->y, in.zsize = d->z;
     in.i8 = 1;
     int64_t p = d->xpitch ? d->xpitch : d->x;
-    Access a = {DLA_MEM_ACC, d->sram, d->sram + (uint64_t)(d->z * d->y * p), 0};
-    emit(e, &in, DLA_ENG_STORE, &a, 1, d->act);
+    Access a[2] = {{DLA_MEM_ACC, d->sram, d->sram + (uint64_t)(d->z * d->y * p), 0},
+                   {DLA_HAZ_DRAM, d->dram, d->dram + dram_extent(d, 1), 1}};
+    emit(e, &in, DLA_ENG_STORE, a, d->act ? 2 : 1, d->act);
 }
 
 /* Rows of FLAT_X elements, at most 1024 rows per instruction, then the tail. */

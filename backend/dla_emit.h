@@ -16,10 +16,14 @@
  * (no deadlock). Double buffering is then only a matter of alternating SRAM
  * buffers: the builder finds the overlaps it allows.
  *
- * Load and store engines never share a memory (load writes inp/wgt, store
- * reads acc), so no token between them is ever needed; DRAM hazards between
- * layers (a store that a later layer's load reads) are ordered by a `sync`
- * between layers (dla_em_sync).
+ * Activation DRAM is tracked the same way (a later layer's load of what an
+ * earlier store wrote, a store into a buffer that an earlier load read), so
+ * layers overlap without a `sync`: a tile of the next layer starts as soon as
+ * the stores it reads are done. Load and store engines are not neighbours;
+ * their DRAM hazards go through a one-cycle relay instruction on the compute
+ * engine (a loopcfg that rewrites the current strides) that waits for the
+ * far instruction and is waited for. Constants are never written, so loads
+ * of constants are not tracked.
  *
  * DRAM addresses of activations are emitted relative to the activation
  * region (flag `act`) and relocated by dla_em_finish once the size of the
@@ -54,6 +58,9 @@ typedef struct DlaDma {
 
 typedef struct DlaHazard DlaHazard;
 
+/* Memories whose hazards are tracked: the on-chip ones and activation DRAM. */
+enum { DLA_HAZ_DRAM = DLA_MEM_COUNT, DLA_HAZ_MEMS };
+
 /* A program larger than this is refused (DLA_ERR_LIMIT) rather than built:
  * hostile shapes must not make the compiler exhaust memory. */
 #define DLA_EM_MAX_INSNS (16u << 20)
@@ -67,10 +74,12 @@ typedef struct DlaEmit {
     uint32_t n;
     size_t cap;
     int overflow;                    /* more than DLA_EM_MAX_INSNS: emission stopped */
-    /* hazard history: per memory and engine, the accesses since the last sync */
-    DlaHazard *hist[DLA_MEM_COUNT][DLA_ENG_COUNT];
-    size_t nhist[DLA_MEM_COUNT][DLA_ENG_COUNT], hcap[DLA_MEM_COUNT][DLA_ENG_COUNT];
-    int64_t pushed[DLA_ENG_COUNT][DLA_ENG_COUNT]; /* [from][to]: last instruction that pushed, -1 none */
+    /* hazard history: per memory and engine, the accesses since the last sync (if any) */
+    DlaHazard *hist[DLA_HAZ_MEMS][DLA_ENG_COUNT];
+    size_t nhist[DLA_HAZ_MEMS][DLA_ENG_COUNT], hcap[DLA_HAZ_MEMS][DLA_ENG_COUNT];
+    /* [from][to]: the latest instruction of `from` that `to`'s next instruction
+     * is known to follow (by a token, or a relay for load/store), -1 none */
+    int64_t pushed[DLA_ENG_COUNT][DLA_ENG_COUNT];
     /* configuration register caches (registers persist over the whole run) */
     int64_t dma_cfg[DLA_ENG_COUNT][3];
     int dma_valid[DLA_ENG_COUNT];

@@ -1,8 +1,8 @@
 /* dla_lower.c - the driver of the DLA lowering (dla_lower.h): classifies the
  * partition's values (inputs, outputs, intermediates), places them in DRAM
  * (intermediates by liveness, first fit), lowers node by node into one
- * instruction stream (dla_lower_conv.c, dla_lower_vec.c) with a `sync`
- * between layers, and fills the program's tensor descriptors. */
+ * instruction stream (dla_lower_conv.c, dla_lower_vec.c; layers overlap where
+ * their data allow, dla_emit.h), and fills the program's tensor descriptors. */
 #include "dla_lower.h"
 
 #include <stdarg.h>
@@ -296,8 +296,6 @@ DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, cons
     for (int32_t i = 0; i < nnodes; i++) {
         int32_t n = nodes[i];
         const IrNode *nd = &g->nodes[n];
-        if (i > 0)
-            dla_em_sync(&em);
         dla_em_layer_begin(&em, nd->name, nd->op_type, 0);
         uint64_t macs = 0;
         switch (nd->op) {

@@ -7,8 +7,8 @@
  *
  * Output: a DlaProgram for target t:
  *  - code: one layer (DlaLayerMap: node name, op type, useful MACs) per node,
- *    in the order given, a `sync` between layers (a layer's loads may read
- *    what the previous layer stored), `end` at the end;
+ *    in the order given, `end` at the end; dependency tokens order every
+ *    SRAM and activation-DRAM hazard, within and across layers (dla_emit.h);
  *  - constants: weights rearranged for the GEMM array, int32 biases, fp32
  *    requantization scales, lookup tables; DRAM [0, const_bytes);
  *  - tensors: the partition's INPUTS (values read by a node of the list but
