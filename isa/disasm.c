@@ -48,10 +48,10 @@ int dla_disasm_decoded(const DlaInsn *in, char *buf, size_t n)
         buf[0] = 0;
     outf(&o, "%s", dla_opcode_name(in->op));
     DlaFormat fmt = dla_opcode_format(in->op);
-    for (int i = 0; i < dla_nformat_fields; i++) {
+    int first, end;
+    dla_format_rows(fmt, &first, &end);
+    for (int i = first; i < end; i++) {
         const DlaFieldDesc *f = &dla_format_fields[i];
-        if (f->fmt != fmt)
-            continue;
         int64_t v = dla_insn_field_get(in, f->fld);
         char kind = dla_field_kind(f->fld);
         if (kind == 'f') {

@@ -5,6 +5,7 @@
 #include "isa_internal.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 static const char fld_kind[DLA_FLD_COUNT] = {
@@ -36,6 +37,31 @@ const DlaFieldDesc dla_format_fields[] = {
 #undef F
 };
 const int dla_nformat_fields = (int)(sizeof dla_format_fields / sizeof dla_format_fields[0]);
+
+/* Each format's rows are contiguous in the table (isa.def lists them format by
+ * format): find the ranges once, so that decoding walks ~10 rows, not all. */
+static struct {
+    int first, count;
+} fmt_rows[DLA_FMT_COUNT];
+static pthread_once_t fmt_rows_once = PTHREAD_ONCE_INIT;
+
+static void fmt_rows_init(void)
+{
+    for (int i = 0; i < dla_nformat_fields; i++) {
+        DlaFormat f = dla_format_fields[i].fmt;
+        if (!fmt_rows[f].count)
+            fmt_rows[f].first = i;
+        DLA_ASSERT(fmt_rows[f].first + fmt_rows[f].count == i); /* contiguous */
+        fmt_rows[f].count++;
+    }
+}
+
+void dla_format_rows(DlaFormat fmt, int *first, int *end)
+{
+    pthread_once(&fmt_rows_once, fmt_rows_init);
+    *first = fmt_rows[fmt].first;
+    *end = fmt_rows[fmt].first + fmt_rows[fmt].count;
+}
 
 static const struct {
     const char *name;
@@ -145,9 +171,10 @@ void dla_insn_init(DlaInsn *in, DlaOpcode op)
     in->op = op;
     if ((unsigned)op >= DLA_OP_COUNT)
         return;
-    for (int i = 0; i < dla_nformat_fields; i++)
-        if (dla_format_fields[i].fmt == opinfo[op].fmt)
-            *dla_insn_field(in, dla_format_fields[i].fld) = dla_format_fields[i].bias;
+    int first, end;
+    dla_format_rows(opinfo[op].fmt, &first, &end);
+    for (int i = first; i < end; i++)
+        *dla_insn_field(in, dla_format_fields[i].fld) = dla_format_fields[i].bias;
 }
 
 /* Fields never straddle a word (isa.def keeps them inside one). */
@@ -184,10 +211,10 @@ DlaStatus dla_insn_encode(const DlaInsn *in, uint32_t words[DLA_INSN_WORDS], Dla
     DlaFormat fmt = opinfo[in->op].fmt;
     uint32_t w[DLA_INSN_WORDS] = {(uint32_t)in->op, 0, 0, 0};
     char present[DLA_FLD_COUNT] = {0};
-    for (int i = 0; i < dla_nformat_fields; i++) {
+    int first, end;
+    dla_format_rows(fmt, &first, &end);
+    for (int i = first; i < end; i++) {
         const DlaFieldDesc *f = &dla_format_fields[i];
-        if (f->fmt != fmt)
-            continue;
         present[f->fld] = 1;
         int64_t v = dla_insn_field_get(in, f->fld), lo, hi;
         dla_field_range(f, &lo, &hi);
@@ -213,10 +240,10 @@ DlaStatus dla_insn_decode(const uint32_t words[DLA_INSN_WORDS], DlaInsn *out, Dl
     out->op = (DlaOpcode)opc;
     DlaFormat fmt = opinfo[opc].fmt;
     uint32_t used[DLA_INSN_WORDS] = {0xf, 0, 0, 0};
-    for (int i = 0; i < dla_nformat_fields; i++) {
+    int first, end;
+    dla_format_rows(fmt, &first, &end);
+    for (int i = first; i < end; i++) {
         const DlaFieldDesc *f = &dla_format_fields[i];
-        if (f->fmt != fmt)
-            continue;
         uint32_t raw = get_bits(words, f->word, f->lo, f->width);
         used[f->word] |= f->width == 32 ? 0xffffffffu : ((1u << f->width) - 1) << f->lo;
         int64_t v;

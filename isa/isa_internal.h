@@ -25,6 +25,8 @@ extern const DlaFieldDesc dla_format_fields[];
 extern const int dla_nformat_fields;
 
 DlaFormat dla_opcode_format(DlaOpcode op);
+/* The rows of dla_format_fields that belong to fmt: [*first, *end). */
+void dla_format_rows(DlaFormat fmt, int *first, int *end);
 char dla_field_kind(int fld);                 /* 'u' 's' 'f' 'e' */
 const char *dla_field_member_name(int fld);
 const char *dla_field_enum_name(int fld, int64_t v); /* NULL: not an enum, or v out of range */

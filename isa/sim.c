@@ -91,7 +91,8 @@ DlaSim *dla_sim_new(const DlaTarget *t, DlaError *err)
 
 static void free_program(DlaSim *s)
 {
-    free(s->code);
+    free(s->words);
+    free(s->hdr);
     free(s->insn_layer);
     for (uint32_t i = 0; i < s->nlayers; i++) {
         free(s->layers[i].name);
@@ -99,7 +100,8 @@ static void free_program(DlaSim *s)
     }
     free(s->layers);
     free(s->lstats);
-    s->code = NULL;
+    s->words = NULL;
+    s->hdr = NULL;
     s->insn_layer = NULL;
     s->layers = NULL;
     s->lstats = NULL;
@@ -146,20 +148,27 @@ void *dla_sim_mem(DlaSim *s, DlaMem m, uint64_t *bytes)
 static DlaStatus load_code(DlaSim *s, const uint32_t *words, uint32_t ninsns, const DlaLayerMap *layers,
                            uint32_t nlayers, DlaError *err)
 {
-    DlaInsn *code = dla_malloc(sizeof *code * (ninsns ? ninsns : 1));
-    if (dla_code_decode(words, ninsns, code, err)) {
-        free(code);
-        return DLA_ERR_FORMAT;
-    }
     for (uint32_t i = 0; i < nlayers; i++)
-        if (layers[i].first_insn > ninsns || layers[i].ninsns > ninsns - layers[i].first_insn) {
-            free(code);
+        if (layers[i].first_insn > ninsns || layers[i].ninsns > ninsns - layers[i].first_insn)
             return dla_errorf(err, DLA_ERR_FORMAT, "layer %u (%s): instructions [%u, +%u) outside the %u of the code",
                               i, layers[i].name ? layers[i].name : "?", layers[i].first_insn, layers[i].ninsns,
                               ninsns);
+    SimHdr *hdr = dla_malloc(sizeof *hdr * (ninsns ? ninsns : 1));
+    for (uint32_t i = 0; i < ninsns; i++) {
+        DlaInsn in;
+        if (dla_insn_decode(words + (size_t)i * DLA_INSN_WORDS, &in, err)) {
+            dla_error_prefix(err, "instruction %u: ", i);
+            free(hdr);
+            return DLA_ERR_FORMAT;
         }
+        DlaEngine e = dla_insn_engine(&in);
+        hdr[i] = (SimHdr){(uint8_t)in.op, (uint8_t)(e < DLA_ENG_COUNT ? e : DLA_ENG_COUNT), (uint8_t)in.pop_prev,
+                          (uint8_t)in.pop_next};
+    }
     free_program(s);
-    s->code = code;
+    s->hdr = hdr;
+    s->words = dla_malloc(sizeof(uint32_t) * DLA_INSN_WORDS * (ninsns ? ninsns : 1));
+    memcpy(s->words, words, sizeof(uint32_t) * DLA_INSN_WORDS * ninsns);
     s->ninsns = ninsns;
     s->insn_layer = dla_malloc(sizeof(int32_t) * (ninsns ? ninsns : 1));
     for (uint32_t i = 0; i < ninsns; i++)
@@ -263,13 +272,13 @@ static void reset_state(DlaSim *s)
     sim_race_reset(s);
 }
 
-static int is_barrier(const DlaInsn *in)
+static int is_barrier(const SimHdr *h)
 {
-    return in->op == DLA_OP_SYNC || in->op == DLA_OP_END;
+    return h->op == DLA_OP_SYNC || h->op == DLA_OP_END;
 }
 
 /* Can engine e start instruction `in` now? Returns 1 and its start time if so. */
-static int ready_time(const DlaSim *s, int e, const DlaInsn *in, uint64_t *start)
+static int ready_time(const DlaSim *s, int e, const SimHdr *in, uint64_t *start)
 {
     uint64_t t = s->clock[e];
     if (in->pop_prev) {
@@ -299,7 +308,9 @@ static void record_trace(DlaSim *s, uint32_t idx, int e, uint64_t start, uint64_
 /* Run instruction idx on engine e, which ready_time() said can start at `start`. */
 static DlaStatus run_one(DlaSim *s, uint32_t idx, int e, uint64_t start, DlaError *err)
 {
-    const DlaInsn *in = &s->code[idx];
+    DlaInsn decoded;
+    const DlaInsn *in = &decoded;
+    DLA_ASSERT(dla_insn_decode(s->words + (size_t)idx * DLA_INSN_WORDS, &decoded, NULL) == DLA_OK); /* checked at load */
     if (s->cycle_limit && (start > s->cycle_limit || sim_compute_cycles(s, in) > s->cycle_limit - start))
         return dla_errorf(err, DLA_ERR_LIMIT, "instruction %u (%s engine): %s would run past the cycle limit of %" PRIu64,
                           idx, dla_engine_name((DlaEngine)e), dla_opcode_name(in->op), s->cycle_limit);
@@ -381,7 +392,7 @@ static DlaStatus deadlock(DlaSim *s, const uint32_t *cur, uint32_t barrier, DlaE
     for (int e = 0; e < DLA_ENG_COUNT; e++) {
         if (cur[e] >= barrier)
             continue;
-        const DlaInsn *in = &s->code[cur[e]];
+        const SimHdr *in = &s->hdr[cur[e]];
         int prev = in->pop_prev && !s->q[q_in(e, 1)].count;
         int nb = prev ? (e == DLA_ENG_COMPUTE ? DLA_ENG_LOAD : DLA_ENG_COMPUTE)
                       : (e == DLA_ENG_LOAD ? DLA_ENG_COMPUTE : DLA_ENG_STORE);
@@ -392,7 +403,7 @@ static DlaStatus deadlock(DlaSim *s, const uint32_t *cur, uint32_t barrier, DlaE
             len += (size_t)k;
     }
     return dla_errorf(err, DLA_ERR_RUNTIME, "deadlock before the %s at instruction %u: %s",
-                      barrier < s->ninsns ? dla_opcode_name(s->code[barrier].op) : "end of code", barrier, msg);
+                      barrier < s->ninsns ? dla_opcode_name((DlaOpcode)s->hdr[barrier].op) : "end of code", barrier, msg);
 }
 
 static void finish_stats(DlaSim *s)
@@ -424,7 +435,7 @@ DlaStatus dla_sim_run(DlaSim *s, DlaError *err)
     uint32_t pos = 0, n = s->ninsns;
     for (;;) {
         uint32_t b = pos;
-        while (b < n && !is_barrier(&s->code[b]))
+        while (b < n && !is_barrier(&s->hdr[b]))
             b++;
         uint32_t cur[DLA_ENG_COUNT];
         for (int e = 0; e < DLA_ENG_COUNT; e++)
@@ -433,10 +444,10 @@ DlaStatus dla_sim_run(DlaSim *s, DlaError *err)
             int best = -1;
             uint64_t best_t = 0;
             for (int e = 0; e < DLA_ENG_COUNT; e++) {
-                while (cur[e] < b && (int)dla_insn_engine(&s->code[cur[e]]) != e)
+                while (cur[e] < b && s->hdr[cur[e]].engine != e)
                     cur[e]++;
                 uint64_t t;
-                if (cur[e] < b && ready_time(s, e, &s->code[cur[e]], &t) &&
+                if (cur[e] < b && ready_time(s, e, &s->hdr[cur[e]], &t) &&
                     (best < 0 || t < best_t || (t == best_t && cur[e] < cur[best]))) {
                     best = e;
                     best_t = t;
@@ -472,7 +483,7 @@ DlaStatus dla_sim_run(DlaSim *s, DlaError *err)
                 s->vc[e][f] = m;
         }
         s->stats.insns++;
-        if (s->code[b].op == DLA_OP_END) {
+        if (s->hdr[b].op == DLA_OP_END) {
             char msg[512];
             size_t len = 0;
             for (int q = 0; q < 4; q++)
@@ -604,10 +615,10 @@ DlaStatus dla_sim_write_trace_json(const DlaSim *s, FILE *f, DlaError *err)
     for (size_t i = 0; i < s->ntrace; i++) {
         const SimTraceEvent *ev = &s->trace[i];
         char text[256];
-        dla_disasm_decoded(&s->code[ev->insn], text, sizeof text);
+        dla_disasm_insn(s->words + (size_t)ev->insn * DLA_INSN_WORDS, text, sizeof text);
         fprintf(f, ",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.6f,\"dur\":%.6f,"
                    "\"args\":{\"insn\":%u,\"text\":",
-                dla_opcode_name(s->code[ev->insn].op), dla_engine_name((DlaEngine)ev->engine), ev->engine,
+                dla_opcode_name((DlaOpcode)s->hdr[ev->insn].op), dla_engine_name((DlaEngine)ev->engine), ev->engine,
                 (double)ev->start * us, (double)(ev->end - ev->start) * us, ev->insn);
         json_str(f, text);
         int32_t l = s->insn_layer[ev->insn];

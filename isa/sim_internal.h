@@ -63,6 +63,12 @@ typedef struct SimCost {
     int nrng;
 } SimCost;
 
+/* Per instruction, what the engine scheduler looks at. */
+typedef struct SimHdr {
+    uint8_t op, engine; /* DlaOpcode; DlaEngine, or DLA_ENG_COUNT for SYNC/END */
+    uint8_t pop_prev, pop_next;
+} SimHdr;
+
 struct DlaSim {
     DlaTarget t;
     uint32_t R, C, L; /* GEMM rows (reduction), cols (outputs), vector lanes */
@@ -76,8 +82,10 @@ struct DlaSim {
     uint8_t **pages; /* DRAM pages, NULL = all zero */
     uint64_t npages;
 
-    /* Program. */
-    DlaInsn *code;
+    /* Program: the raw words (decoded again when an instruction runs: a
+     * DlaInsn is 360 bytes, 20x the encoding) and what the scheduler needs. */
+    uint32_t *words;
+    SimHdr *hdr;
     uint32_t ninsns;
     int32_t *insn_layer; /* layer index per instruction, -1 for none */
     DlaLayerMap *layers; /* names copied */
