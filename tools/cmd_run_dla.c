@@ -21,18 +21,43 @@ static void usage(FILE *f)
             "usage: dlacc run MODEL.onnx [--target dla-edge|dla-server|FILE.xml] --calib DIR\n"
             "                 --input IN.pb [--input IN2.pb ...] [--output OUT.pb ...]\n"
             "                 [--input-shape NAME=D0,D1,...] [--stats-json FILE] [--calib-method M]\n"
-            "                 [--verify] [--plan] [--max-cycles N] [-O0..3]\n"
+            "                 [--labels LABELS.pb] [--verify] [--plan] [--max-cycles N] [-O0..3]\n"
             "       dlacc run MODEL.onnx --host-only ...   (the host CPU only: dlacc run --host-only --help)\n"
             "  Compiles MODEL for the DLA target in memory (default dla-edge), quantizing it with the\n"
             "  calibration inputs in DIR (every *.pb), and runs it: accelerator parts on the simulator,\n"
             "  the rest on the host (LLVM JIT). Inputs/outputs are serialized onnx.TensorProto files in\n"
             "  graph order. --stats-json writes cycles, MACs, DRAM traffic, roofline cycles, utilization,\n"
             "  wall times and per-layer figures. --verify checks every DLA segment bit for bit against\n"
-            "  the integer reference (qref); --plan prints the segments.\n");
+            "  the integer reference (qref); --plan prints the segments. --labels (int64 class ids, one\n"
+            "  per row of the first output) prints the top-1 accuracy.\n");
+}
+
+/* Top-1 accuracy of graph output 0 ([N, classes] float) against N int64
+ * labels; -1 (message printed) if the shapes do not fit. */
+static double top1_accuracy(const DlaPlan *p, const DlaRunResult *r, const OnnxTensorFile *lab, int64_t *right)
+{
+    const IrValue *ov = &p->g->values[p->g->outputs[0]];
+    if (ov->dtype != DT_FLOAT || ov->shape.rank != 2 || lab->dtype != DT_INT64 || lab->shape.rank != 1 ||
+        lab->shape.dims[0] != ov->shape.dims[0]) {
+        fprintf(stderr, "dlacc run: --labels needs int64 [N] labels for a float [N, classes] first output\n");
+        return -1;
+    }
+    int64_t n = ov->shape.dims[0], c = ov->shape.dims[1];
+    const float *y = r->outputs[0];
+    const int64_t *l = lab->data;
+    *right = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t b = 0;
+        for (int64_t k = 1; k < c; k++)
+            if (y[i * c + k] > y[i * c + b])
+                b = k;
+        *right += b == l[i];
+    }
+    return n ? (double)*right / (double)n : 0.0;
 }
 
 static void write_json(FILE *f, const char *model, const DlaPlan *p, const DlartStats *s, const DlaRunResult *r,
-                       int verified)
+                       int verified, double accuracy)
 {
     int nh = 0, nb = 0;
     for (int32_t i = 0; i < p->nsegs; i++)
@@ -47,6 +72,8 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
             "\"load\": %.6f, \"quantize\": %.6f, \"lower\": %.6f, \"host_compile\": %.6f},\n",
             p->t_total - p->t_calibrate, p->t_calibrate, r->t_simulate, r->t_host, p->t_load, p->t_quantize, p->t_lower,
             p->t_host_compile);
+    if (accuracy >= 0)
+        fprintf(f, "  \"accuracy\": %.6f,\n", accuracy);
     if (verified)
         fprintf(f, "  \"qref\": {\"bytes\": %llu, \"mismatches\": %llu},\n", (unsigned long long)r->qref_bytes,
                 (unsigned long long)r->qref_mismatches);
@@ -57,7 +84,7 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
 int cmd_run_dla(int argc, char **argv)
 {
     const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *target = NULL, *calib = NULL,
-               *method = NULL, *stats_json = NULL, *v;
+               *method = NULL, *stats_json = NULL, *labels = NULL, *v;
     int nin = 0, nout = 0, opt = 2, verify = 0, plan = 0;
     unsigned long long max_cycles = 0;
     CliShapes shapes = {0};
@@ -96,6 +123,10 @@ int cmd_run_dla(int argc, char **argv)
             if (m < 0)
                 goto bad_usage;
             stats_json = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--labels", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            labels = v;
         } else if ((m = cli_opt_value(argc, argv, &i, "--max-cycles", &v)) != 0) {
             if (m < 0)
                 goto bad_usage;
@@ -203,13 +234,30 @@ int cmd_run_dla(int argc, char **argv)
         if (res.qref_mismatches && !rc)
             rc = 1;
     }
+    double accuracy = -1;
+    if (labels) {
+        OnnxTensorFile lab;
+        int64_t right = 0;
+        if (onnx_tensor_read(labels, &lab, &err)) {
+            cli_report(&err);
+            rc = rc ? rc : cli_exit_code(err.code);
+        } else {
+            accuracy = top1_accuracy(p, &res, &lab, &right);
+            if (accuracy < 0)
+                rc = rc ? rc : 2;
+            else
+                fprintf(stderr, "dlacc run: top-1 accuracy %.4f (%lld of %lld)\n", accuracy, (long long)right,
+                        (long long)lab.shape.dims[0]);
+            onnx_tensor_file_free(&lab);
+        }
+    }
     if (stats_json) {
         FILE *f = fopen(stats_json, "w");
         if (!f) {
             fprintf(stderr, "dlacc run: cannot write %s\n", stats_json);
             rc = rc ? rc : 2;
         } else {
-            write_json(f, model, p, s, &res, verify);
+            write_json(f, model, p, s, &res, verify, accuracy);
             if (fclose(f)) {
                 fprintf(stderr, "dlacc run: error writing %s\n", stats_json);
                 rc = rc ? rc : 2;
