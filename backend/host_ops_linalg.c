@@ -371,6 +371,97 @@ static DlaStatus conv_gemm(HostCtx *c, const IrValue *X, const IrValue *W, const
     return DLA_OK;
 }
 
+/* Strided convolution: the taps are gathered once into a column buffer
+ * Col[n, g, c, k.., o..] = Xpad[n, g*Cg + c, o*stride + k*dilation ..] (an
+ * affine copy), after which it is the GEMM Y[n, g*Mg + m, o..] +=
+ * W[g*Mg + m, c, k..] * Col[n, g, c, k.., o..] with the output positions o
+ * contiguous in both Y and Col. */
+static DlaStatus conv_im2col(HostCtx *c, const IrValue *X, const IrValue *W, const IrValue *Y, const HostConvGeom *geo,
+                             LLVMValueRef xp, const IrShape *ps, int64_t G, int64_t Mg, int64_t Cg)
+{
+    IrDtype dt = Y->dtype;
+    int nsp = geo->nsp;
+    int64_t N = X->shape.dims[0];
+    int64_t KK = 1, OO = 1;
+    for (int i = 0; i < nsp; i++) {
+        KK *= geo->k[i];
+        OO *= geo->out[i];
+    }
+    int64_t pst[IR_MAX_RANK], yst[IR_MAX_RANK], wst[IR_MAX_RANK];
+    host_strides(ps, pst);
+    host_strides(&Y->shape, yst);
+    host_strides(&W->shape, wst);
+    size_t bytes = (size_t)(N * G * Cg * KK * OO) * ir_dtype_size(dt);
+    if (bytes > ((size_t)1 << 31))
+        return host_unsupported(c, "column buffer of %zu bytes", bytes);
+    LLVMValueRef col = host_scratch(c, bytes);
+    /* the gather: nest n, g, c, k.., o.. with Col contiguous */
+    HostNest n;
+    memset(&n, 0, sizeof n);
+    n.n = 3 + 2 * nsp;
+    n.ext[0] = N;
+    n.ext[1] = G;
+    n.ext[2] = Cg;
+    for (int i = 0; i < nsp; i++) {
+        n.ext[3 + i] = geo->k[i];
+        n.ext[3 + nsp + i] = geo->out[i];
+    }
+    HostAcc ca, xa;
+    memset(&ca, 0, sizeof ca);
+    memset(&xa, 0, sizeof xa);
+    ca.base = col;
+    ca.dt = dt;
+    int64_t k = 1;
+    for (int d = n.n - 1; d >= 0; d--) {
+        ca.st[d] = k;
+        k *= n.ext[d];
+    }
+    xa.base = xp;
+    xa.dt = dt;
+    xa.st[0] = pst[0];
+    xa.st[1] = Cg * pst[1];
+    xa.st[2] = pst[1];
+    for (int i = 0; i < nsp; i++) {
+        xa.st[3 + i] = geo->dil[i] * pst[2 + i];
+        xa.st[3 + nsp + i] = geo->stride[i] * pst[2 + i];
+    }
+    host_map(c, &n, &ca, &xa, 1, HR_STORE, NULL, NULL);
+    HostGemm gm;
+    memset(&gm, 0, sizeof gm);
+    gm.outer.n = 2;
+    gm.outer.ext[0] = N;
+    gm.outer.ext[1] = G;
+    gm.M = Mg;
+    gm.N = OO;
+    gm.red.n = 1 + nsp;
+    gm.red.ext[0] = Cg;
+    for (int i = 0; i < nsp; i++)
+        gm.red.ext[1 + i] = geo->k[i];
+    gm.out.base = host_out(c, 0);
+    gm.out.dt = dt;
+    gm.out.st[0] = yst[0];
+    gm.out.st[1] = Mg * yst[1];
+    gm.out.st[2] = yst[1];
+    gm.out.st[3] = 1;
+    gm.a.base = host_in(c, 1);
+    gm.a.dt = dt;
+    gm.a.st[1] = Mg * wst[0];
+    gm.a.st[2] = wst[0];
+    gm.a.st[4] = wst[1];
+    gm.b.base = col;
+    gm.b.dt = dt;
+    gm.b.st[0] = ca.st[0];
+    gm.b.st[1] = ca.st[1];
+    gm.b.st[3] = 1;
+    gm.b.st[4] = ca.st[2];
+    for (int i = 0; i < nsp; i++) {
+        gm.a.st[5 + i] = wst[2 + i];
+        gm.b.st[5 + i] = ca.st[3 + i];
+    }
+    host_gemm(c, &gm);
+    return DLA_OK;
+}
+
 DlaStatus host_lower_conv(HostCtx *c, int32_t node)
 {
     IrValue *X = host_inv(c, 0), *W = host_inv(c, 1), *Y = host_outv(c, 0);
@@ -421,6 +512,8 @@ DlaStatus host_lower_conv(HostCtx *c, int32_t node)
         unit &= geo.stride[i] == 1;
     if (unit && (dt == DT_FLOAT || dt == DT_DOUBLE))
         return conv_gemm(c, X, W, Y, &geo, xp, &ps, G, Mg, Cg);
+    if (dt == DT_FLOAT || dt == DT_DOUBLE)
+        return conv_im2col(c, X, W, Y, &geo, xp, &ps, G, Mg, Cg);
     /* loops: n, g, m, c, k[nsp], o[nsp] */
     HostNest nest;
     memset(&nest, 0, sizeof nest);
