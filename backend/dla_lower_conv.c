@@ -87,6 +87,8 @@ static DlaStatus conv_read(DlaLowerCtx *c, int32_t node, Conv *cv)
     if (!w || !b || !(w->flags & IR_VAL_CONST) || !(b->flags & IR_VAL_CONST) || !w->data || !b->data ||
         w->dtype != DT_INT8 || b->dtype != DT_INT32)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "weights must be constant int8 and the bias constant int32");
+    if (!gemm && (g->values[xv].shape.rank != 4 || g->values[yv].shape.rank != 4))
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "only 2-D convolutions (rank-4 tensors) are supported");
     cv->N = xd.n, cv->IC = xd.c, cv->H = xd.h, cv->W = xd.w;
     cv->OC = yd.c, cv->OH = yd.h, cv->OW = yd.w;
     if (gemm) { /* M pixels as M rows of one pixel; X may be [M,K] or [M,K,1,1] */
@@ -106,7 +108,8 @@ static DlaStatus conv_read(DlaLowerCtx *c, int32_t node, Conv *cv)
     }
     if (cv->group <= 0 || cv->IC % cv->group || cv->OC % cv->group || yd.n != xd.n || w->shape.dims[0] != cv->OC ||
         (uint64_t)ir_shape_numel(&w->shape) != (uint64_t)(cv->OC * (cv->IC / cv->group) * cv->k.kh * cv->k.kw) ||
-        ir_shape_numel(&b->shape) != cv->OC || (w->shape.rank == 4 && (w->shape.dims[2] != cv->k.kh || w->shape.dims[3] != cv->k.kw)))
+        ir_shape_numel(&b->shape) != cv->OC || w->nbytes != (size_t)ir_shape_numel(&w->shape) ||
+        b->nbytes != (size_t)cv->OC * 4 || (w->shape.rank == 4 && (w->shape.dims[2] != cv->k.kh || w->shape.dims[3] != cv->k.kw)))
         return dla_lower_err(c, node, DLA_ERR_INVALID, "inconsistent shapes of input, weights, bias and output");
     const IrAttr *sc = ir_attr_find(g, node, "scale");
     if (!sc || sc->type != IR_ATTR_FLOATS || sc->n != cv->OC)

@@ -35,6 +35,8 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     int32_t zx, zy;
     DlaWin k;
     DlaStatus st;
+    if (g->values[xv].shape.rank != 4 || g->values[yv].shape.rank != 4)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 tensors) is supported");
     if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
         (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)) ||
         (st = dla_lower_win(c, node, 0, 0, &k)))
@@ -130,6 +132,8 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     float sx, sy;
     int32_t zx, zy;
     DlaStatus st;
+    if (g->values[xv].shape.rank != 4 || g->values[yv].shape.rank != 4)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 tensors) is supported");
     if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
         (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)))
         return st;

@@ -152,8 +152,15 @@ static DlaStatus run_conv(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
         x.h = x.w = 1;
         y.h = y.w = 1;
         w.h = w.w = 1;
-    } else if ((st = qwin_get(g, node, w.h, w.w, &q, err))) {
-        return st;
+    } else {
+        if (x.v->shape.rank != 4 || w.v->shape.rank != 4 || y.v->shape.rank != 4)
+            return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (QConv): only 2-D convolutions (rank 4)",
+                              g->nodes[node].name);
+        if ((st = qwin_get(g, node, w.h, w.w, &q, err)))
+            return st;
+        if (q.kh != w.h || q.kw != w.w)
+            return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QConv): kernel_shape disagrees with the weights",
+                              g->nodes[node].name);
     }
     int64_t icg = w.c, ocg = group > 0 ? oc / group : 0;
     if (group <= 0 || oc % group || icg * group != x.c || y.c != oc || y.n != x.n)
@@ -225,6 +232,9 @@ static DlaStatus run_pool(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
     if ((st = qt_get(g, node, ir_in(g, node, 0), 1, &x, err)) || (st = qt_get(g, node, g->nodes[node].outputs[0], 1, &y, err)))
         return st;
     QWin q;
+    if (x.v->shape.rank != 4 || y.v->shape.rank != 4)
+        return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s): only 2-D pooling (rank 4)",
+                          g->nodes[node].name, g->nodes[node].op_type);
     if (op == OP_QGLOBAL_AVG_POOL) {
         memset(&q, 0, sizeof q);
         q.kh = x.h, q.kw = x.w, q.sh = q.sw = q.dh = q.dw = 1;
