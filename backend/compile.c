@@ -191,6 +191,16 @@ DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **o
         goto fail;
     if ((st = bind_inputs(model, o, &p->g, err)))
         goto fail;
+    for (int32_t i = 0; i < p->g->ninputs; i++) {
+        const IrValue *v = &p->g->values[p->g->inputs[i]];
+        char buf[160];
+        if (!ir_shape_known(&v->shape)) {
+            st = dla_errorf(err, DLA_ERR_INVALID,
+                            "input '%s' has shape %s: the DLA needs static shapes, pass --input-shape %s=D0,D1,...",
+                            v->name, ir_shape_str(&v->shape, buf, sizeof buf), v->name);
+            goto fail;
+        }
+    }
     double t1 = dla_compile_now();
     p->t_load = t1 - t0;
     (void)t1;

@@ -1,0 +1,153 @@
+/* test_e2e_cli.c - the command-line wiring of issue 5 on digits_cnn: `dlacc
+ * run` on the DLA path (outputs, --stats-json keys, --verify, --labels), the
+ * --calib error, `dlacc MODEL.onnx -o PREFIX` writing PREFIX.dla that
+ * `dlacc objdump` disassembles with the layer of each instruction, and a
+ * multi-segment model (squeezenet1_1) whose objdump shows segment markers.
+ * Runs the built binary. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dla_file.h"
+#include "dla_mem.h"
+#include "dla_test.h"
+
+#define DLACC DLA_BINARY_DIR "/bin/dlacc"
+
+static char work[4096];
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static char *slurp(const char *path)
+{
+    char *s = NULL;
+    size_t n;
+    DlaError e = {0};
+    if (dla_file_read(path, &s, &n, &e))
+        return dla_strdup("");
+    return s;
+}
+
+static const char *models(void)
+{
+    const char *z = dla_test_models_dir();
+    if (z && !work[0]) {
+        snprintf(work, sizeof work, "%s/tests/e2e/cli_work_%d", DLA_BINARY_DIR, (int)getpid());
+        char cmd[8192];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", work);
+        CU_ASSERT_EQUAL(sh(cmd), 0);
+    }
+    return z;
+}
+
+static void test_run(void)
+{
+    const char *z = models();
+    if (!z)
+        return;
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s/digits_cnn/model.onnx' --calib '%s/digits_cnn/calib' --input-shape input=397,1,8,8 "
+             "--input '%s/digits_cnn/dataset/test_images.pb' --labels '%s/digits_cnn/dataset/test_labels.pb' "
+             "--output '%s/out.pb' --stats-json '%s/stats.json' --verify 2> '%s/stderr'",
+             DLACC, z, z, z, z, work, work, work);
+    int rc = sh(cmd);
+    char path[8192];
+    snprintf(path, sizeof path, "%s/stderr", work);
+    char *err = slurp(path);
+    if (rc)
+        fprintf(stderr, "dlacc run failed (%d): %s\n", rc, err);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "top-1 accuracy"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ", 0 differ"));
+    free(err);
+    snprintf(path, sizeof path, "%s/stats.json", work);
+    char *js = slurp(path);
+    static const char *keys[] = {"\"cycles\"", "\"macs\"", "\"peak_macs_per_cycle\": 256", "\"dram_bytes_read\"",
+                                 "\"dram_bytes_written\"", "\"roofline_cycles\"", "\"utilization\"", "\"wall\"",
+                                 "\"compile\"", "\"calibrate\"", "\"simulate\"", "\"host\"", "\"layers\"",
+                                 "\"op_type\": \"QConv\"", "\"accuracy\"", "\"mismatches\": 0"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (!strstr(js, keys[i]))
+            fprintf(stderr, "stats.json lacks %s\n", keys[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(js, keys[i]));
+    }
+    free(js);
+    snprintf(path, sizeof path, "%s/out.pb", work);
+    CU_ASSERT(dla_path_exists(path));
+}
+
+static void test_needs_calib(void)
+{
+    const char *z = models();
+    if (!z)
+        return;
+    char cmd[16384], path[8192];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s/digits_cnn/model.onnx' --input '%s/digits_cnn/test_data_set_0/input_0.pb' "
+             "--output '%s/o.pb' 2> '%s/stderr'",
+             DLACC, z, z, work, work);
+    CU_ASSERT_EQUAL(sh(cmd), 1);
+    snprintf(path, sizeof path, "%s/stderr", work);
+    char *err = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "pass --calib DIR"));
+    free(err);
+    /* a symbolic batch dim without --input-shape (nothing fed to bind it) */
+    snprintf(cmd, sizeof cmd, "'%s' '%s/digits_cnn/model.onnx' -o '%s/x' --calib '%s/digits_cnn/calib' 2> '%s/stderr'",
+             DLACC, z, work, z, work);
+    CU_ASSERT_EQUAL(sh(cmd), 1);
+    err = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "pass --input-shape input="));
+    free(err);
+}
+
+static void compile_objdump(const char *model, const char *target, const char *extra, int min_segments)
+{
+    const char *z = models();
+    if (!z)
+        return;
+    char cmd[16384], path[8192];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/%s/model.onnx' -o '%s/%s' --calib '%s/%s/calib' --target %s %s 2> '%s/stderr'",
+             DLACC, z, model, work, model, z, model, target, extra, work);
+    int rc = sh(cmd);
+    snprintf(path, sizeof path, "%s/stderr", work);
+    char *err = slurp(path);
+    if (rc)
+        fprintf(stderr, "dlacc %s -o failed: %s\n", model, err);
+    free(err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    snprintf(cmd, sizeof cmd, "'%s' objdump '%s/%s.dla' > '%s/%s.s' 2>&1", DLACC, work, model, work, model);
+    CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
+    snprintf(path, sizeof path, "%s/%s.s", work, model);
+    char *s = slurp(path);
+    int markers = 0;
+    for (const char *p = s; (p = strstr(p, "\"dla.segment\"")); p++)
+        markers++;
+    CU_ASSERT(markers >= min_segments);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "(QConv)")); /* each instruction's comment names its layer */
+    free(s);
+}
+
+static void test_compile_digits(void) { compile_objdump("digits_cnn", "dla-edge", "--input-shape input=1,1,8,8", 1); }
+static void test_compile_squeezenet(void) { compile_objdump("squeezenet1_1", "dla-server", "", 2); }
+
+static void cleanup(void)
+{
+    if (!work[0])
+        return;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+}
+
+void dla_register_tests(void)
+{
+    DLA_SUITE("e2e cli", {"dlacc run on the DLA path", test_run}, {"float model without --calib", test_needs_calib},
+              {"dlacc MODEL -o PREFIX + objdump (digits_cnn)", test_compile_digits},
+              {"multi-segment .dla (squeezenet1_1)", test_compile_squeezenet}, {"clean up", cleanup});
+}
