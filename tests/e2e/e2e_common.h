@@ -31,7 +31,7 @@ typedef struct E2eFigures {
     int ndla;
 } E2eFigures;
 
-static int64_t e2e_argmax(const float *x, int64_t n)
+static inline int64_t e2e_argmax(const float *x, int64_t n)
 {
     int64_t b = 0;
     for (int64_t i = 1; i < n; i++)
@@ -40,7 +40,7 @@ static int64_t e2e_argmax(const float *x, int64_t n)
     return b;
 }
 
-static double e2e_sqnr(const float *got, const float *ref, int64_t n)
+static inline double e2e_sqnr(const float *got, const float *ref, int64_t n)
 {
     double s = 0, e = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -52,7 +52,7 @@ static double e2e_sqnr(const float *got, const float *ref, int64_t n)
 
 /* Compile model `name` for target, run it on input_path; fills outputs
  * (caller frees res). Returns 0 when the zoo is absent. */
-static int e2e_compile_run(const char *name, const char *target, const OnnxInputShape *shapes, int nshapes,
+static inline int e2e_compile_run(const char *name, const char *target, const OnnxInputShape *shapes, int nshapes,
                            const char *input_path, int verify, DlaPlan **plan, DlaRunResult *res, E2eFigures *fig)
 {
     const char *zoo = dla_test_models_dir();
@@ -121,7 +121,7 @@ static int e2e_compile_run(const char *name, const char *target, const OnnxInput
 }
 
 /* The whole check for one zoo model on one target. */
-static void e2e_model(const char *name, const char *target)
+static inline void e2e_model(const char *name, const char *target)
 {
     const char *zoo = dla_test_models_dir();
     if (!zoo)
