@@ -616,6 +616,38 @@ static void test_fire(void)
     ir_graph_free(g);
 }
 
+/* A MobileNetV2 inverted residual: 1x1 expand + ReLU6 (clip), 3x3 depthwise +
+ * ReLU6, 1x1 project, residual QAdd; then a strided depthwise block. */
+static void test_inverted_residual(void)
+{
+    rng_state = 121;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[4] = {1, 24, 28, 28};
+    int32_t x = act(g, "x", 4, xd, 0.05f, 3);
+    ConvSpec ex = CONV(1, 24, 28, 28, 144, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1);
+    int32_t y1 = add_conv(g, x, &ex, "expand");
+    ConvSpec dw = CONV(1, 144, 28, 28, 144, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 144, 0, 1);
+    int32_t y2 = add_conv(g, y1, &dw, "dw");
+    ConvSpec pr = CONV(1, 144, 28, 28, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0);
+    int32_t y3 = add_conv(g, y2, &pr, "project");
+    int32_t ai[2] = {x, y3};
+    int32_t ad = node(g, "QAdd", ai, 2, "res");
+    attr_float(g, ad, "sa", 0.05f);
+    attr_float(g, ad, "sb", g->values[y3].quant.scale[0]);
+    attr_float(g, ad, "sy", 0.07f);
+    int32_t y4 = finish(g, ad, 0.07f, -2);
+    ConvSpec dw2 = CONV(1, 24, 28, 28, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 24, 0, 1);
+    add_conv(g, y4, &dw2, "dw2");
+    int32_t nodes[8], nn = 0;
+    for (int32_t i = 0; i < g->nnodes; i++)
+        nodes[nn++] = i;
+    fprintf(stderr, "\n");
+    print_layers = 1;
+    both_targets(g, nodes, nn);
+    print_layers = 0;
+    ir_graph_free(g);
+}
+
 /* conv -> relu-fused conv -> maxpool -> conv; residual QAdd(maxpool, conv)
  * -> global average pool -> QGemm; plus a side output. */
 static void test_graph(void)
@@ -752,6 +784,7 @@ void dla_register_tests(void)
               {"lut", test_lut},
               {"concat", test_concat},
               {"fire module", test_fire},
+              {"inverted residual", test_inverted_residual},
               {"multi-layer graph", test_graph},
               {"errors", test_errors});
 }
