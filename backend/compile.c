@@ -189,7 +189,7 @@ DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **o
     OnnxLoadOptions lo = {o->shapes, o->nshapes};
     if ((st = onnx_load(model, &lo, &p->g, err)))
         goto fail;
-    if ((st = bind_inputs(model, o, &p->g, err)))
+    if ((st = bind_inputs(model, o, &p->g, err)) || (st = dla_compile_check_calib(p, o, err)))
         goto fail;
     for (int32_t i = 0; i < p->g->ninputs; i++) {
         const IrValue *v = &p->g->values[p->g->inputs[i]];

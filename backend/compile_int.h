@@ -7,6 +7,7 @@
 double dla_compile_now(void);
 /* calibrate + partition + quantize (compile_quant.c): p->g becomes the
  * quantized graph; sets p->t_calibrate and p->t_quantize. */
+DlaStatus dla_compile_check_calib(const DlaPlan *p, const DlaCompileOptions *o, DlaError *err);
 DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError *err);
 
 #endif

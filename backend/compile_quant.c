@@ -13,7 +13,7 @@
 #include "passes/passes.h"
 #include "passes/quant.h"
 
-DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError *err)
+DlaStatus dla_compile_check_calib(const DlaPlan *p, const DlaCompileOptions *o, DlaError *err)
 {
     int has_float_in = 0;
     for (int32_t i = 0; i < p->g->ninputs; i++)
@@ -22,6 +22,14 @@ DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError 
         return dla_errorf(err, DLA_ERR_INVALID,
                           "a float model needs calibration data to be quantized for the DLA: pass --calib DIR "
                           "(a folder of input tensors, *.pb)");
+    return DLA_OK;
+}
+
+DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError *err)
+{
+    DlaStatus cst = dla_compile_check_calib(p, o, err);
+    if (cst)
+        return cst;
     PassContext ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.quantize = o->calib_dir != NULL;
