@@ -117,6 +117,16 @@ static DlaStatus conv_read(DlaLowerCtx *c, int32_t node, Conv *cv)
     cv->scale = sc->floats;
     cv->w = w->data;
     cv->b = b->data;
+    /* A batch whose windows never cross an image's rows (no vertical padding,
+     * each window within one stride, the stride tiling the height: 1x1 convs,
+     * strided 1x1 downsampling) is one tall image, NHWC [N][H][W][C] being
+     * [N*H][W][C]: fewer, larger tiles. */
+    if (cv->N > 1 && cv->k.pt == 0 && cv->k.pb == 0 && (cv->k.kh - 1) * cv->k.dh < cv->k.sh &&
+        cv->OH * cv->k.sh == cv->H) {
+        cv->H *= cv->N;
+        cv->OH *= cv->N;
+        cv->N = 1;
+    }
     cv->lo = (int32_t)ir_node_attr_i(g, node, "lo");
     cv->hi = (int32_t)ir_node_attr_i(g, node, "hi");
     if (cv->lo < -128 || cv->hi > 127 || cv->lo > cv->hi)

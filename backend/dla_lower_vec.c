@@ -50,6 +50,11 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
     *macs = 0;
     int64_t Cc = xd.c, H = xd.h, W = xd.w, OH = yd.h, OW = yd.w;
+    if (xd.n > 1 && k.pt == 0 && k.pb == 0 && (k.kh - 1) * k.dh < k.sh && OH * k.sh == H) {
+        H *= xd.n; /* one tall image: windows never cross an image's rows (see dla_lower_conv.c) */
+        OH *= xd.n;
+        xd.n = 1;
+    }
     uint64_t xa = c->addr[xv], ya = c->addr[yv];
     uint64_t param = 0;
     if (avg) {
@@ -162,6 +167,34 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     int64_t ncb = dla_ceil_div(Cc, Cb);
     uint32_t corr = (uint32_t)((uint64_t)(H * W) * (uint64_t)(int64_t)zx);
     int slot = 0;
+    /* Small images: nb whole images per step, one DMA (z = images), one ALU
+     * add with a loop level over the images. */
+    int64_t nb = H * W <= 1024 ? acc / (H * W * Cb + 2 * Cb) : 0;
+    if (nb > xd.n)
+        nb = xd.n;
+    if (nb > 1024)
+        nb = 1024;
+    if (nb >= 2) {
+        for (int64_t cb = 0; cb < ncb; cb++)
+            for (int64_t n0 = 0; n0 < xd.n; n0 += nb) {
+                int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb, m = xd.n - n0 < nb ? xd.n - n0 : nb;
+                uint64_t out = (uint64_t)(slot * nb * Cb), buf = (uint64_t)(2 * nb * Cb);
+                slot ^= 1;
+                dla_em_alu_flat(e, DLA_ALU_MOV, out, m * Cb, 0);
+                DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(n0 * H * W * Cc + c0), .act = 1,
+                            .sram = buf, .x = cn, .xpitch = Cb, .y = H * W, .ys = Cc, .z = m, .zs = H * W * Cc};
+                dla_em_load(e, &d);
+                DlaNest an = {{1, m, H * W, Cb}, {0, Cb, 0, 1}, {0, Cb, 0, 1}, {0, H * W * Cb, Cb, 1}};
+                dla_em_alu(e, &an, DLA_ALU_ADD, out, out, (uint32_t)buf, 0);
+                if (corr)
+                    dla_em_alu_flat(e, DLA_ALU_SUB, out, m * Cb, corr);
+                dla_em_requant_flat(e, out, m * Cb, 0, zy, 0);
+                DlaDma s = {.dram = ya + (uint64_t)(n0 * Cc + c0), .act = 1, .sram = out, .x = cn, .xpitch = Cb,
+                            .y = m, .ys = Cc, .z = 1};
+                dla_em_store(e, &s);
+            }
+        return DLA_OK;
+    }
     for (int64_t n = 0; n < xd.n; n++)
         for (int64_t cb = 0; cb < ncb; cb++) {
             int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;

@@ -282,7 +282,9 @@ static void test_conv_basic(void)
 {
     conv_case(&CONV(1, 3, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 1);
     conv_case(&CONV(1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), 2);
-    conv_case(&CONV(2, 5, 6, 7, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0), 3);
+    conv_case(&CONV(2, 5, 6, 7, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0), 3); /* batch as one tall image */
+    conv_case(&CONV(3, 8, 6, 6, 12, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0), 29);
+    conv_case(&CONV(2, 8, 7, 6, 12, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0), 30); /* odd height: per image */
 }
 
 static void test_conv_stride_pad(void)
@@ -508,6 +510,9 @@ static void test_pool(void)
     pool_case("QAvgPool", b, 3, 1, 1, 0, 45, NULL);
     pool_case("QAvgPool", b, 2, 2, 0, 0, 46, NULL);
     pool_case("QAvgPool", a, 3, 2, 1, 0, 47, NULL);
+    int64_t t[4] = {3, 5, 8, 6};
+    pool_case("QMaxPool", t, 2, 2, 0, 0, 50, NULL); /* batch as one tall image */
+    pool_case("QAvgPool", t, 2, 2, 0, 0, 51, NULL);
     int64_t w[4] = {1, 20, 5, 1300};
     pool_case("QMaxPool", w, 3, 1, 1, 0, 48, NULL);
     pool_case("QAvgPool", w, 2, 2, 0, 1, 49, NULL);
@@ -532,6 +537,9 @@ static void test_gpool(void)
     gpool_case(a, 51);
     gpool_case(b, 52);
     gpool_case(c, 53);
+    int64_t bt[4] = {5, 30, 4, 4}, bt2[4] = {397, 32, 2, 2};
+    gpool_case(bt, 55); /* several images per step */
+    gpool_case(bt2, 56);
     int64_t d[4] = {2, 40, 3, 1100};
     gpool_case(d, 54);
 }
