@@ -9,6 +9,7 @@
  * and in an independent NumPy evaluation of the ONNX graph alike (every
  * input transformation tried scores lower). The test prints both. */
 #include "e2e_common.h"
+#include "dlacc.h"
 #include "host_session.h"
 
 static int64_t count_right(const float *y, int64_t classes, const int64_t *l, int64_t n)
@@ -100,10 +101,81 @@ static void test_needs_calib(void)
     CU_ASSERT_PTR_NULL(p);
 }
 
+/* The public API (include/dlacc.h) on the test input: same top-1 as the
+ * reference, a .dla written, statistics, info queries, errors. */
+static void test_public_api(void)
+{
+    const char *zoo = dla_test_models_dir();
+    if (!zoo)
+        return;
+    char model[8192], calib[8192], input[8192], ref[8192], dla[8192];
+    snprintf(model, sizeof model, "%s/digits_cnn/model.onnx", zoo);
+    snprintf(calib, sizeof calib, "%s/digits_cnn/calib", zoo);
+    snprintf(input, sizeof input, "%s/digits_cnn/test_data_set_0/input_0.pb", zoo);
+    snprintf(ref, sizeof ref, "%s/digits_cnn/test_data_set_0/output_0.pb", zoo);
+    snprintf(dla, sizeof dla, "%s/e2e_api_%d.dla", DLA_BINARY_DIR, (int)getpid());
+    const char *shapes[1] = {"input=1,1,8,8"};
+    DlaccOptions o = {0};
+    o.target = "dla-server";
+    o.calib_dir = calib;
+    o.input_shapes = shapes;
+    o.ninput_shapes = 1;
+    o.host_opt_level = 2;
+    DlaccModel *m = NULL;
+    DlaError e = {0};
+    DlaStatus st = dlacc_compile(model, &o, &m, &e);
+    if (st)
+        fprintf(stderr, "dlacc_compile: %s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    CU_ASSERT_EQUAL(dlacc_num_inputs(m), 1);
+    CU_ASSERT_EQUAL(dlacc_num_outputs(m), 1);
+    int dt, rank;
+    const int64_t *dims;
+    CU_ASSERT_STRING_EQUAL(dlacc_input_info(m, 0, &dt, &rank, &dims), "input");
+    CU_ASSERT_EQUAL(dt, DT_FLOAT);
+    CU_ASSERT_EQUAL(rank, 4);
+    CU_ASSERT_EQUAL(dims[0], 1);
+    CU_ASSERT_EQUAL(dlacc_input_bytes(m, 0), 64 * 4);
+    CU_ASSERT_EQUAL(dlacc_output_bytes(m, 0), 10 * 4);
+    CU_ASSERT_PTR_NULL(dlacc_input_info(m, 1, NULL, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(dlacc_program(m));
+    CU_ASSERT_EQUAL(dlacc_write_dla(m, dla, &e), DLA_OK);
+    CU_ASSERT(dla_path_exists(dla));
+    remove(dla);
+    OnnxTensorFile in, want;
+    CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(input, &in, &e), DLA_OK);
+    CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(ref, &want, &e), DLA_OK);
+    float out[10];
+    const void *ins[1] = {in.data};
+    void *outs[1] = {out};
+    CU_ASSERT_EQUAL_FATAL(dlacc_run(m, ins, outs, &e), DLA_OK);
+    CU_ASSERT_EQUAL(e2e_argmax(out, 10), e2e_argmax(want.data, 10));
+    CU_ASSERT(e2e_sqnr(out, want.data, 10) > 20.0);
+    const DlartStats *s = dlacc_stats(m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->runs, 1);
+    CU_ASSERT_EQUAL(s->peak_macs_per_cycle, 4096);
+    DlaccTimes t = dlacc_times(m);
+    CU_ASSERT(t.calibrate > 0 && t.simulate > 0);
+    onnx_tensor_file_free(&in);
+    onnx_tensor_file_free(&want);
+    dlacc_free(m);
+    /* a bad --input-shape string and an unknown target are errors with messages */
+    const char *bad[1] = {"input=1,x"};
+    o.input_shapes = bad;
+    CU_ASSERT_NOT_EQUAL(dlacc_compile(model, &o, &m, &e), DLA_OK);
+    CU_ASSERT_PTR_NULL(m);
+    dla_error_clear(&e);
+    o.input_shapes = shapes;
+    o.target = "no-such-target";
+    CU_ASSERT_NOT_EQUAL(dlacc_compile(model, &o, &m, &e), DLA_OK);
+    CU_ASSERT(e.msg[0] != 0);
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("e2e digits_cnn", {"dla-edge", test_edge}, {"dla-server", test_server},
               {"accuracy on 397 images, dla-edge", test_accuracy_edge},
               {"accuracy on 397 images, dla-server", test_accuracy_server},
-              {"float model without --calib", test_needs_calib});
+              {"float model without --calib", test_needs_calib}, {"public API (dlacc.h)", test_public_api});
 }
