@@ -149,8 +149,15 @@ static DlaStatus bind_inputs(const char *model, const DlaCompileOptions *o, IrGr
     int rebind = 0;
     for (int32_t i = 0; i < (*g)->ninputs && i < o->nbind && n < 64; i++) {
         const IrValue *v = &(*g)->values[(*g)->inputs[i]];
-        if (ir_shape_known(&v->shape) || o->bind[i].shape.rank != v->shape.rank)
+        if (ir_shape_known(&v->shape))
             continue;
+        if (o->bind[i].shape.rank != v->shape.rank) {
+            char a[160], b[160];
+            for (int32_t k = 0; k < n; k++)
+                free(names[k]);
+            return dla_errorf(err, DLA_ERR_INVALID, "input '%s' is %s, the tensor given for it is %s", v->name,
+                              ir_shape_str(&v->shape, a, sizeof a), ir_shape_str(&o->bind[i].shape, b, sizeof b));
+        }
         int given = 0;
         for (int32_t k = 0; k < o->nshapes; k++) {
             size_t l = o->shapes[k].name_len ? o->shapes[k].name_len : strlen(o->shapes[k].name);
