@@ -696,8 +696,15 @@ static void test_quantize_zoo(void)
         }
         /* only Concat (and the output Flatten) stay in float on the host */
         CU_ASSERT_EQUAL(count_op(g, "Conv") + count_op(g, "Relu") + count_op(g, "Add") + count_op(g, "Gemm"), 0);
-        if (i == 0) { /* squeezenet: Concat in float on the host, no int8 executor here */
+        if (i == 0) /* squeezenet: Concat in float on the host, no int8 executor here */
             CU_ASSERT_EQUAL(count_op(g, "Concat"), 8);
+        int run = i > 0;
+#ifdef DLA_SANITIZE
+        /* the ImageNet-sized int8 runs measure numerics, not memory safety
+         * (qref's own tests cover that); they would double this test's time */
+        run = 0;
+#endif
+        if (!run) {
             ir_graph_free(g);
             continue;
         }
