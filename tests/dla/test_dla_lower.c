@@ -755,6 +755,36 @@ static void test_errors(void)
     dla_error_clear(&e);
     CU_ASSERT_EQUAL(dla_lower(g, &n, 1, &t, &p, &e), DLA_ERR_UNSUPPORTED);
     CU_ASSERT(strstr(e.msg, "padding") != NULL);
+    /* an activation without quantization parameters */
+    int32_t xq = ir_value_add(g, "xq", DT_INT8, &g->values[x].shape);
+    int32_t yq = ir_value_add(g, "yq", DT_INT8, &g->values[x].shape);
+    n = ir_node_add(g, "mp", "QMaxPool", "dlacc", &xq, 1, &yq, 1);
+    int64_t ks[2] = {1, 1};
+    attr_ints(g, n, "kernel_shape", 2, ks);
+    dla_error_clear(&e);
+    CU_ASSERT_EQUAL(dla_lower(g, &n, 1, &t, &p, &e), DLA_ERR_INVALID);
+    CU_ASSERT(strstr(e.msg, "quantization") != NULL);
+    /* weights whose data does not match their shape */
+    int32_t wbad = ir_value_add(g, "wbad", DT_INT8, &(IrShape){.rank = 4, .dims = {4, 3, 3, 3}});
+    int8_t few[10] = {0};
+    ir_value_set_data(g, wbad, few, sizeof few);
+    int32_t bb = const_i32(g, "bb", 4, 10);
+    int32_t ci[3] = {x, wbad, bb};
+    int32_t yb = act(g, "ybad", 4, (int64_t[]){1, 4, 8, 8}, 0.1f, 0);
+    n = ir_node_add(g, "convbad", "QConv", "dlacc", ci, 3, &yb, 1);
+    float sc4[4] = {1, 1, 1, 1};
+    attr_floats(g, n, "scale", 4, sc4);
+    int64_t pd[4] = {1, 1, 1, 1};
+    attr_ints(g, n, "pads", 4, pd);
+    dla_error_clear(&e);
+    CU_ASSERT_EQUAL(dla_lower(g, &n, 1, &t, &p, &e), DLA_ERR_INVALID);
+    int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);
+    vals[x] = dla_calloc(3 * 64, 1);
+    dla_error_clear(&e);
+    CU_ASSERT_EQUAL(qref_run(g, &n, 1, vals, &e), DLA_ERR_INVALID);
+    for (int32_t v = 0; v < g->nvalues; v++)
+        free(vals[v]);
+    free(vals);
     ir_graph_free(g);
 }
 
