@@ -135,7 +135,18 @@ DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err)
             cur = NULL; /* a boundary segment holds one node */
         }
     }
-    /* inputs and outputs of each segment */
+    /* inputs and outputs of each segment: a value crosses when a node of
+     * another segment reads it (one pass over all edges) */
+    uint8_t *crossing = dla_calloc((size_t)(g->nvalues ? g->nvalues : 1), 1);
+    for (int32_t m = 0; m < nn; m++) {
+        if (seg_of[m] < 0)
+            continue;
+        for (int32_t i = 0; i < g->nodes[m].ninputs; i++) {
+            int32_t v = g->nodes[m].inputs[i];
+            if (v >= 0 && g->values[v].producer >= 0 && seg_of[g->values[v].producer] != seg_of[m])
+                crossing[v] = 1;
+        }
+    }
     for (int32_t s = 0; s < p->nsegs; s++) {
         DlaSegment *sg = &p->segs[s];
         for (int32_t k = 0; k < sg->nnodes; k++) {
@@ -150,23 +161,15 @@ DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err)
             }
             for (int32_t o = 0; o < nd->noutputs; o++) {
                 int32_t v = nd->outputs[o];
-                if (v < 0)
-                    continue;
-                int used_out = (g->values[v].flags & IR_VAL_OUTPUT) != 0;
-                for (int32_t m = 0; m < nn && !used_out; m++) {
-                    if (seg_of[m] < 0 || seg_of[m] == s)
-                        continue;
-                    for (int32_t i = 0; i < g->nodes[m].ninputs; i++)
-                        if (g->nodes[m].inputs[i] == v)
-                            used_out = 1;
-                }
-                if (used_out && !contains(sg->out_vals, sg->nout, v))
+                if (v >= 0 && (crossing[v] || (g->values[v].flags & IR_VAL_OUTPUT)) &&
+                    !contains(sg->out_vals, sg->nout, v))
                     push(&sg->out_vals, &sg->nout, v);
             }
         }
         if (sg->kind == DLA_SEG_DLA)
             sg->dla_index = (uint32_t)p->ndla++;
     }
+    free(crossing);
     free(seg_of);
     free(kind);
     return DLA_OK;
