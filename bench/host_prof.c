@@ -2,6 +2,7 @@
  * profiling build of the same code that perf can name.
  *
  *   host_prof MODEL_DIR [--repeat N] [-O0..3] [--aot FILE.so] [--map FILE.tsv]
+ *             [--perf-ctl CTL_FIFO,ACK_FIFO]
  *
  * Loads MODEL_DIR/model.onnx, JIT-compiles it (host_session.h, as `dlacc run
  * --host-only` does), runs it once to warm up and N more times (default 10) on
@@ -24,7 +25,9 @@
  * The AOT outputs are checked against the JIT's (they must agree exactly: same
  * IR, same pipeline). --map FILE.tsv writes, per compiled node, its function
  * name, op type, node name, output shape and MACs (Conv/Gemm/MatMul), for
- * joining with the profile (bench/profile_host.sh does). */
+ * joining with the profile (bench/profile_host.sh does). --perf-ctl: the
+ * fifos of `perf record -D -1 --control fifo:CTL,ACK`; perf is enabled for
+ * exactly the timed AOT runs, so loading and compiling stay out of the profile. */
 #define _POSIX_C_SOURCE 200809L
 #include "host_session.h"
 
@@ -98,18 +101,36 @@ static int write_map(const char *path, const IrGraph *g)
 
 typedef void (*RunFn)(void *ctx, void **in, void **out);
 
+/* perf's control fifos (--perf-ctl), NULL when not profiling */
+static FILE *perf_ctl, *perf_ack;
+
+static void perf_command(const char *cmd)
+{
+    if (!perf_ctl)
+        return;
+    char line[64];
+    fprintf(perf_ctl, "%s\n", cmd);
+    fflush(perf_ctl);
+    if (!fgets(line, sizeof line, perf_ack)) /* "ack": the events really are on/off now */
+        fprintf(stderr, "host_prof: no ack from perf for '%s'\n", cmd);
+}
+
 /* Warm-up + repeat timed runs of fn; prints "TAG NAME compile open_cpu ...". */
 static void time_runs(const char *tag, const char *name, double compile, double open_cpu, int repeat, RunFn fn,
-                      void *ctx, void **in, void **out)
+                      void *ctx, void **in, void **out, int profile)
 {
     double *wall = dla_malloc((size_t)repeat * sizeof *wall), *cpu = dla_malloc((size_t)repeat * sizeof *cpu);
     fn(ctx, in, out);
+    if (profile)
+        perf_command("enable");
     for (int i = 0; i < repeat; i++) {
         double w0 = host_now(), c0 = cpu_now();
         fn(ctx, in, out);
         cpu[i] = cpu_now() - c0;
         wall[i] = host_now() - w0;
     }
+    if (profile)
+        perf_command("disable");
     qsort(wall, (size_t)repeat, sizeof *wall, cmp_double);
     qsort(cpu, (size_t)repeat, sizeof *cpu, cmp_double);
     printf("%s %s %.3f %.3f %.2f %.2f %.2f\n", tag, name, compile, open_cpu, 1e3 * wall[repeat / 2], 1e3 * wall[0],
@@ -134,7 +155,7 @@ static void run_aot(void *ctx, void **in, void **out)
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *aot = NULL, *map = NULL;
+    const char *dir = NULL, *aot = NULL, *map = NULL, *ctl = NULL;
     int repeat = 10, opt = 2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
@@ -143,6 +164,8 @@ int main(int argc, char **argv)
             aot = argv[++i];
         else if (!strcmp(argv[i], "--map") && i + 1 < argc)
             map = argv[++i];
+        else if (!strcmp(argv[i], "--perf-ctl") && i + 1 < argc)
+            ctl = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
             opt = argv[i][2] - '0';
         else if (argv[i][0] != '-' && !dir)
@@ -153,8 +176,22 @@ int main(int argc, char **argv)
         }
     }
     if (!dir) {
-        fprintf(stderr, "usage: host_prof MODEL_DIR [--repeat N] [-O0..3] [--aot FILE.so] [--map FILE.tsv]\n");
+        fprintf(stderr, "usage: host_prof MODEL_DIR [--repeat N] [-O0..3] [--aot FILE.so] [--map FILE.tsv]\n"
+                        "                 [--perf-ctl CTL_FIFO,ACK_FIFO]\n");
         return 2;
+    }
+    if (ctl) {
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", ctl);
+        char *comma = strchr(buf, ',');
+        if (comma)
+            *comma = 0;
+        perf_ctl = fopen(buf, "w");
+        perf_ack = comma ? fopen(comma + 1, "r") : NULL;
+        if (!perf_ctl || !perf_ack) {
+            fprintf(stderr, "host_prof: --perf-ctl %s: cannot open both fifos\n", ctl);
+            return 2;
+        }
     }
     if (repeat < 1)
         repeat = 1;
@@ -203,7 +240,7 @@ int main(int argc, char **argv)
         jit_out[k] = dla_calloc(1, out_bytes[k] ? out_bytes[k] : 1);
         aot_out[k] = dla_calloc(1, out_bytes[k] ? out_bytes[k] : 1);
     }
-    time_runs("host", name, s.t_compile, open_cpu, repeat, run_jit, s.m, ins, jit_out);
+    time_runs("host", name, s.t_compile, open_cpu, repeat, run_jit, s.m, ins, jit_out, 0);
 
     int rc = 0;
     if (map)
@@ -238,7 +275,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "host_prof: out of memory (arena of %zu bytes)\n", arena_size);
             return 1;
         }
-        time_runs("aot", name, t_emit, 0, repeat, run_aot, &a, ins, aot_out);
+        time_runs("aot", name, t_emit, 0, repeat, run_aot, &a, ins, aot_out, 1);
         for (int32_t k = 0; k < g->noutputs; k++)
             if (memcmp(jit_out[k], aot_out[k], out_bytes[k])) {
                 fprintf(stderr, "host_prof: output %d of the shared object differs from the JIT's\n", (int)k);
@@ -252,6 +289,10 @@ int main(int argc, char **argv)
         free(aot_out[k]);
     }
     host_session_close(&s);
+    if (perf_ctl) {
+        fclose(perf_ctl);
+        fclose(perf_ack);
+    }
     for (int32_t i = 0; i < nin; i++)
         onnx_tensor_file_free(&in[i]);
     return rc;
