@@ -319,6 +319,10 @@ static void test_conv_grouped(void)
 {
     conv_case(&CONV(1, 16, 9, 9, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, 0), 16);
     conv_case(&CONV(1, 6, 8, 8, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 0, 0), 17);
+    /* edge: weights of the groups stream per block */
+    conv_case(&CONV(1, 512, 5, 5, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0), 18);
+    /* edge: depthwise weights beyond the weight SRAM */
+    conv_case(&CONV(1, 2700, 4, 4, 2700, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 2700, 0, 0), 19);
 }
 
 /* Sizes that force tiling of rows (edge: acc 16 Ki int32) and chunking of the reduction (edge: wgt 128 KiB). */
@@ -441,6 +445,7 @@ static void test_gemm(void)
     gemm_case(300, 64, 33, 1, 23);
     gemm_case(3, 7, 1, 0, 24);
     gemm_case(2, 16, 5000, 0, 25); /* more biases/scales than acc/param preload */
+    gemm_case(3, 5000, 20, 0, 26);  /* reduction beyond one DMA row: chunks */
 }
 
 static void add_case(const int64_t *dims, int rank, int lo, int hi, uint64_t seed)
