@@ -195,9 +195,6 @@ DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibR
     if (st != DLA_OK)
         return st;
     r.in_val = g->inputs[r.in_slot];
-    if (g->values[r.in_val].dtype != DT_FLOAT)
-        return dla_errorf(err, DLA_ERR_UNSUPPORTED, "calibration: input '%s' is %s, not float32",
-                          g->values[r.in_val].name, ir_dtype_name(g->values[r.in_val].dtype));
     char **files;
     int32_t nfiles;
     if ((st = list_pb(calib_dir, &files, &nfiles, err)) != DLA_OK)
@@ -240,9 +237,10 @@ DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibR
         if ((st = onnx_tensor_read(files[f], &t, err)) != DLA_OK)
             break;
         const IrShape *gs = &saved[r.in_val].shape;
-        if (t.dtype != DT_FLOAT) {
-            st = dla_errorf(err, DLA_ERR_INVALID, "calibration input '%s' is %s; input '%s' is float32", files[f],
-                            ir_dtype_name(t.dtype), g->values[r.in_val].name);
+        if (t.dtype != g->values[r.in_val].dtype) {
+            st = dla_errorf(err, DLA_ERR_INVALID, "calibration input '%s' is %s; input '%s' is %s", files[f],
+                            ir_dtype_name(t.dtype), g->values[r.in_val].name,
+                            ir_dtype_name(g->values[r.in_val].dtype));
         } else if (!shape_fits(gs, &t.shape)) {
             char a[96], b[96];
             st = dla_errorf(err, DLA_ERR_INVALID, "calibration input '%s' has shape %s; input '%s' is %s", files[f],

@@ -26,6 +26,7 @@
 #include "passes/pass_util.h"
 #include "passes/quant.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,17 @@ static int is_const_float(const IrGraph *g, int32_t v)
 }
 
 static int rank_of(const IrGraph *g, int32_t v) { return g->values[v].shape.rank; }
+
+/* Weights and biases must be finite: their int8/int32 images would not be. */
+static int all_finite(const IrGraph *g, int32_t v)
+{
+    const float *p = g->values[v].data;
+    size_t n = g->values[v].nbytes / sizeof *p;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(p[i]))
+            return 0;
+    return 1;
+}
 
 /* Same shape, dim by dim: known dims equal, unknown ones the same symbol. */
 static int same_shape(const IrShape *a, const IrShape *b)
@@ -149,6 +161,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("weights are not a constant 4-D float tensor");
         if (b >= 0 && !(is_const_float(g, b) && ir_shape_numel(&g->values[b].shape) == g->values[w].shape.dims[0]))
             return WHY("bias is not a constant per-channel vector");
+        if (!all_finite(g, w) || (b >= 0 && !all_finite(g, b)))
+            return WHY("weights or bias not finite");
         if (!pads_ok(g, n))
             return WHY("padding beyond what the DLA load can add");
         if (!width_ok(g, x))
@@ -161,6 +175,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("A is not a 2-D float activation");
         if (ir_attr_int(g, n, "transA", 0))
             return WHY("transA");
+        if (!isfinite(ir_attr_float(g, n, "alpha", 1.0f)) || !isfinite(ir_attr_float(g, n, "beta", 1.0f)))
+            return WHY("alpha or beta not finite");
         if (!is_const_float(g, w) || rank_of(g, w) != 2)
             return WHY("B is not a constant 2-D float matrix");
         int64_t cols = g->values[w].shape.dims[ir_attr_int(g, n, "transB", 0) ? 0 : 1];
@@ -172,7 +188,11 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             int rowvec = cs->rank <= 1 || (cs->rank == 2 && cs->dims[0] == 1);
             if (!rowvec || (cn != 1 && cn != cols))
                 return WHY("C is not a per-column vector");
+            if (!all_finite(g, c))
+                return WHY("C not finite");
         }
+        if (!all_finite(g, w))
+            return WHY("B not finite");
         return 1;
     }
     if (pu_is_op(nd, "MatMul")) {
@@ -181,6 +201,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("A is not a 2-D float activation");
         if (!is_const_float(g, w) || rank_of(g, w) != 2)
             return WHY("B is not a constant 2-D float matrix");
+        if (!all_finite(g, w))
+            return WHY("B not finite");
         return 1;
     }
     if (pu_is_op(nd, "Add")) {

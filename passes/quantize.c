@@ -375,6 +375,12 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
             }
         }
     }
+    for (int64_t i = 0; i < oc * per; i++)
+        if (!isfinite(wf[i])) {
+            free(wf);
+            free(bf);
+            return dla_errorf(err, DLA_ERR_INVALID, "alpha * B is not finite (overflow)");
+        }
     int8_t *wq = dla_malloc((size_t)(oc * per));
     int32_t *bq = dla_malloc((size_t)oc * sizeof *bq);
     float *sw = dla_malloc((size_t)oc * sizeof *sw), *S = dla_malloc((size_t)oc * sizeof *S);

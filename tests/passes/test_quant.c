@@ -13,7 +13,8 @@
  *    method; SQNR of the logits against the float graph on the host JIT and
  *    top-1 accuracy are printed and bounded (SQNR >= 18 dB, accuracy within 2
  *    points of float; entropy only printed);
- *  - squeezenet1_1, resnet18, mobilenet_v2 quantized; the last two run in
+ *  - squeezenet1_1, resnet18, mobilenet_v2, tiny_encoder quantized;
+ *    resnet18 and mobilenet_v2 run in
  *    int8 through qref against ONNX Runtime's output (SQNR >= 10 dB, top-1). */
 #include "dla_test.h"
 #include "backend/host.h"
@@ -494,6 +495,25 @@ static void test_calib_errors(void)
     ir_graph_free(g);
 }
 
+/* Non-finite weights keep a node on the host instead of producing an
+ * int8 image with infinite scales. */
+static void test_nonfinite_weights(void)
+{
+    const float bad[] = {NAN, INFINITY};
+    for (int k = 0; k < 2; k++) {
+        IrGraph *g = tiny_conv(1);
+        ((float *)g->values[ir_value_find(g, k ? "B" : "W")].data)[1] = bad[k];
+        DlaError err = {0};
+        CU_ASSERT_EQUAL_FATAL(run_passes(g, "shapes,partition", NULL, &err), DLA_OK);
+        const char *why = NULL;
+        CU_ASSERT_FALSE(quant_dla_supported(g, 0, &why));
+        CU_ASSERT_PTR_NOT_NULL(why);
+        CU_ASSERT_EQUAL(g->nodes[0].device, IR_DEVICE_HOST);
+        CU_ASSERT_EQUAL(g->nodes[1].device, IR_DEVICE_HOST); /* its Relu follows it */
+        ir_graph_free(g);
+    }
+}
+
 /* ---- digits_cnn end to end through the integer reference ---- */
 
 static float *read_floats(const char *path, IrShape *shape)
@@ -663,13 +683,13 @@ static void test_digits_int8(void)
     ir_graph_free(gf);
 }
 
-/* squeezenet1_1, resnet18, mobilenet_v2 quantize to graphs that verify, with
+/* squeezenet1_1, resnet18, mobilenet_v2, tiny_encoder quantize to graphs that verify, with
  * known shapes and int8 parameters everywhere; resnet18 and mobilenet_v2
  * quantize completely and run in int8 through qref, compared with ONNX
  * Runtime's reference output of test_data_set_0 (SQNR, top-1). */
 static void test_quantize_zoo(void)
 {
-    static const char *models[] = {"squeezenet1_1", "resnet18", "mobilenet_v2"};
+    static const char *models[] = {"squeezenet1_1", "resnet18", "mobilenet_v2", "tiny_encoder"};
     const char *dir = dla_test_models_dir();
     if (!dir)
         return;
@@ -695,10 +715,13 @@ static void test_quantize_zoo(void)
             }
         }
         /* only Concat (and the output Flatten) stay in float on the host */
-        CU_ASSERT_EQUAL(count_op(g, "Conv") + count_op(g, "Relu") + count_op(g, "Add") + count_op(g, "Gemm"), 0);
+        if (i < 3)
+            CU_ASSERT_EQUAL(count_op(g, "Conv") + count_op(g, "Relu") + count_op(g, "Add") + count_op(g, "Gemm"), 0);
         if (i == 0) /* squeezenet: Concat in float on the host, no int8 executor here */
             CU_ASSERT_EQUAL(count_op(g, "Concat"), 8);
-        int run = i > 0;
+        if (i == 3) /* int64 token ids calibrate too; the 2-D Gemms are the accelerator's */
+            CU_ASSERT_EQUAL(count_op(g, "QGemm"), 3);
+        int run = i == 1 || i == 2;
 #ifdef DLA_SANITIZE
         /* the ImageNet-sized int8 runs measure numerics, not memory safety
          * (qref's own tests cover that); they would double this test's time */
@@ -739,6 +762,6 @@ void dla_register_tests(void)
     DLA_SUITE("quant", {"conv weights, bias, scales, bounds by hand", test_conv_numbers},
               {"gemm/matmul/add", test_gemm_add}, {"pools and lut", test_pools_lut},
               {"partition on the zoo", test_partition_zoo}, {"calibrate digits_cnn", test_calibrate_digits},
-              {"calibration errors", test_calib_errors}, {"digits_cnn int8 through qref", test_digits_int8},
+              {"calibration errors", test_calib_errors}, {"non-finite weights", test_nonfinite_weights}, {"digits_cnn int8 through qref", test_digits_int8},
               {"zoo models quantized; resnet18, mobilenet_v2 int8 through qref", test_quantize_zoo});
 }
