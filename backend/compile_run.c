@@ -128,19 +128,20 @@ DlaStatus dla_plan_run(DlaPlan *p, DlartProgram *rp, const OnnxTensorFile *input
     }
     for (int32_t s = 0; s < p->nsegs && !st; s++) {
         DlaSegment *sg = &p->segs[s];
-        /* allocate what the segment produces (every node output, so boundary/qref have somewhere to write) */
-        for (int32_t k = 0; k < sg->nnodes; k++) {
-            const IrNode *nd = &g->nodes[sg->nodes[k]];
-            for (int32_t o = 0; o < nd->noutputs; o++) {
-                int32_t v = nd->outputs[o];
-                if (v >= 0 && !buf[v] && (sg->kind != DLA_SEG_DLA || 1)) {
-                    size_t nb = value_bytes(g, v);
-                    buf[v] = dla_calloc(1, nb ? nb : 1);
-                }
+        /* buffers for what the segment hands to others (values inside a DLA
+         * segment live in device DRAM only; inside a host segment, in its arena) */
+        for (int32_t k = 0; k < sg->nout; k++) {
+            int32_t v = sg->out_vals[k];
+            if (!buf[v]) {
+                size_t nb = value_bytes(g, v);
+                buf[v] = dla_calloc(1, nb ? nb : 1);
             }
         }
         double t0 = dla_compile_now();
         if (sg->kind == DLA_SEG_BOUNDARY) {
+            int32_t v = g->nodes[sg->nodes[0]].outputs[0];
+            if (!buf[v]) /* an output nobody reads */
+                buf[v] = dla_calloc(1, value_bytes(g, v) + 1);
             run_boundary(g, sg->nodes[0], buf);
             res->t_host += dla_compile_now() - t0;
         } else if (sg->kind == DLA_SEG_HOST) {

@@ -326,6 +326,7 @@ DlaStatus dlart_run_segment(DlartProgram *p, uint32_t k, DlaError *err)
             return st;
     }
     if ((st = d->ops->run(d->impl, err))) {
+        d->resident = NULL; /* a faulting program may have written anywhere: reload the constants next time */
         dla_error_prefix(err, "segment %u: ", k);
         return st;
     }
