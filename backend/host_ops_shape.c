@@ -38,8 +38,15 @@ DlaStatus host_lower_copy(HostCtx *c, int32_t node)
         free(tm);
         if (n != 1)
             return DLA_ERR_UNSUPPORTED;
-        if (training)
-            return host_unsupported(c, "Dropout in training mode");
+        if (training) {
+            /* random unless nothing is dropped: ratio (input 1, default 0.5) must be 0 */
+            double *ratio = NULL;
+            int64_t nr = host_has_in(c, 1) ? host_const_doubles(c, 1, &ratio) : -1;
+            int zero = nr == 1 && ratio[0] == 0.0;
+            free(ratio);
+            if (!zero)
+                return host_unsupported(c, "Dropout in training mode with a non-zero ratio (random)");
+        }
     }
     host_memcpy(c, host_out(c, 0), host_in(c, 0), nbytes_of(x));
     /* Dropout's optional mask: all true in inference */
