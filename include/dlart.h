@@ -42,6 +42,11 @@ DlaStatus dlart_device_open_sim(const DlaTarget *t, uint64_t max_cycles, DlartDe
 void dlart_device_free(DlartDevice *d);
 const DlaTarget *dlart_device_target(const DlartDevice *d);
 const char *dlart_device_name(const DlartDevice *d); /* "sim" */
+/* Record a Chrome trace-event timeline of the following runs (off by
+ * default) and write the last segment run's timeline (one track per engine
+ * and one for layers; opens in Perfetto). */
+void dlart_device_set_trace(DlartDevice *d, int on);
+DlaStatus dlart_device_write_trace(DlartDevice *d, FILE *f, DlaError *err);
 
 /* Load a program for device d: validates it (dla_program_validate), checks
  * that it was compiled for the device's target and parses its segments.

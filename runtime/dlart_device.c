@@ -34,13 +34,23 @@ static const DlaSimLayerStats *sim_layer_stats(void *impl, uint32_t i)
     return i < dla_sim_nlayers(impl) ? dla_sim_layer_stats(impl, i) : NULL;
 }
 
+static void sim_set_trace(void *impl, int on)
+{
+    dla_sim_set_trace(impl, on);
+}
+
+static DlaStatus sim_write_trace(void *impl, FILE *f, DlaError *err)
+{
+    return dla_sim_write_trace_json(impl, f, err);
+}
+
 static void sim_free(void *impl)
 {
     dla_sim_free(impl);
 }
 
 static const DlartDeviceOps sim_ops = {
-    "sim", sim_load, sim_write, sim_read, sim_run, sim_stats, sim_layer_stats, sim_free,
+    "sim", sim_load, sim_write, sim_read, sim_run, sim_stats, sim_layer_stats, sim_set_trace, sim_write_trace, sim_free,
 };
 
 DlaStatus dlart_device_open_sim(const DlaTarget *t, uint64_t max_cycles, DlartDevice **out, DlaError *err)
@@ -74,4 +84,14 @@ const DlaTarget *dlart_device_target(const DlartDevice *d)
 const char *dlart_device_name(const DlartDevice *d)
 {
     return d->ops->name;
+}
+
+void dlart_device_set_trace(DlartDevice *d, int on)
+{
+    d->ops->set_trace(d->impl, on);
+}
+
+DlaStatus dlart_device_write_trace(DlartDevice *d, FILE *f, DlaError *err)
+{
+    return d->ops->write_trace(d->impl, f, err);
 }

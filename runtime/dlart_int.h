@@ -19,6 +19,8 @@ typedef struct DlartDeviceOps {
     DlaStatus (*run)(void *impl, DlaError *err);
     const DlaSimStats *(*stats)(void *impl);
     const DlaSimLayerStats *(*layer_stats)(void *impl, uint32_t i);
+    void (*set_trace)(void *impl, int on);
+    DlaStatus (*write_trace)(void *impl, FILE *f, DlaError *err); /* the last run's timeline */
     void (*free)(void *impl);
 } DlartDeviceOps;
 

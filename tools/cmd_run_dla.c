@@ -21,7 +21,8 @@ static void usage(FILE *f)
             "usage: dlacc run MODEL.onnx [--target dla-edge|dla-server|FILE.xml] --calib DIR\n"
             "                 --input IN.pb [--input IN2.pb ...] [--output OUT.pb ...]\n"
             "                 [--input-shape NAME=D0,D1,...] [--stats-json FILE] [--calib-method M]\n"
-            "                 [--labels LABELS.pb] [--verify] [--plan] [--max-cycles N] [-O0..3]\n"
+            "                 [--labels LABELS.pb] [--trace TRACE.json] [--verify] [--plan] [--max-cycles N]\n"
+            "                 [-O0..3]\n"
             "       dlacc run MODEL.onnx --host-only ...   (the host CPU only: dlacc run --host-only --help)\n"
             "  Compiles MODEL for the DLA target in memory (default dla-edge), quantizing it with the\n"
             "  calibration inputs in DIR (every *.pb), and runs it: accelerator parts on the simulator,\n"
@@ -29,7 +30,8 @@ static void usage(FILE *f)
             "  graph order. --stats-json writes cycles, MACs, DRAM traffic, roofline cycles, utilization,\n"
             "  wall times and per-layer figures. --verify checks every DLA segment bit for bit against\n"
             "  the integer reference (qref); --plan prints the segments. --labels (int64 class ids, one\n"
-            "  per row of the first output) prints the top-1 accuracy.\n");
+            "  per row of the first output) prints the top-1 accuracy. --trace writes the simulator's\n"
+            "  timeline of the last DLA segment run (Chrome trace-event JSON, opens in Perfetto).\n");
 }
 
 /* Top-1 accuracy of graph output 0 ([N, classes] float) against N int64
@@ -84,7 +86,7 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
 int cmd_run_dla(int argc, char **argv)
 {
     const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *target = NULL, *calib = NULL,
-               *method = NULL, *stats_json = NULL, *labels = NULL, *v;
+               *method = NULL, *stats_json = NULL, *labels = NULL, *trace = NULL, *v;
     int nin = 0, nout = 0, opt = 2, verify = 0, plan = 0;
     unsigned long long max_cycles = 0;
     CliShapes shapes = {0};
@@ -123,6 +125,10 @@ int cmd_run_dla(int argc, char **argv)
             if (m < 0)
                 goto bad_usage;
             stats_json = v;
+        } else if ((m = cli_opt_value(argc, argv, &i, "--trace", &v)) != 0) {
+            if (m < 0)
+                goto bad_usage;
+            trace = v;
         } else if ((m = cli_opt_value(argc, argv, &i, "--labels", &v)) != 0) {
             if (m < 0)
                 goto bad_usage;
@@ -200,6 +206,8 @@ int cmd_run_dla(int argc, char **argv)
     }
     if (rp)
         dlart_set_compulsory_bytes(rp, p->compulsory, p->prog.nlayers);
+    if (trace)
+        dlart_device_set_trace(dev, 1);
     DlaRunOptions ro = {verify};
     DlaRunResult res;
     if ((st = dla_plan_run(p, rp, tin, nin, &ro, &res, &err))) {
@@ -249,6 +257,19 @@ int cmd_run_dla(int argc, char **argv)
                 fprintf(stderr, "dlacc run: top-1 accuracy %.4f (%lld of %lld)\n", accuracy, (long long)right,
                         (long long)lab.shape.dims[0]);
             onnx_tensor_file_free(&lab);
+        }
+    }
+    if (trace && rp) {
+        FILE *f = fopen(trace, "w");
+        DlaStatus ts = f ? dlart_device_write_trace(dev, f, &err) : DLA_ERR_IO;
+        if (f && fclose(f) && !ts)
+            ts = DLA_ERR_IO;
+        if (ts) {
+            if (err.msg[0])
+                cli_report(&err);
+            else
+                fprintf(stderr, "dlacc run: cannot write %s\n", trace);
+            rc = rc ? rc : 2;
         }
     }
     if (stats_json) {

@@ -54,8 +54,8 @@ static void test_run(void)
     snprintf(cmd, sizeof cmd,
              "'%s' run '%s/digits_cnn/model.onnx' --calib '%s/digits_cnn/calib' --input-shape input=397,1,8,8 "
              "--input '%s/digits_cnn/dataset/test_images.pb' --labels '%s/digits_cnn/dataset/test_labels.pb' "
-             "--output '%s/out.pb' --stats-json '%s/stats.json' --verify 2> '%s/stderr'",
-             DLACC, z, z, z, z, work, work, work);
+             "--output '%s/out.pb' --stats-json '%s/stats.json' --trace '%s/trace.json' --verify 2> '%s/stderr'",
+             DLACC, z, z, z, z, work, work, work, work);
     int rc = sh(cmd);
     char path[8192];
     snprintf(path, sizeof path, "%s/stderr", work);
@@ -80,6 +80,10 @@ static void test_run(void)
     free(js);
     snprintf(path, sizeof path, "%s/out.pb", work);
     CU_ASSERT(dla_path_exists(path));
+    snprintf(path, sizeof path, "%s/trace.json", work);
+    char *tr = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tr, "\"traceEvents\""));
+    free(tr);
 }
 
 static void test_needs_calib(void)
