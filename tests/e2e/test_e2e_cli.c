@@ -50,7 +50,7 @@ static void test_run(void)
     const char *z = models();
     if (!z)
         return;
-    char cmd[16384];
+    char cmd[32768];
     snprintf(cmd, sizeof cmd,
              "'%s' run '%s/digits_cnn/model.onnx' --calib '%s/digits_cnn/calib' --input-shape input=397,1,8,8 "
              "--input '%s/digits_cnn/dataset/test_images.pb' --labels '%s/digits_cnn/dataset/test_labels.pb' "
@@ -91,7 +91,7 @@ static void test_needs_calib(void)
     const char *z = models();
     if (!z)
         return;
-    char cmd[16384], path[8192];
+    char cmd[32768], path[8192];
     snprintf(cmd, sizeof cmd,
              "'%s' run '%s/digits_cnn/model.onnx' --input '%s/digits_cnn/test_data_set_0/input_0.pb' "
              "--output '%s/o.pb' 2> '%s/stderr'",
@@ -115,7 +115,7 @@ static void compile_objdump(const char *model, const char *target, const char *e
     const char *z = models();
     if (!z)
         return;
-    char cmd[16384], path[8192];
+    char cmd[32768], path[8192];
     snprintf(cmd, sizeof cmd, "'%s' '%s/%s/model.onnx' -o '%s/%s' --calib '%s/%s/calib' --target %s %s 2> '%s/stderr'",
              DLACC, z, model, work, model, z, model, target, extra, work);
     int rc = sh(cmd);
