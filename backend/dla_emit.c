@@ -52,6 +52,15 @@ void dla_em_free(DlaEmit *e)
     memset(e, 0, sizeof *e);
 }
 
+uint64_t dla_em_wgt_alloc(DlaEmit *e, uint64_t n)
+{
+    uint64_t at = (uint64_t)dla_round_up((int64_t)e->wgt_ring, 64);
+    if (at + n > (uint64_t)e->msize[DLA_MEM_WGT])
+        at = 0;
+    e->wgt_ring = at + n;
+    return at;
+}
+
 uint64_t dla_em_const(DlaEmit *e, const void *data, uint64_t n, uint64_t align)
 {
     uint64_t off = (uint64_t)dla_round_up((int64_t)e->nconsts, (int64_t)(align ? align : 1));

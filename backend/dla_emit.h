@@ -85,6 +85,10 @@ typedef struct DlaEmit {
     int dma_valid[DLA_ENG_COUNT];
     int64_t loop_cfg[4][3];
     int loop_valid[4];
+    /* SRAM buffer rotation, kept across layers so that the next layer's first
+     * loads go to buffers the current layer is not using (prefetch) */
+    int inp_half, wgt_half, acc_half;
+    uint64_t wgt_ring;               /* next free byte for resident weights */
     /* constant DRAM image */
     uint8_t *consts;
     uint64_t nconsts;
@@ -96,6 +100,9 @@ typedef struct DlaEmit {
 } DlaEmit;
 
 void dla_em_init(DlaEmit *e, const DlaTarget *t);
+/* Place n bytes of resident weights in wgt: after the previous layer's when
+ * they fit, else at 0 (the tokens order the reuse either way). */
+uint64_t dla_em_wgt_alloc(DlaEmit *e, uint64_t n);
 void dla_em_free(DlaEmit *e);
 
 /* Append constant bytes (aligned to `align`), return their DRAM offset. */

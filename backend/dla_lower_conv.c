@@ -384,8 +384,13 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     uint64_t wofs, wbytes, bofs, sofs, fofs = 0;
     int64_t nb;
     conv_consts(e, &cv, &wofs, &wbytes, &bofs, &sofs, &nb);
+    uint64_t wres_at = 0; /* resident weights: regular [wres_at, +wbytes), folded after them */
+    if (wres)
+        wres_at = dla_em_wgt_alloc(e, wbytes + (uint64_t)(cv.fold ? cv.NOB * C * cv.F : 0));
+    else
+        e->wgt_ring = 0;
     if (wres && wbytes)
-        dla_em_load_flat(e, DLA_MEM_WGT, wofs, 0, 0, (int64_t)wbytes, 0);
+        dla_em_load_flat(e, DLA_MEM_WGT, wofs, 0, wres_at, (int64_t)wbytes, 0);
     if (cv.fold) { /* folded weights [NOB][C][F] after the regular ones */
         int64_t fn = cv.NOB * C * cv.F;
         int8_t *fw = dla_calloc((size_t)fn, 1);
@@ -395,7 +400,7 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     fw[oc * cv.F + t * cv.IC + ic] = cv.w[(oc * cv.IC + ic) * KK + t];
         fofs = dla_em_const(e, fw, (uint64_t)fn, 64);
         free(fw);
-        dla_em_load_flat(e, DLA_MEM_WGT, fofs, 0, (uint64_t)wbytes, fn, 0);
+        dla_em_load_flat(e, DLA_MEM_WGT, fofs, 0, wres_at + wbytes, fn, 0);
     }
     if (bres)
         dla_em_load_flat(e, DLA_MEM_ACC, bofs, 0, 0, nb, 0);
@@ -403,7 +408,6 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         dla_em_load_flat(e, DLA_MEM_PARAM, sofs, 0, 0, nb, 0);
 
     int64_t INPh = e->msize[DLA_MEM_INP] / 2, WGTh = e->msize[DLA_MEM_WGT] / 2;
-    int inp_half = 0, wgt_half = 0, acc_half = 0;
     int relu = cv.lo == cv.zy;
     int need_clip = (!relu && cv.lo > -128) || cv.hi < 127;
     const DlaWin *k = &cv.k;
@@ -426,8 +430,8 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                 int64_t loaded_chunk = -1; /* chunk of this tile resident in inp */
                 for (int64_t ob = 0; ob < cv.NOB; ob++) {
                     int64_t nvalid = ncout - ob * C < C ? ncout - ob * C : C;
-                    uint64_t abase = (uint64_t)(tb + acc_half * acc_tile);
-                    acc_half ^= 1;
+                    uint64_t abase = (uint64_t)(tb + e->acc_half * acc_tile);
+                    e->acc_half ^= 1;
                     uint64_t bias_at = 0, param_at = 0;
                     int64_t bidx = (u * cv.NOB + ob) * C;
                     if (bres)
@@ -443,8 +447,8 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     dla_em_alu(e, &bn, DLA_ALU_MOV, abase, abase, (uint32_t)bias_at, 0);
                     if (tl->fold) {
                         if (loaded_chunk != 0) { /* one gather per output row */
-                            inp_base = (uint64_t)(inp_half * INPh);
-                            inp_half ^= 1;
+                            inp_base = (uint64_t)(e->inp_half * INPh);
+                            e->inp_half ^= 1;
                             for (int64_t r = 0; r < ohn; r++) {
                                 int64_t ih = (oh0 + r) * k->sh - k->pt, p0 = 0, p1 = 0;
                                 while (p0 < k->kh && ih + p0 * k->dh < 0)
@@ -466,13 +470,13 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                             loaded_chunk = 0;
                         }
                         DlaNest gn = {{1, ohn, own, cv.F / R}, {0, own * C, C, 0}, {0, own * cv.PP, cv.PP, R}, {0, 0, 0, R}};
-                        dla_em_gemm(e, &gn, abase, inp_base, wbytes + (uint64_t)(ob * C * cv.F), cv.F / R, 0);
+                        dla_em_gemm(e, &gn, abase, inp_base, wres_at + wbytes + (uint64_t)(ob * C * cv.F), cv.F / R, 0);
                     }
                     for (int64_t kc = 0; kc < cv.nch && !tl->fold; kc++) {
                         int64_t ick = chunk_width(&cv, kc);
                         if (loaded_chunk != kc) {
-                            inp_base = (uint64_t)(inp_half * INPh);
-                            inp_half ^= 1;
+                            inp_base = (uint64_t)(e->inp_half * INPh);
+                            e->inp_half ^= 1;
                             int64_t creal = ncin - kc * cv.ICc < ick ? ncin - kc * cv.ICc : ick;
                             DlaDma d = {.mem = DLA_MEM_INP,
                                         .dram = xa + (uint64_t)(((n * cv.H + rw.i0) * cv.W + cl.i0) * cv.IC + cin0 +
@@ -488,10 +492,10 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                         uint64_t boff = cv.dwm ? 0 : (uint64_t)(ob * C * KK * cv.ICp + C * KK * kc * cv.ICc);
                         uint64_t bsize = (uint64_t)(cv.dwm ? KK * C : C * KK * ick);
                         if (wres) {
-                            wbase = (uint64_t)(u * unit_w) + boff;
+                            wbase = wres_at + (uint64_t)(u * unit_w) + boff;
                         } else {
-                            wbase = (uint64_t)(wgt_half * WGTh);
-                            wgt_half ^= 1;
+                            wbase = (uint64_t)(e->wgt_half * WGTh);
+                            e->wgt_half ^= 1;
                             dla_em_load_flat(e, DLA_MEM_WGT, wofs + (uint64_t)(u * unit_w) + boff, 0, wbase,
                                              (int64_t)bsize, 0);
                         }

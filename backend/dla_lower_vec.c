@@ -83,7 +83,6 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     int64_t nrows = dla_ceil_div(OH, oht);
     oht = dla_ceil_div(OH, nrows);
     int64_t ncb = dla_ceil_div(Cc, Cb);
-    int h = 0;
     for (int64_t n = 0; n < xd.n; n++)
         for (int64_t t = 0; t < nrows * ncols; t++) {
             int64_t oh0 = t / ncols * oht, ohn = OH - oh0 < oht ? OH - oh0 : oht;
@@ -95,8 +94,8 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             int64_t rowp = cl.total * Cb; /* acc elements per input tile row */
             for (int64_t cb = 0; cb < ncb; cb++) {
                 int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;
-                uint64_t in = (uint64_t)(h * half), out = in + (uint64_t)(rw.total * rowp);
-                h ^= 1;
+                uint64_t in = (uint64_t)(e->acc_half * half), out = in + (uint64_t)(rw.total * rowp);
+                e->acc_half ^= 1;
                 DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1,
                             .dram = xa + (uint64_t)(((n * H + rw.i0) * W + cl.i0) * Cc + c0), .act = 1, .sram = in,
                             .x = cn, .xpitch = Cb, .y = cl.n, .ys = Cc, .ypad0 = cl.pad0, .ypad1 = cl.pad1,
@@ -249,11 +248,10 @@ DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     *macs = 0;
     uint64_t aa = c->addr[av], ba = c->addr[bv], ya = c->addr[yv];
     int64_t P = e->msize[DLA_MEM_ACC] / 4; /* two buffers of (A, B) */
-    int h = 0;
     for (int64_t off = 0; off < n; off += P) {
         int64_t m = n - off < P ? n - off : P;
-        uint64_t a = (uint64_t)(h * 2 * P), b = a + (uint64_t)P;
-        h ^= 1;
+        uint64_t a = (uint64_t)(e->acc_half * 2 * P), b = a + (uint64_t)P;
+        e->acc_half ^= 1;
         dla_em_load_flat(e, DLA_MEM_ACC, aa + (uint64_t)off, 1, a, m, 1);
         dla_em_load_flat(e, DLA_MEM_ACC, ba + (uint64_t)off, 1, b, m, 1);
         if (za)
@@ -305,11 +303,10 @@ DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     uint64_t to = dla_em_const(e, tab, 256, 1);
     dla_em_load_flat(e, DLA_MEM_LUT, to, 0, 0, 256, 0);
     int64_t P = e->msize[DLA_MEM_ACC] / 2;
-    int h = 0;
     for (int64_t off = 0; off < n; off += P) {
         int64_t m = n - off < P ? n - off : P;
-        uint64_t a = (uint64_t)(h * P);
-        h ^= 1;
+        uint64_t a = (uint64_t)(e->acc_half * P);
+        e->acc_half ^= 1;
         dla_em_load_flat(e, DLA_MEM_ACC, c->addr[xv] + (uint64_t)off, 1, a, m, 1);
         dla_em_lut_flat(e, a, m, 0);
         dla_em_store_flat(e, c->addr[yv] + (uint64_t)off, a, m);
@@ -372,7 +369,6 @@ DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     uint64_t so = dla_em_const(e, sc->floats, (uint64_t)sc->n * 4, 4);
     dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, sc->n, 0);
     int64_t half = e->msize[DLA_MEM_ACC] / 2, off = 0;
-    int h = 0;
     for (int k = 0; k < nd->ninputs; k++) {
         int32_t xv = nd->inputs[k];
         if ((st = dla_lower_quant(c, node, xv, &sx, &zx)))
@@ -391,8 +387,8 @@ DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             int64_t nrmax = half / xw < 1024 ? half / xw : 1024;
             for (int64_t r0 = 0; r0 < outer; r0 += nrmax) {
                 int64_t nr = outer - r0 < nrmax ? outer - r0 : nrmax;
-                uint64_t buf = (uint64_t)(h * half);
-                h ^= 1;
+                uint64_t buf = (uint64_t)(e->acc_half * half);
+                e->acc_half ^= 1;
                 DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = c->addr[xv] + (uint64_t)(r0 * blk + xb), .act = 1,
                             .sram = buf, .x = xw, .y = nr, .ys = blk, .z = 1};
                 dla_em_load(e, &d);
