@@ -19,6 +19,8 @@
  *    producing the original float value (same name), so host nodes and graph
  *    outputs are untouched; both carry scale (float scalar) and zero point
  *    (int8 scalar) as constant inputs;
+ *  - a host Concat of accelerator results read back by the accelerator
+ *    concatenates int8 data (int8_concat), without boundaries around it;
  *  - nodes are in topological order, shapes re-inferred; the float weights and
  *    replaced values are unused (the qdce pass after this one drops them);
  *    float values no longer carry calibration parameters.
@@ -509,6 +511,58 @@ static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
     return DLA_OK;
 }
 
+/* A host Concat of int8 accelerator results that the accelerator reads back
+ * (squeezenet's fire modules) runs on the int8 data itself: concatenation is
+ * exact when every input has the output's scale and zero point. The output's
+ * calibrated range is the union of the inputs' (a concatenation holds exactly
+ * their elements), so the inputs take the output's parameters. Each input
+ * must be produced on the accelerator by a node free to choose its output
+ * parameters (not a MaxPool, which inherits its input's) and used only here. */
+static int int8_concat(const Qz *q, int32_t n)
+{
+    const IrGraph *g = q->g;
+    const IrNode *nd = &g->nodes[n];
+    if (nd->dead || nd->device != IR_DEVICE_HOST || !pu_is_op(nd, "Concat") || nd->noutputs != 1 ||
+        nd->outputs[0] < 0 || nd->ninputs < 1 || g->values[nd->outputs[0]].quant.count != 1 ||
+        g->values[nd->outputs[0]].dtype != DT_FLOAT)
+        return 0;
+    for (int32_t i = 0; i < nd->ninputs; i++) {
+        int32_t v = nd->inputs[i];
+        if (v < 0 || g->values[v].dtype != DT_FLOAT || g->values[v].quant.count != 1 || q->uses[v] != 1 ||
+            (g->values[v].flags & IR_VAL_OUTPUT) || g->values[v].producer < 0)
+            return 0;
+        const IrNode *p = &g->nodes[g->values[v].producer];
+        if (p->device != IR_DEVICE_DLA || pu_is_op(p, "MaxPool") || pu_is_op(p, "Flatten") || pu_is_op(p, "Reshape"))
+            return 0;
+    }
+    return 1;
+}
+
+static DlaStatus q_concat(Qz *q, int32_t n, DlaError *err)
+{
+    IrGraph *g = q->g;
+    int32_t k = g->nodes[n].ninputs, y = g->nodes[n].outputs[0];
+    int32_t *in = dla_malloc((size_t)k * sizeof *in);
+    for (int32_t i = 0; i < k; i++) {
+        in[i] = q->qv[g->nodes[n].inputs[i]];
+        if (in[i] < 0) {
+            free(in);
+            return dla_errorf(err, DLA_ERR_INVALID, "internal error: Concat input %d has no int8 version", (int)i);
+        }
+    }
+    float sy;
+    int32_t zy, yq;
+    DlaStatus st = out_q(q, y, &sy, &zy, &yq, err);
+    if (st == DLA_OK) {
+        int32_t nn = ir_node_add(g, g->nodes[n].name, "Concat", "", in, k, &yq, 1);
+        attr_int(g, nn, "axis", ir_attr_int(g, n, "axis", 0));
+        emit(q, nn);
+        finish_output(q, y, yq);
+    }
+    free(in);
+    return st;
+}
+
 static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
 {
     IrGraph *g = q->g;
@@ -559,11 +613,29 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
                 if (g->nodes[n].inputs[i] >= 0)
                     q.host_use[g->nodes[n].inputs[i]]++;
 
-    DlaStatus st = DLA_OK;
     int32_t n0 = g->nnodes;
+    uint8_t *concat8 = dla_calloc((size_t)(n0 ? n0 : 1), 1);
+    for (int32_t n = 0; n < n0; n++) {
+        if (!int8_concat(&q, n))
+            continue;
+        concat8[n] = 1;
+        const IrQuant *yq = &g->values[g->nodes[n].outputs[0]].quant;
+        for (int32_t i = 0; i < g->nodes[n].ninputs; i++) {
+            int32_t v = g->nodes[n].inputs[i];
+            set_quant(g, v, 1, -1, yq->scale, yq->zero_point);
+            q.host_use[v]--; /* read as int8: no DequantizeLinear for it */
+        }
+    }
+
+    DlaStatus st = DLA_OK;
     for (int32_t n = 0; n < n0 && st == DLA_OK; n++) {
         if (g->nodes[n].dead)
             continue;
+        if (concat8[n]) {
+            st = q_concat(&q, n, err);
+            g->nodes[n].dead = 1;
+            continue;
+        }
         if (g->nodes[n].device != IR_DEVICE_DLA) {
             emit(&q, n);
             continue;
@@ -600,6 +672,7 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
         if (st != DLA_OK)
             dla_error_prefix(err, "after quantization: ");
     }
+    free(concat8);
     free(q.order);
     free(q.qv);
     free(q.host_use);

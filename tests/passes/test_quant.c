@@ -717,11 +717,24 @@ static void test_quantize_zoo(void)
         /* only Concat (and the output Flatten) stay in float on the host */
         if (i < 3)
             CU_ASSERT_EQUAL(count_op(g, "Conv") + count_op(g, "Relu") + count_op(g, "Add") + count_op(g, "Gemm"), 0);
-        if (i == 0) /* squeezenet: Concat in float on the host, no int8 executor here */
+        if (i == 0) { /* squeezenet: Concat on the host, on int8 data, no boundaries around it */
             CU_ASSERT_EQUAL(count_op(g, "Concat"), 8);
+            CU_ASSERT_EQUAL(count_op(g, "QuantizeLinear"), 1);
+            CU_ASSERT_EQUAL(count_op(g, "DequantizeLinear"), 1);
+            for (int32_t n = 0; n < g->nnodes; n++) {
+                if (strcmp(g->nodes[n].op_type, "Concat") != 0)
+                    continue;
+                const IrQuant *yq = &g->values[g->nodes[n].outputs[0]].quant;
+                CU_ASSERT_EQUAL(g->values[g->nodes[n].outputs[0]].dtype, DT_INT8);
+                for (int32_t k = 0; k < g->nodes[n].ninputs; k++) {
+                    const IrQuant *xq = &g->values[g->nodes[n].inputs[k]].quant;
+                    CU_ASSERT(xq->count == 1 && xq->scale[0] == yq->scale[0] && xq->zero_point[0] == yq->zero_point[0]);
+                }
+            }
+        }
         if (i == 3) /* int64 token ids calibrate too; the 2-D Gemms are the accelerator's */
             CU_ASSERT_EQUAL(count_op(g, "QGemm"), 3);
-        int run = i == 1 || i == 2;
+        int run = i == 1 || i == 2; /* fully quantized: the executor below runs them */
 #ifdef DLA_SANITIZE
         /* the ImageNet-sized int8 runs measure numerics, not memory safety
          * (qref's own tests cover that); they would double this test's time */
