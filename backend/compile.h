@@ -78,6 +78,13 @@ void dla_plan_print(const DlaPlan *p, FILE *f);
 
 typedef struct DlaRunOptions {
     int verify_qref;           /* compare every DLA segment with qref on the same int8 inputs */
+    /* With verify_qref and these set: every int8 value qref computes inside a
+     * DLA segment is dequantized and compared with the float model's value of
+     * the same name (quantization names its int8 values NAME_q), one line per
+     * value to layer_report: SQNR in dB (compile_diag.c). */
+    const IrGraph *float_graph;
+    void *const *float_vals;   /* per value of float_graph, NULL where not computed */
+    FILE *layer_report;
 } DlaRunOptions;
 
 typedef struct DlaRunResult {
@@ -95,6 +102,16 @@ typedef struct DlaRunResult {
 DlaStatus dla_plan_run(DlaPlan *p, DlartProgram *rp, const OnnxTensorFile *inputs, int32_t ninputs,
                        const DlaRunOptions *ro, DlaRunResult *res, DlaError *err);
 void dla_run_result_free(DlaRunResult *r);
+
+/* The float reference for layer reports: model loaded as dla_compile loads
+ * it, canonicalized (not quantized), every float activation made an output,
+ * JIT-compiled and run on inputs. *vals gets one malloc'd buffer per value of
+ * *fg that was computed (NULL elsewhere); free with dla_float_reference_free. */
+DlaStatus dla_float_reference(const char *model, const DlaCompileOptions *o, const OnnxTensorFile *inputs,
+                              int32_t ninputs, IrGraph **fg, void ***vals, DlaError *err);
+void dla_float_reference_free(IrGraph *fg, void **vals);
+/* SQNR (dB) of int8 q dequantized with (scale, zp) against float ref, n elements. */
+double dla_sqnr_int8(const int8_t *q, float scale, int32_t zp, const float *ref, int64_t n);
 
 /* ---- internal steps, exported for tests ---- */
 /* Split p->g into p->segs (kinds and values only). */

@@ -61,7 +61,35 @@ static void run_boundary(const IrGraph *g, int32_t n, void **buf)
     }
 }
 
-static void verify_segment(DlaPlan *p, DlaSegment *sg, void **buf, DlaRunResult *res)
+/* One line per int8 value the segment computes: its SQNR against the float
+ * model's value of the same name (NAME_q -> NAME). */
+static void layer_report(const DlaPlan *p, const DlaSegment *sg, int8_t **vals, const DlaRunOptions *ro)
+{
+    const IrGraph *g = p->g;
+    for (int32_t k = 0; k < sg->nnodes; k++) {
+        const IrNode *nd = &g->nodes[sg->nodes[k]];
+        int32_t v = nd->outputs[0];
+        if (v < 0 || !vals[v] || g->values[v].quant.count != 1)
+            continue;
+        char name[512];
+        snprintf(name, sizeof name, "%s", g->values[v].name);
+        size_t l = strlen(name);
+        if (l > 2 && !strcmp(name + l - 2, "_q"))
+            name[l - 2] = 0;
+        int32_t f = ir_value_find(ro->float_graph, name);
+        int64_t n = ir_shape_numel(&g->values[v].shape);
+        if (f < 0 || !ro->float_vals[f] || ir_shape_numel(&ro->float_graph->values[f].shape) != n) {
+            fprintf(ro->layer_report, "  %-10s %-48s (no float value '%s')\n", nd->op_type, nd->name, name);
+            continue;
+        }
+        double db = dla_sqnr_int8(vals[v], g->values[v].quant.scale[0], g->values[v].quant.zero_point[0],
+                                  ro->float_vals[f], n);
+        fprintf(ro->layer_report, "  %-10s %-48s SQNR %7.2f dB  (scale %.6g, zero point %d)\n", nd->op_type, nd->name,
+                db, (double)g->values[v].quant.scale[0], g->values[v].quant.zero_point[0]);
+    }
+}
+
+static void verify_segment(DlaPlan *p, DlaSegment *sg, void **buf, DlaRunResult *res, const DlaRunOptions *ro)
 {
     IrGraph *g = p->g;
     int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);
@@ -75,6 +103,8 @@ static void verify_segment(DlaPlan *p, DlaSegment *sg, void **buf, DlaRunResult 
             snprintf(res->qref_first, sizeof res->qref_first, "DLA segment %u: qref failed: %.200s", sg->dla_index,
                      e.msg);
     } else {
+        if (ro->layer_report && ro->float_graph && ro->float_vals)
+            layer_report(p, sg, vals, ro);
         for (int32_t i = 0; i < sg->nout; i++) {
             int32_t v = sg->out_vals[i];
             size_t nb = value_bytes(g, v);
@@ -167,7 +197,7 @@ DlaStatus dla_plan_run(DlaPlan *p, DlartProgram *rp, const OnnxTensorFile *input
                                        value_bytes(g, sg->out_vals[i]), err);
             res->t_simulate += dla_compile_now() - t0;
             if (!st && ro && ro->verify_qref)
-                verify_segment(p, sg, buf, res);
+                verify_segment(p, sg, buf, res, ro);
         }
     }
     if (!st) {

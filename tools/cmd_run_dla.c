@@ -22,7 +22,7 @@ static void usage(FILE *f)
             "                 --input IN.pb [--input IN2.pb ...] [--output OUT.pb ...]\n"
             "                 [--input-shape NAME=D0,D1,...] [--stats-json FILE] [--calib-method M]\n"
             "                 [--labels LABELS.pb] [--trace TRACE.json] [--verify] [--plan] [--max-cycles N]\n"
-            "                 [-O0..3]\n"
+            "                 [--layer-report] [-O0..3]\n"
             "       dlacc run MODEL.onnx --host-only ...   (the host CPU only: dlacc run --host-only --help)\n"
             "  Compiles MODEL for the DLA target in memory (default dla-edge), quantizing it with the\n"
             "  calibration inputs in DIR (every *.pb), and runs it: accelerator parts on the simulator,\n"
@@ -31,7 +31,9 @@ static void usage(FILE *f)
             "  wall times and per-layer figures. --verify checks every DLA segment bit for bit against\n"
             "  the integer reference (qref); --plan prints the segments. --labels (int64 class ids, one\n"
             "  per row of the first output) prints the top-1 accuracy. --trace writes the simulator's\n"
-            "  timeline of the last DLA segment run (Chrome trace-event JSON, opens in Perfetto).\n");
+            "  timeline of the last DLA segment run (Chrome trace-event JSON, opens in Perfetto).\n"
+            "  --layer-report (implies --verify) prints, per DLA layer, the SQNR of its int8 output\n"
+            "  against the float model's value on the same input.\n");
 }
 
 /* Top-1 accuracy of graph output 0 ([N, classes] float) against N int64
@@ -87,7 +89,7 @@ int cmd_run_dla(int argc, char **argv)
 {
     const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *target = NULL, *calib = NULL,
                *method = NULL, *stats_json = NULL, *labels = NULL, *trace = NULL, *v;
-    int nin = 0, nout = 0, opt = 2, verify = 0, plan = 0;
+    int nin = 0, nout = 0, opt = 2, verify = 0, plan = 0, report = 0;
     unsigned long long max_cycles = 0;
     CliShapes shapes = {0};
     DlaError err = {0};
@@ -147,6 +149,8 @@ int cmd_run_dla(int argc, char **argv)
             }
         } else if (!strcmp(a, "--verify")) {
             verify = 1;
+        } else if (!strcmp(a, "--layer-report")) {
+            report = verify = 1;
         } else if (!strcmp(a, "--plan")) {
             plan = 1;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
@@ -208,9 +212,24 @@ int cmd_run_dla(int argc, char **argv)
         dlart_set_compulsory_bytes(rp, p->compulsory, p->prog.nlayers);
     if (trace)
         dlart_device_set_trace(dev, 1);
-    DlaRunOptions ro = {verify};
+    DlaRunOptions ro = {verify, NULL, NULL, NULL};
+    IrGraph *fg = NULL;
+    void **fvals = NULL;
+    if (report) {
+        if ((st = dla_float_reference(model, &co, tin, nin, &fg, &fvals, &err))) {
+            cli_report(&err);
+            rc = cli_exit_code(st);
+            goto out_dev;
+        }
+        ro.float_graph = fg;
+        ro.float_vals = fvals;
+        ro.layer_report = stderr;
+        fprintf(stderr, "dlacc run: per-layer SQNR of the int8 values against the float model:\n");
+    }
     DlaRunResult res;
-    if ((st = dla_plan_run(p, rp, tin, nin, &ro, &res, &err))) {
+    st = dla_plan_run(p, rp, tin, nin, &ro, &res, &err);
+    dla_float_reference_free(fg, fvals);
+    if (st) {
         cli_report(&err);
         rc = cli_exit_code(st);
         goto out_dev;
