@@ -264,8 +264,15 @@ void dla_em_store(DlaEmit *e, const DlaDma *d)
 void dla_em_load_flat(DlaEmit *e, int mem, uint64_t dram, int act, uint64_t sram, int64_t n, int i8)
 {
     int64_t esz = (mem == DLA_MEM_ACC || mem == DLA_MEM_PARAM) && !i8 ? 4 : 1;
+    /* Bulk copies on the load engine go in pieces: one huge transfer would
+     * hold the shared DRAM channel for long and stall the compute engine's
+     * own small loads queued behind it, and consumers of the first piece can
+     * start early. Pieces of about 10x (latency x bandwidth) bytes keep the
+     * latency paid per piece near 10% of the transfer. */
+    int64_t piece = 10 * (int64_t)e->t->dram_latency_cycles * (int64_t)e->t->dram_bytes_per_cycle / FLAT_X;
+    int64_t maxy = mem_engine(mem) != DLA_ENG_LOAD ? 1024 : piece < 1 ? 1 : piece > 1024 ? 1024 : piece;
     while (n > 0) {
-        int64_t x = n < FLAT_X ? n : FLAT_X, y = n / x > 1024 ? 1024 : n / x;
+        int64_t x = n < FLAT_X ? n : FLAT_X, y = n / x > maxy ? maxy : n / x;
         DlaDma d = {.mem = mem, .dram = dram, .act = act, .sram = sram, .x = x, .y = y, .z = 1, .xpitch = x,
                     .ys = x * esz, .i8 = i8};
         dla_em_load(e, &d);
