@@ -87,7 +87,8 @@ static inline int e2e_compile_run(const char *name, const char *target, const On
     DlartProgram *rp;
     CU_ASSERT_EQUAL_FATAL(dlart_program_load(dev, &p->prog, &rp, &e), DLA_OK);
     dlart_set_compulsory_bytes(rp, p->compulsory, p->prog.nlayers);
-    DlaRunOptions ro = {verify};
+    DlaRunOptions ro = {0};
+    ro.verify_qref = verify;
     st = dla_plan_run(p, rp, &in, 1, &ro, res, &e);
     if (st)
         fprintf(stderr, "run %s on %s: %s\n", name, target, e.msg);

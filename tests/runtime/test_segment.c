@@ -188,7 +188,8 @@ static void test_plan_run(void)
     in.shape = p->g->values[p->g->inputs[0]].shape;
     in.data = x;
     in.nbytes = sizeof x;
-    DlaRunOptions ro = {1};
+    DlaRunOptions ro = {0};
+    ro.verify_qref = 1;
     DlaRunResult r;
     DlaStatus st = dla_plan_run(p, rp, &in, 1, &ro, &r, &e);
     if (st)
