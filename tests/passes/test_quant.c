@@ -21,6 +21,7 @@
 #include "backend/qref.h"
 #include "frontend/onnx.h"
 #include "ir.h"
+#include "ir/text.h"
 #include "ir/verify.h"
 #include "passes/passes.h"
 #include "passes/quant.h"
@@ -653,6 +654,20 @@ static void test_digits_int8(void)
             CU_ASSERT_EQUAL(count_op(g, "QuantizeLinear"), 1);
             CU_ASSERT_EQUAL(count_op(g, "DequantizeLinear"), 1);
             CU_ASSERT_EQUAL(g->nnodes, 8);
+            /* the quantized IR (Q-ops, int8 parameters, device marks) round-trips through its text */
+            char *t1, *t2;
+            size_t l1, l2;
+            IrGraph *h = NULL;
+            CU_ASSERT_EQUAL_FATAL(ir_print_string(g, NULL, &t1, &l1, &err), DLA_OK);
+            CU_ASSERT_EQUAL_FATAL(ir_parse(t1, l1, "quantized", &h, &err), DLA_OK);
+            CU_ASSERT_EQUAL(ir_verify(h, &err), DLA_OK);
+            CU_ASSERT_EQUAL_FATAL(ir_print_string(h, NULL, &t2, &l2, &err), DLA_OK);
+            CU_ASSERT(l1 == l2 && memcmp(t1, t2, l1) == 0);
+            for (int32_t n = 0; n < h->nnodes; n++)
+                CU_ASSERT_EQUAL(h->nodes[n].device, g->nodes[n].device);
+            free(t1);
+            free(t2);
+            ir_graph_free(h);
         }
         DlaStatus st = run_int8(g, x, yq, &err);
         if (st != DLA_OK)
