@@ -235,9 +235,11 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             const char *ap = ir_attr_string(g, n, "auto_pad", "NOTSET");
             if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0)
                 return WHY("SAME padding excluded from the average");
-            if (ir_attr_int(g, n, "ceil_mode", 0))
-                return WHY("ceil_mode windows excluded from the average");
         }
+        /* a ceil_mode window that runs past the padded input averages over
+         * fewer positions; QAvgPool divides by the whole window */
+        if (pu_is_op(nd, "AveragePool") && ir_attr_int(g, n, "ceil_mode", 0))
+            return WHY("ceil_mode average (partial windows)");
         return 1;
     }
     if (pu_is_op(nd, "GlobalAveragePool")) {
