@@ -208,21 +208,19 @@ DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **o
             goto fail;
         }
     }
-    double t1 = dla_compile_now();
-    p->t_load = t1 - t0;
-    (void)t1;
+    p->t_load = dla_compile_now() - t0;
     if ((st = dla_compile_quantize(p, o, err)))
         goto fail;
-    double t3 = dla_compile_now();
+    double t_quantized = dla_compile_now();
     if ((st = dla_plan_segment(p, err)))
         goto fail;
     if ((st = lower_all(p, err)))
         goto fail;
-    double t4 = dla_compile_now();
-    p->t_lower = t4 - t3;
+    double t_lowered = dla_compile_now();
+    p->t_lower = t_lowered - t_quantized;
     if ((st = compile_host(p, o, err)))
         goto fail;
-    p->t_host_compile = dla_compile_now() - t4;
+    p->t_host_compile = dla_compile_now() - t_lowered;
     p->t_total = dla_compile_now() - t0;
     *out = p;
     return DLA_OK;
