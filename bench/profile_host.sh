@@ -8,14 +8,16 @@
 # code perf cannot name) and perf samples exactly its REPEAT timed runs
 # (perf record -D -1 --control: loading and compiling are not in the profile).
 # cpu-clock sampling, so it works without hardware counters.
-# Prints: the shared object's CPU ms per run, then time per op type and the TOP
-# hottest nodes, each with its share, ms per run and, for Conv/Gemm/MatMul,
-# the achieved G MAC/s. Work files go to $TMPDIR/dlacc-profile.XXXXXX (kept
+# Prints time per op type and the TOP hottest nodes, each with its share of the
+# samples, ms per run and, for Conv/Gemm/MatMul, the achieved G MAC/s. ms per run
+# = share x the JIT code's median CPU time per run, measured by host_prof before
+# perf is switched on: sampling slows the profiled runs down (timer interrupts,
+# 20-40% in a VM), the shares are what the profile measures. Work files go to $TMPDIR/dlacc-profile.XXXXXX (kept
 # when -k is given, for `perf report -i .../perf.data`).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build="$here/../build"
-repeat=20
+repeat=30
 top=15
 keep=0
 while getopts b:r:n:k opt; do
@@ -38,15 +40,16 @@ command -v perf >/dev/null || { echo "profile_host: perf is not installed (Debia
 work=$(mktemp -d "${TMPDIR:-/tmp}/dlacc-profile.XXXXXX")
 [ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
 mkfifo "$work/ctl" "$work/ack"
-perf record -q -D -1 --control "fifo:$work/ctl,$work/ack" -e cpu-clock -F 4000 -o "$work/perf.data" -- \
+perf record -q -D -1 --control "fifo:$work/ctl,$work/ack" -e cpu-clock -F 1000 -o "$work/perf.data" -- \
     "$prof" "$model" --repeat "$repeat" --aot "$work/model.so" --map "$work/map.tsv" \
     --perf-ctl "$work/ctl,$work/ack" >"$work/times.txt" 2>"$work/stderr.txt" ||
     { cat "$work/stderr.txt" >&2; exit 1; }
 # samples per symbol of the model's shared object, and all samples of the timed runs
 perf report -i "$work/perf.data" --sort dso,sym -F sample,dso,sym --stdio -q -g none 2>/dev/null |
     awk '{ print $1, $2, $NF }' >"$work/samples.txt"
-aot_ms=$(awk '$1 == "aot" { print $7 }' "$work/times.txt")
-echo "profile of $(basename "$model"): $repeat runs of the AOT build, $aot_ms ms CPU per run (median);"
+aot_ms=$(awk '$1 == "host" { print $7 }' "$work/times.txt")
+echo "profile of $(basename "$model"): $repeat runs of the AOT build; the JIT build takes $aot_ms ms CPU per run (median)"
+echo "unprofiled, which ms/run below is scaled to; under perf the AOT build took $(awk '$1 == "aot" { print $7 }' "$work/times.txt") ms"
 echo "share = fraction of all samples taken during those runs (libc's memset/memcpy calls are their own rows)"
 awk -v ms="$aot_ms" -v top="$top" -F'\t' '
     # (a bare ">" in a printf argument list would be an output redirection: hence rate())
