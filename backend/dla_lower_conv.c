@@ -63,9 +63,10 @@ typedef struct Conv {
     int64_t Wp;               /* input tile width (incl. padding) of a full column tile */
     int64_t OHt, ntiles;      /* output rows per tile, row tiles */
     int64_t OWt, ncols;       /* output columns per tile, column tiles */
-    /* folded mode (small input channel counts, see dla_lower_conv): */
-    int fold;
-    int64_t PP, F;            /* folded pixel: KH*KW*IC bytes, reduction F = PP rounded up to R */
+    /* folded modes (small input channel counts, see conv_tiles): */
+    int fold;                 /* 0 none, 1 whole window, 2 window rows */
+    int64_t PP, F;            /* mode 1: window KH*KW*IC bytes, reduction F = PP rounded up to R */
+    int64_t Fr;               /* mode 2: window row KW*IC bytes rounded up to R */
     DlaTile *tiles;           /* every (row, column) tile of one image, malloc'd */
     int64_t ntl;
 } Conv;
@@ -213,45 +214,62 @@ static void add_tiles(Conv *cv, size_t *cap, int64_t ow0, int64_t own, int64_t o
     }
 }
 
-/* The tile list. Folded mode (a conv with few input channels, e.g. the RGB
- * first layer, where padding IC to R would waste most of the array): the
- * whole window of an output pixel, KH*KW*IC bytes, is one contiguous
- * reduction. Its input tile is gathered by one DMA per output row straight
- * from NHWC DRAM: x = KW*IC bytes (a window row, contiguous when the column
- * dilation is 1), y = KH kernel rows (ys = dh*W*IC, rows outside the image
- * padded with the zero point), z = pixels (zs = sw*IC, overlapping reads). A
- * window that crosses the left or right image border cannot be padded inside
- * x, so those few edge columns use the regular path. */
+/* The tile list. Folded modes, for convs with few input channels (e.g. the
+ * RGB first layer) where padding IC to R would waste most of the array:
+ *  1 (whole window): an output pixel's KH*KW*IC bytes are one contiguous
+ *    reduction, gathered by one DMA per output row straight from NHWC DRAM:
+ *    x = KW*IC bytes (a window row, contiguous when the column dilation is
+ *    1), y = KH kernel rows (ys = dh*W*IC, rows outside the image padded with
+ *    the zero point), z = pixels (zs = sw*IC, overlapping reads);
+ *  2 (window rows): one DMA per tile gathers [input rows][pixels][KW*IC
+ *    padded to R] (x = KW*IC, y = pixels with zs = sw*IC, z = rows), and the
+ *    GEMM loops over kernel rows: less padding than the regular path, fewer
+ *    DMAs than mode 1 (small images).
+ * A window that crosses the left or right image border cannot be padded
+ * inside x, so those few edge columns use the regular path. The mode is
+ * chosen by rough per-image estimates of max(compute, DMA) cycles. */
 static DlaStatus conv_tiles(DlaLowerCtx *c, int32_t node, Conv *cv, int64_t acc_tile_words, int64_t wgt_total)
 {
     DlaEmit *e = c->em;
     const DlaWin *k = &cv->k;
     int64_t R = e->R, C = e->C, KK = k->kh * k->kw, INPh = e->msize[DLA_MEM_INP] / 2;
+    int64_t ihmin = dla_span_len(1, k->kh, k->sh, k->dh);
     size_t cap = 0;
     cv->PP = KK * cv->IC;
     cv->F = dla_round_up(cv->PP, R);
+    cv->Fr = dla_round_up(k->kw * cv->IC, R);
     int64_t lc = dla_ceil_div(k->pl, k->sw), last_in = cv->W - k->kw + k->pl; /* windows of ow <= last_in/sw fit */
     int64_t rstart = last_in < 0 ? 0 : last_in / k->sw + 1;
     if (lc > cv->OW)
         lc = cv->OW;
     if (rstart > cv->OW)
         rstart = cv->OW;
-    cv->fold = !cv->dwm && cv->group == 1 && k->dw == 1 && cv->F < KK * cv->ICp && cv->F / R <= 1024 &&
-               k->kw * cv->IC <= 4096 && cv->nch == 1 && wgt_total + cv->NOB * C * cv->F <= e->msize[DLA_MEM_WGT] &&
-               rstart > lc && 2 * cv->F + cv->PP <= INPh && k->kh <= 1024;
-    if (cv->fold) {
-        /* Worth it? Folding cuts array cycles but gathers with one DMA (and
-         * its latency) per output row: compare rough per-image estimates of
-         * max(compute, load) cycles, folding only when clearly better. */
+    int any = !cv->dwm && cv->group == 1 && k->dw == 1 && k->kw * cv->IC <= 4096 && cv->nch == 1 && rstart > lc;
+    int ok1 = any && cv->F < KK * cv->ICp && cv->F / R <= 1024 &&
+              wgt_total + cv->NOB * C * cv->F <= e->msize[DLA_MEM_WGT] && 2 * cv->F + cv->PP <= INPh && k->kh <= 1024;
+    int ok2 = any && cv->Fr < k->kw * cv->ICp && k->kh * cv->Fr / R <= 1024 &&
+              wgt_total + cv->NOB * C * k->kh * cv->Fr <= e->msize[DLA_MEM_WGT] && ihmin * cv->Fr <= INPh;
+    cv->fold = 0;
+    if (ok1 || ok2) {
         double lat = e->t->dram_latency_cycles, bw = e->t->dram_bytes_per_cycle;
         double rows = (double)cv->OH, edge = (double)(lc + cv->OW - rstart), mid = (double)(rstart - lc);
         double per_px_reg = (double)(KK * (cv->ICp / R) * cv->NOB);
-        double comp_r = rows * (double)cv->OW * per_px_reg;
-        double load_r = (double)(cv->H * cv->W * cv->IC) / bw;
-        double comp_f = rows * mid * (double)(cv->F / R * cv->NOB) + rows * edge * per_px_reg;
-        double load_f = rows * (lat + mid * (double)cv->PP / bw);
-        double cost_r = comp_r > load_r ? comp_r : load_r, cost_f = comp_f > load_f ? comp_f : load_f;
-        cv->fold = cost_f * 5 < cost_r * 4;
+        double comp_r = rows * (double)cv->OW * per_px_reg, load_r = (double)(cv->H * cv->W * cv->IC) / bw;
+        double cost_r = comp_r > load_r ? comp_r : load_r, best = cost_r * 0.8;
+        if (ok1) {
+            double comp = rows * mid * (double)(cv->F / R * cv->NOB) + rows * edge * per_px_reg;
+            double load = rows * (lat + mid * (double)cv->PP / bw);
+            double cost = comp > load ? comp : load;
+            if (cost < best)
+                best = cost, cv->fold = 1;
+        }
+        if (ok2) {
+            double comp = rows * mid * (double)(k->kh * cv->Fr / R * cv->NOB) + rows * edge * per_px_reg;
+            double load = load_r * (double)k->kw / (double)k->sw;
+            double cost = comp > load ? comp : load;
+            if (cost < best)
+                best = cost, cv->fold = 2;
+        }
     }
     if (!cv->fold) {
         for (int64_t ow0 = 0; ow0 < cv->OW; ow0 += cv->OWt) {
@@ -273,9 +291,30 @@ static DlaStatus conv_tiles(DlaLowerCtx *c, int32_t node, Conv *cv, int64_t acc_
             return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one output row does not fit the SRAMs");
         add_tiles(cv, &cap, edges[i][0], edges[i][1], oht, 0);
     }
+    int64_t iw = rstart - lc;
+    if (cv->fold == 2) { /* interior: [input rows][pixels][Fr] in half of inp */
+        int64_t owt = iw < 1024 ? iw : 1024;
+        if (acc_tile_words / C < owt)
+            owt = acc_tile_words / C;
+        if (INPh / (ihmin * cv->Fr) < owt)
+            owt = INPh / (ihmin * cv->Fr);
+        int64_t ncol = dla_ceil_div(iw, owt);
+        owt = dla_ceil_div(iw, ncol);
+        int64_t rows_inp = INPh / (owt * cv->Fr);
+        if (rows_inp > 1024)
+            rows_inp = 1024;
+        int64_t oht = (rows_inp - ihmin) / k->sh + 1;
+        if (acc_tile_words / (owt * C) < oht)
+            oht = acc_tile_words / (owt * C);
+        if (oht > cv->OH)
+            oht = cv->OH;
+        for (int64_t ow0 = lc; ow0 < rstart; ow0 += owt)
+            add_tiles(cv, &cap, ow0, rstart - ow0 < owt ? rstart - ow0 : owt, oht, 2);
+        return DLA_OK;
+    }
     /* interior: the folded tile [rows][pixels][PP] plus F bytes of slack (the
      * last pixel's reduction reads past PP, against zero weights) in half of inp */
-    int64_t iw = rstart - lc, room = INPh - cv->F;
+    int64_t room = INPh - cv->F;
     int64_t owt = iw < 1024 ? iw : 1024;
     if (acc_tile_words / C < owt)
         owt = acc_tile_words / C;
@@ -386,12 +425,27 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     conv_consts(e, &cv, &wofs, &wbytes, &bofs, &sofs, &nb);
     uint64_t wres_at = 0; /* resident weights: regular [wres_at, +wbytes), folded after them */
     if (wres)
-        wres_at = dla_em_wgt_alloc(e, wbytes + (uint64_t)(cv.fold ? cv.NOB * C * cv.F : 0));
+        wres_at = dla_em_wgt_alloc(e, wbytes + (uint64_t)(cv.fold == 1   ? cv.NOB * C * cv.F
+                                                          : cv.fold == 2 ? cv.NOB * C * cv.k.kh * cv.Fr
+                                                                         : 0));
     else
         e->wgt_ring = 0;
     if (wres && wbytes)
         dla_em_load_flat(e, DLA_MEM_WGT, wofs, 0, wres_at, (int64_t)wbytes, 0);
-    if (cv.fold) { /* folded weights [NOB][C][F] after the regular ones */
+    if (cv.fold == 2) { /* window-row weights [NOB][C][KH][Fr] after the regular ones */
+        int64_t fn = cv.NOB * C * cv.k.kh * cv.Fr;
+        int8_t *fw = dla_calloc((size_t)fn, 1);
+        for (int64_t oc = 0; oc < cv.OC; oc++)
+            for (int64_t kh = 0; kh < cv.k.kh; kh++)
+                for (int64_t kw = 0; kw < cv.k.kw; kw++)
+                    for (int64_t ic = 0; ic < cv.IC; ic++)
+                        fw[(oc * cv.k.kh + kh) * cv.Fr + kw * cv.IC + ic] =
+                            cv.w[((oc * cv.IC + ic) * cv.k.kh + kh) * cv.k.kw + kw];
+        fofs = dla_em_const(e, fw, (uint64_t)fn, 64);
+        free(fw);
+        dla_em_load_flat(e, DLA_MEM_WGT, fofs, 0, wres_at + wbytes, fn, 0);
+    }
+    if (cv.fold == 1) { /* folded weights [NOB][C][F] after the regular ones */
         int64_t fn = cv.NOB * C * cv.F;
         int8_t *fw = dla_calloc((size_t)fn, 1);
         for (int64_t oc = 0; oc < cv.OC; oc++)
@@ -445,7 +499,27 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     /* acc <- bias over every pixel of the tile */
                     DlaNest bn = {{1, ohn, own, C}, {0, own * C, C, 1}, {0, own * C, C, 1}, {0, 0, 0, 1}};
                     dla_em_alu(e, &bn, DLA_ALU_MOV, abase, abase, (uint32_t)bias_at, 0);
-                    if (tl->fold) {
+                    if (tl->fold == 2) {
+                        if (loaded_chunk != 0) { /* one gather of window rows per tile */
+                            inp_base = (uint64_t)(e->inp_half * INPh);
+                            e->inp_half ^= 1;
+                            DlaDma d = {.mem = DLA_MEM_INP,
+                                        .dram = xa + (uint64_t)(((n * cv.H + rw.i0) * cv.W + ow0 * k->sw - k->pl) * cv.IC),
+                                        .act = 1, .sram = inp_base, .x = k->kw * cv.IC, .xpitch = cv.Fr,
+                                        .y = own, .ys = k->sw * cv.IC, .z = rw.n, .zs = cv.W * cv.IC,
+                                        .zpad0 = rw.pad0, .zpad1 = rw.pad1, .pad = cv.zx};
+                            dla_em_load(e, &d);
+                            loaded_chunk = 0;
+                        }
+                        int64_t rowp = own * cv.Fr;
+                        DlaNest gn = {{k->kh, ohn, own, cv.Fr / R},
+                                      {0, own * C, C, 0},
+                                      {k->dh * rowp, k->sh * rowp, cv.Fr, R},
+                                      {cv.Fr, 0, 0, R}};
+                        dla_em_gemm(e, &gn, abase, inp_base, wres_at + wbytes + (uint64_t)(ob * C * k->kh * cv.Fr),
+                                    k->kh * cv.Fr / R, 0);
+                    }
+                    if (tl->fold == 1) {
                         if (loaded_chunk != 0) { /* one gather per output row */
                             inp_base = (uint64_t)(e->inp_half * INPh);
                             e->inp_half ^= 1;

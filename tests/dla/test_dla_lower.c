@@ -400,7 +400,7 @@ static void test_conv_folded(void)
     fprintf(stderr, "\n");
     /* 3 input channels without folding use at most 3/16 of the edge array */
     fold_case(&CONV(1, 3, 64, 64, 40, 5, 5, 1, 1, 2, 1, 2, 2, 2, 2, 1, 0, 0), 91, 0.3);
-    fold_case(&CONV(2, 2, 40, 50, 16, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 1, 0, 1), 92, 0);
+    fold_case(&CONV(2, 2, 40, 50, 16, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 1, 0, 1), 92, 0); /* window rows (mode 2) */
     fold_case(&CONV(1, 1, 96, 96, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 1, 0), 93, 0);
     fold_case(&CONV(1, 3, 57, 57, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0), 94, 0);
 }
