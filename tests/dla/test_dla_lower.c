@@ -13,6 +13,7 @@
 #include "backend/qref.h"
 #include "dla_mem.h"
 #include "dla_test.h"
+#include "isa/dla_format.h"
 #include "isa/sim.h"
 #include "ops.h"
 
@@ -181,6 +182,17 @@ static void run_check(IrGraph *g, const int32_t *nodes, int nn, const char *tnam
     if (st)
         fprintf(stderr, "lower (%s): %s\n", tname, e.msg);
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    /* The program survives the .dla container (writer and reader validate it). */
+    uint8_t *img;
+    size_t imgn;
+    CU_ASSERT_EQUAL_FATAL(dla_program_write_mem(&p, &img, &imgn, &e), DLA_OK);
+    DlaProgram q;
+    CU_ASSERT_EQUAL_FATAL(dla_program_read_mem(img, imgn, &q, &e), DLA_OK);
+    CU_ASSERT_EQUAL(q.ninsns, p.ninsns);
+    CU_ASSERT_EQUAL(q.ntensors, p.ntensors);
+    CU_ASSERT(q.const_bytes == p.const_bytes && (!p.const_bytes || !memcmp(q.consts, p.consts, p.const_bytes)));
+    dla_program_free(&q);
+    free(img);
     int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);
     DlaSim *sim = dla_sim_new(&t, &e);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
