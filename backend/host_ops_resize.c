@@ -296,3 +296,179 @@ DlaStatus host_lower_resize(HostCtx *c, int32_t node)
     host_nest_emit(c, &yn, rs_out, &s);
     return DLA_OK;
 }
+
+/* ---- GridSample (2-D): y[n, c, h, w] samples x[n, c] at grid[n, h, w] = (gx, gy) in
+ * [-1, 1], with bilinear / nearest / bicubic interpolation and zeros / border /
+ * reflection padding, as the ONNX reference defines them. Coordinates are
+ * computed in double at run time; every pixel index is clamped before the load
+ * (zeros padding then masks the value). */
+
+typedef struct GsState {
+    IrDtype dt, gdt;
+    int mode, pad, align; /* mode 0 bilinear 1 nearest 2 bicubic; pad 0 zeros 1 border 2 reflection */
+    int64_t H, W;
+    HostAcc x, g, y; /* x over [n, c] (plane base); g over [n, h, w]; y contiguous */
+    const LLVMValueRef *idx;
+} GsState;
+
+static LLVMValueRef dconst(HostCtx *c, double v) { return LLVMConstReal(c->t_f64, v); }
+
+static LLVMValueRef dsel(HostCtx *c, LLVMValueRef cond, LLVMValueRef a, LLVMValueRef b) { return host_select(c, cond, a, b); }
+
+/* reflect v into [lo, hi] (ONNX reference _gs_reflect) */
+static LLVMValueRef gs_reflect(HostCtx *c, LLVMValueRef v, double lo, double hi)
+{
+    LLVMBuilderRef B = c->b;
+    double rng = hi - lo;
+    if (rng <= 0)
+        return dconst(c, lo);
+    LLVMValueRef below = LLVMBuildFCmp(B, LLVMRealOLT, v, dconst(c, lo), "");
+    LLVMValueRef above = LLVMBuildFCmp(B, LLVMRealOGT, v, dconst(c, hi), "");
+    LLVMValueRef dx = dsel(c, below, LLVMBuildFSub(B, dconst(c, lo), v, ""), LLVMBuildFSub(B, v, dconst(c, hi), ""));
+    LLVMValueRef n = host_math(c, "floor", DT_DOUBLE, LLVMBuildFDiv(B, dx, dconst(c, rng), ""), NULL);
+    LLVMValueRef r = LLVMBuildFSub(B, dx, LLVMBuildFMul(B, n, dconst(c, rng), ""), "");
+    LLVMValueRef even = LLVMBuildFCmp(B, LLVMRealOEQ, LLVMBuildFRem(B, n, dconst(c, 2), ""), dconst(c, 0), "");
+    LLVMValueRef lo_r = LLVMBuildFAdd(B, dconst(c, lo), r, ""), hi_r = LLVMBuildFSub(B, dconst(c, hi), r, "");
+    LLVMValueRef vb = dsel(c, even, lo_r, hi_r), va = dsel(c, even, hi_r, lo_r);
+    return dsel(c, below, vb, dsel(c, above, va, v));
+}
+
+/* pixel (iy, ix) as double with the padding rule; iy, ix are doubles holding integers */
+static LLVMValueRef gs_pixel(HostCtx *c, GsState *s, LLVMValueRef fy, LLVMValueRef fx)
+{
+    LLVMBuilderRef B = c->b;
+    if (s->pad == 2) {
+        double lx = s->align ? 0 : -0.5, hx = s->align ? (double)s->W - 1 : (double)s->W - 0.5;
+        double ly = s->align ? 0 : -0.5, hy = s->align ? (double)s->H - 1 : (double)s->H - 0.5;
+        fx = host_math(c, "trunc", DT_DOUBLE, gs_reflect(c, fx, lx, hx), NULL);
+        fy = host_math(c, "trunc", DT_DOUBLE, gs_reflect(c, fy, ly, hy), NULL);
+    }
+    LLVMValueRef ix = LLVMBuildFPToSI(B, host_bin(c, HB_MAX, DT_DOUBLE, host_bin(c, HB_MIN, DT_DOUBLE, fx, dconst(c, (double)s->W)), dconst(c, -1)), c->t_i64, "");
+    LLVMValueRef iy = LLVMBuildFPToSI(B, host_bin(c, HB_MAX, DT_DOUBLE, host_bin(c, HB_MIN, DT_DOUBLE, fy, dconst(c, (double)s->H)), dconst(c, -1)), c->t_i64, "");
+    LLVMValueRef inb = LLVMBuildAnd(B, LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, ix, host_i64(c, 0), ""),
+                                                    LLVMBuildICmp(B, LLVMIntSLT, ix, host_i64(c, s->W), ""), ""),
+                                    LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, iy, host_i64(c, 0), ""),
+                                                 LLVMBuildICmp(B, LLVMIntSLT, iy, host_i64(c, s->H), ""), ""), "");
+    ix = host_select(c, LLVMBuildICmp(B, LLVMIntSLT, ix, host_i64(c, 0), ""), host_i64(c, 0), ix);
+    ix = host_select(c, LLVMBuildICmp(B, LLVMIntSGE, ix, host_i64(c, s->W), ""), host_i64(c, s->W - 1), ix);
+    iy = host_select(c, LLVMBuildICmp(B, LLVMIntSLT, iy, host_i64(c, 0), ""), host_i64(c, 0), iy);
+    iy = host_select(c, LLVMBuildICmp(B, LLVMIntSGE, iy, host_i64(c, s->H), ""), host_i64(c, s->H - 1), iy);
+    LLVMValueRef off = LLVMBuildAdd(B, host_acc_index(c, &s->x, s->idx),
+                                    LLVMBuildAdd(B, LLVMBuildMul(B, iy, host_i64(c, s->W), ""), ix, ""), "");
+    LLVMValueRef v = host_convert(c, host_load(c, s->x.base, s->dt, off), s->dt, DT_DOUBLE);
+    return s->pad == 0 ? dsel(c, inb, v, dconst(c, 0)) : v;
+}
+
+static void gs_cubic(HostCtx *c, LLVMValueRef t, LLVMValueRef *cf)
+{
+    LLVMBuilderRef B = c->b;
+    const double A = -0.75;
+    LLVMValueRef one = dconst(c, 1);
+    LLVMValueRef x[4] = {LLVMBuildFAdd(B, t, one, ""), t, LLVMBuildFSub(B, one, t, ""),
+                         LLVMBuildFSub(B, dconst(c, 2), t, "")};
+    for (int i = 0; i < 4; i++) {
+        LLVMValueRef v = x[i];
+        if (i == 0 || i == 3) { /* ((A v - 5A) v + 8A) v - 4A */
+            LLVMValueRef r = LLVMBuildFSub(B, LLVMBuildFMul(B, dconst(c, A), v, ""), dconst(c, 5 * A), "");
+            r = LLVMBuildFAdd(B, LLVMBuildFMul(B, r, v, ""), dconst(c, 8 * A), "");
+            cf[i] = LLVMBuildFSub(B, LLVMBuildFMul(B, r, v, ""), dconst(c, 4 * A), "");
+        } else { /* ((A+2) v - (A+3)) v v + 1 */
+            LLVMValueRef r = LLVMBuildFSub(B, LLVMBuildFMul(B, dconst(c, A + 2), v, ""), dconst(c, A + 3), "");
+            cf[i] = LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFMul(B, r, v, ""), v, ""), one, "");
+        }
+    }
+}
+
+static LLVMValueRef gs_denorm(HostCtx *c, GsState *s, LLVMValueRef g, int64_t L)
+{
+    LLVMBuilderRef B = c->b;
+    LLVMValueRef v;
+    if (s->align)
+        v = LLVMBuildFMul(B, LLVMBuildFDiv(B, LLVMBuildFAdd(B, g, dconst(c, 1), ""), dconst(c, 2), ""), dconst(c, (double)(L - 1)), "");
+    else
+        v = LLVMBuildFDiv(B, LLVMBuildFSub(B, LLVMBuildFMul(B, LLVMBuildFAdd(B, g, dconst(c, 1), ""), dconst(c, (double)L), ""), dconst(c, 1), ""), dconst(c, 2), "");
+    if (s->pad == 1)
+        v = host_bin(c, HB_MAX, DT_DOUBLE, host_bin(c, HB_MIN, DT_DOUBLE, v, dconst(c, (double)(L - 1))), dconst(c, 0));
+    else if (s->pad == 2)
+        v = gs_reflect(c, v, s->align ? 0 : -0.5, s->align ? (double)(L - 1) : (double)L - 0.5);
+    return v;
+}
+
+static void gs_body(HostCtx *c, const LLVMValueRef *idx, void *user)
+{
+    GsState *s = user;
+    LLVMBuilderRef B = c->b;
+    s->idx = idx;
+    LLVMValueRef go = host_acc_index(c, &s->g, idx);
+    LLVMValueRef gx = host_convert(c, host_load(c, s->g.base, s->gdt, go), s->gdt, DT_DOUBLE);
+    LLVMValueRef gy = host_convert(c, host_load(c, s->g.base, s->gdt, LLVMBuildAdd(B, go, host_i64(c, 1), "")), s->gdt, DT_DOUBLE);
+    LLVMValueRef x = gs_denorm(c, s, gx, s->W), y = gs_denorm(c, s, gy, s->H);
+    LLVMValueRef v;
+    if (s->mode == 1) {
+        v = gs_pixel(c, s, host_math(c, "roundeven", DT_DOUBLE, y, NULL), host_math(c, "roundeven", DT_DOUBLE, x, NULL));
+    } else {
+        LLVMValueRef x0 = host_math(c, "floor", DT_DOUBLE, x, NULL), y0 = host_math(c, "floor", DT_DOUBLE, y, NULL);
+        LLVMValueRef tx = LLVMBuildFSub(B, x, x0, ""), ty = LLVMBuildFSub(B, y, y0, "");
+        int n = s->mode == 0 ? 2 : 4;
+        LLVMValueRef cx[4], cy[4];
+        if (n == 2) {
+            cx[0] = LLVMBuildFSub(B, dconst(c, 1), tx, ""), cx[1] = tx;
+            cy[0] = LLVMBuildFSub(B, dconst(c, 1), ty, ""), cy[1] = ty;
+        } else {
+            gs_cubic(c, tx, cx);
+            gs_cubic(c, ty, cy);
+        }
+        int first = n == 2 ? 0 : -1;
+        v = dconst(c, 0);
+        for (int j = 0; j < n; j++) {
+            LLVMValueRef fy = LLVMBuildFAdd(B, y0, dconst(c, first + j), "");
+            LLVMValueRef row = dconst(c, 0);
+            for (int i = 0; i < n; i++) {
+                LLVMValueRef fx = LLVMBuildFAdd(B, x0, dconst(c, first + i), "");
+                row = LLVMBuildFAdd(B, row, LLVMBuildFMul(B, cx[i], gs_pixel(c, s, fy, fx), ""), "");
+            }
+            v = LLVMBuildFAdd(B, v, LLVMBuildFMul(B, cy[j], row, ""), "");
+        }
+    }
+    host_acc_store(c, &s->y, idx, host_convert(c, v, DT_DOUBLE, s->dt));
+}
+
+DlaStatus host_lower_grid_sample(HostCtx *c, int32_t node)
+{
+    IrValue *x = host_inv(c, 0), *g = host_inv(c, 1), *y = host_outv(c, 0);
+    if (x->shape.rank != 4 || g->shape.rank != 4 || g->shape.dims[3] != 2 || !host_is_float(x->dtype) ||
+        !host_is_float(g->dtype))
+        return host_unsupported(c, "only 2-D float GridSample");
+    GsState s;
+    memset(&s, 0, sizeof s);
+    const char *mode = ir_attr_string(c->g, node, "mode", "bilinear");
+    const char *pad = ir_attr_string(c->g, node, "padding_mode", "zeros");
+    s.mode = (!strcmp(mode, "bilinear") || !strcmp(mode, "linear")) ? 0 : !strcmp(mode, "nearest") ? 1
+           : (!strcmp(mode, "bicubic") || !strcmp(mode, "cubic")) ? 2 : -1;
+    s.pad = !strcmp(pad, "zeros") ? 0 : !strcmp(pad, "border") ? 1 : !strcmp(pad, "reflection") ? 2 : -1;
+    if (s.mode < 0 || s.pad < 0)
+        return host_unsupported(c, "mode '%s' / padding_mode '%s'", mode, pad);
+    s.align = ir_attr_int(c->g, node, "align_corners", 0) != 0;
+    s.dt = x->dtype;
+    s.gdt = g->dtype;
+    s.H = x->shape.dims[2];
+    s.W = x->shape.dims[3];
+    if (s.H < 1 || s.W < 1)
+        return host_unsupported(c, "empty input");
+    int64_t xst[IR_MAX_RANK], gst[IR_MAX_RANK];
+    host_strides(&x->shape, xst);
+    host_strides(&g->shape, gst);
+    s.x.base = host_in(c, 0);
+    s.x.dt = s.dt;
+    s.x.st[0] = xst[0];
+    s.x.st[1] = xst[1];
+    s.g.base = host_in(c, 1);
+    s.g.dt = s.gdt;
+    s.g.st[0] = gst[0];
+    s.g.st[2] = gst[1];
+    s.g.st[3] = gst[2];
+    s.y = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
+    HostNest n = host_nest_shape(&y->shape);
+    host_nest_emit(c, &n, gs_body, &s);
+    return DLA_OK;
+}
