@@ -480,3 +480,65 @@ DlaStatus host_lower_gather_nd(HostCtx *c, int32_t node)
         host_nest_emit(c, &n, gathernd_body, &s);
     return DLA_OK;
 }
+
+/* ---- Compress: the condition must be known at compile time (a constant, or a
+ * graph input folded by host_session); it becomes a table of selected indices ---- */
+
+typedef struct CompState {
+    HostAcc x, y;
+    int axis;
+    int64_t xst;
+    LLVMValueRef tab;
+} CompState;
+
+static void comp_body(HostCtx *c, const LLVMValueRef *idx, void *user)
+{
+    CompState *s = user;
+    LLVMValueRef src = host_load(c, s->tab, DT_INT64, idx[s->axis]);
+    LLVMValueRef off = LLVMBuildAdd(c->b, host_acc_index(c, &s->x, idx), LLVMBuildMul(c->b, src, host_i64(c, s->xst), ""), "");
+    host_acc_store(c, &s->y, idx, host_load(c, s->x.base, s->x.dt, off));
+}
+
+DlaStatus host_lower_compress(HostCtx *c, int32_t node)
+{
+    IrValue *x = host_inv(c, 0), *y = host_outv(c, 0);
+    int64_t *cond;
+    int64_t nc = host_const_ints(c, 1, &cond);
+    if (nc < 0)
+        return DLA_ERR_UNSUPPORTED;
+    const IrAttr *aa = ir_attr_find(c->g, node, "axis");
+    IrShape xs = x->shape;
+    int ax = 0;
+    if (!aa) { /* flattened */
+        int64_t n = ir_shape_numel(&x->shape);
+        xs = ir_shape_make(1, &n);
+    } else if (!norm_axis(aa->i, x->shape.rank, &ax)) {
+        free(cond);
+        return host_unsupported(c, "axis");
+    }
+    int64_t D = xs.dims[ax], k = 0;
+    int64_t *tab = dla_malloc((size_t)(D ? D : 1) * sizeof *tab);
+    for (int64_t i = 0; i < nc && i < D; i++)
+        if (cond[i])
+            tab[k++] = i;
+    free(cond);
+    IrShape ys = xs;
+    ys.dims[ax] = k;
+    if (ir_shape_numel(&ys) != ir_shape_numel(&y->shape)) {
+        free(tab);
+        return host_unsupported(c, "output shape disagrees with the condition");
+    }
+    CompState s;
+    memset(&s, 0, sizeof s);
+    s.axis = ax;
+    s.tab = host_const_data(c, tab, (size_t)k * sizeof *tab);
+    free(tab);
+    s.x = host_acc_contig(host_in(c, 0), x->dtype, &xs);
+    s.xst = s.x.st[ax];
+    s.x.st[ax] = 0;
+    s.y = host_acc_contig(host_out(c, 0), y->dtype, &ys);
+    HostNest n = host_nest_shape(&ys);
+    if (k > 0 && ir_shape_numel(&ys) > 0)
+        host_nest_emit(c, &n, comp_body, &s);
+    return DLA_OK;
+}

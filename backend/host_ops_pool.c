@@ -47,6 +47,100 @@ static LLVMValueRef mul2(HostCtx *c, const LLVMValueRef *a, void *user)
     return host_bin(c, HB_MUL, s->dt, a[0], a[1]);
 }
 
+/* MaxPool with its Indices output: per output position, a scan of the window
+ * (positions outside the input skipped) keeping the first maximum and its flat
+ * index in the input (row-major, or column-major over the spatial dims with
+ * storage_order=1). */
+typedef struct MpiState {
+    const IrValue *x;
+    HostConvGeom geo;
+    HostNest win;
+    int order;
+    LLVMValueRef best, besti, xp, yp, ip;
+    const LLVMValueRef *oidx;
+    int64_t xst[IR_MAX_RANK], yst[IR_MAX_RANK];
+} MpiState;
+
+static void mpi_tap(HostCtx *c, const LLVMValueRef *k, void *user)
+{
+    MpiState *s = user;
+    LLVMBuilderRef B = c->b;
+    int nsp = s->geo.nsp;
+    LLVMValueRef inb = LLVMConstInt(c->t_i1, 1, 0);
+    LLVMValueRef off = LLVMBuildAdd(B, LLVMBuildMul(B, s->oidx[0], host_i64(c, s->xst[0]), ""),
+                                    LLVMBuildMul(B, s->oidx[1], host_i64(c, s->xst[1]), ""), "");
+    LLVMValueRef pos[IR_MAX_RANK];
+    for (int i = 0; i < nsp; i++) {
+        LLVMValueRef p = LLVMBuildAdd(B, LLVMBuildMul(B, s->oidx[2 + i], host_i64(c, s->geo.stride[i]), ""),
+                                      LLVMBuildMul(B, k[i], host_i64(c, s->geo.dil[i]), ""), "");
+        p = LLVMBuildSub(B, p, host_i64(c, s->geo.pb[i]), "");
+        inb = LLVMBuildAnd(B, inb, LLVMBuildICmp(B, LLVMIntSGE, p, host_i64(c, 0), ""), "");
+        inb = LLVMBuildAnd(B, inb, LLVMBuildICmp(B, LLVMIntSLT, p, host_i64(c, s->geo.in[i]), ""), "");
+        pos[i] = p;
+        off = LLVMBuildAdd(B, off, LLVMBuildMul(B, p, host_i64(c, s->xst[2 + i]), ""), "");
+    }
+    HostIf h = host_if_begin(c, inb);
+    LLVMValueRef v = host_load(c, s->xp, s->x->dtype, off);
+    LLVMValueRef b = LLVMBuildLoad2(B, host_ctype(c, s->x->dtype), s->best, "");
+    LLVMValueRef bi = LLVMBuildLoad2(B, c->t_i64, s->besti, "");
+    LLVMValueRef better = LLVMBuildOr(B, host_bin(c, HB_GT, s->x->dtype, v, b),
+                                      LLVMBuildICmp(B, LLVMIntSLT, bi, host_i64(c, 0), ""), "");
+    LLVMValueRef flat = off;
+    if (s->order && nsp == 2) /* column-major over (h, w) */
+        flat = LLVMBuildAdd(B, LLVMBuildSub(B, off, LLVMBuildAdd(B, LLVMBuildMul(B, pos[0], host_i64(c, s->xst[2]), ""), pos[1], ""), ""),
+                            LLVMBuildAdd(B, LLVMBuildMul(B, pos[1], host_i64(c, s->geo.in[0]), ""), pos[0], ""), "");
+    LLVMBuildStore(B, host_select(c, better, v, b), s->best);
+    LLVMBuildStore(B, host_select(c, better, flat, bi), s->besti);
+    host_if_end(c, &h);
+}
+
+static void mpi_out(HostCtx *c, const LLVMValueRef *idx, void *user)
+{
+    MpiState *s = user;
+    s->oidx = idx;
+    LLVMBuildStore(c->b, host_minval(c, s->x->dtype), s->best);
+    LLVMBuildStore(c->b, host_i64(c, -1), s->besti);
+    host_nest_emit(c, &s->win, mpi_tap, s);
+    LLVMValueRef o = host_i64(c, 0);
+    for (int d = 0; d < 2 + s->geo.nsp; d++)
+        o = LLVMBuildAdd(c->b, o, LLVMBuildMul(c->b, idx[d], host_i64(c, s->yst[d]), ""), "");
+    host_store(c, s->yp, s->x->dtype, o, LLVMBuildLoad2(c->b, host_ctype(c, s->x->dtype), s->best, ""));
+    LLVMValueRef bi = LLVMBuildLoad2(c->b, c->t_i64, s->besti, "");
+    bi = host_select(c, LLVMBuildICmp(c->b, LLVMIntSLT, bi, host_i64(c, 0), ""), host_i64(c, 0), bi);
+    host_store(c, s->ip, DT_INT64, o, bi);
+}
+
+static DlaStatus maxpool_indices(HostCtx *c, int32_t node)
+{
+    IrValue *x = host_inv(c, 0), *y = host_outv(c, 0), *ind = host_outv(c, 1);
+    int r = x->shape.rank, nsp = r - 2;
+    MpiState s;
+    memset(&s, 0, sizeof s);
+    s.x = x;
+    const int64_t *ks;
+    if (ind->dtype != DT_INT64 || ir_attr_ints(c->g, node, "kernel_shape", &ks) != nsp || !ir_shape_equal(&y->shape, &ind->shape))
+        return host_unsupported(c, "kernel_shape/Indices");
+    DlaStatus st = host_conv_geometry(c, node, nsp, &x->shape.dims[2], ks, &s.geo);
+    if (st)
+        return st;
+    s.order = ir_attr_int(c->g, node, "storage_order", 0) != 0;
+    if (s.order && nsp != 2)
+        return host_unsupported(c, "storage_order=1 beyond 2-D");
+    s.win.n = nsp;
+    for (int i = 0; i < nsp; i++)
+        s.win.ext[i] = s.geo.k[i];
+    host_strides(&x->shape, s.xst);
+    host_strides(&y->shape, s.yst);
+    s.xp = host_in(c, 0);
+    s.yp = host_out(c, 0);
+    s.ip = host_out(c, 1);
+    s.best = host_alloca(c, host_ctype(c, x->dtype), "best");
+    s.besti = host_alloca(c, c->t_i64, "besti");
+    HostNest n = host_nest_shape(&y->shape);
+    host_nest_emit(c, &n, mpi_out, &s);
+    return DLA_OK;
+}
+
 /* kind: 0 max, 1 average, 2 Lp */
 static DlaStatus pool(HostCtx *c, int32_t node, int kind)
 {
@@ -60,7 +154,7 @@ static DlaStatus pool(HostCtx *c, int32_t node, int kind)
     if (dt == DT_BOOL)
         return host_unsupported(c, "dtype bool");
     if (host_nd(c)->noutputs > 1 && host_nd(c)->outputs[1] >= 0)
-        return host_unsupported(c, "the Indices output of MaxPool");
+        return maxpool_indices(c, node);
     const int64_t *ks;
     if (ir_attr_ints(c->g, node, "kernel_shape", &ks) != nsp)
         return host_unsupported(c, "kernel_shape must have %d entries", nsp);
