@@ -23,6 +23,15 @@ int cli_exit_code(DlaStatus s);
  * another option, -1 if the value is missing (message printed to stderr). */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
 
+/* A table of options that each take one string: cli_opt_strings tries them
+ * all at argv[*i], stores a matching one's value in *dst, and returns as
+ * cli_opt_value does. */
+typedef struct CliStrOpt {
+    const char *name;
+    const char **dst;
+} CliStrOpt;
+int cli_opt_strings(int argc, char **argv, int *i, const CliStrOpt *opts, size_t n);
+
 /* The --input-shape options of a command, in a growable array. */
 typedef struct CliShapes {
     OnnxInputShape *items;

@@ -25,6 +25,16 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
     return 1;
 }
 
+int cli_opt_strings(int argc, char **argv, int *i, const CliStrOpt *opts, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int m = cli_opt_value(argc, argv, i, opts[k].name, opts[k].dst);
+        if (m != 0)
+            return m;
+    }
+    return 0;
+}
+
 DlaStatus cli_shapes_add(CliShapes *s, const char *arg, DlaError *err)
 {
     OnnxInputShape sh;

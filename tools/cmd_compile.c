@@ -5,6 +5,7 @@
  * JIT-compiled here only to check that they compile; emitting them as an
  * object file is the ahead-of-time build's job. */
 #include "cli.h"
+#include "cli_compile_opts.h"
 #include "cmd_compile.h"
 
 #include <stdio.h>
@@ -25,43 +26,27 @@ static void usage(FILE *f)
 
 int cmd_compile(int argc, char **argv)
 {
-    const char *model = NULL, *prefix = NULL, *target = NULL, *calib = NULL, *method = NULL, *v;
-    int plan = 0;
-    CliShapes shapes = {0};
+    const char *model = NULL, *prefix = NULL, *v;
+    CliCompileOpts opts = {0};
     DlaError err = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int m;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            cli_shapes_free(&shapes);
+            cli_compile_opts_free(&opts);
             return 0;
         } else if ((m = cli_opt_value(argc, argv, &i, "-o", &v)) != 0) {
             if (m < 0)
                 goto bad_usage;
             prefix = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--target", &v)) != 0) {
-            if (m < 0)
+        } else if ((m = cli_compile_opt(argc, argv, &i, &opts)) != CLI_OPT_OTHER) {
+            if (m == CLI_OPT_USAGE)
                 goto bad_usage;
-            target = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--calib", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            calib = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--calib-method", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            method = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--input-shape", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            if (cli_shapes_add(&shapes, v, &err)) {
-                cli_report(&err);
-                cli_shapes_free(&shapes);
+            if (m == CLI_OPT_FAILED) {
+                cli_compile_opts_free(&opts);
                 return 2;
             }
-        } else if (!strcmp(a, "--plan")) {
-            plan = 1;
         } else if (a[0] != '-' && !model) {
             model = a;
         } else {
@@ -74,15 +59,11 @@ int cmd_compile(int argc, char **argv)
             fprintf(stderr, "dlacc: say where to write the program: -o PREFIX (writes PREFIX.dla)\n");
     bad_usage:
         usage(stderr);
-        cli_shapes_free(&shapes);
+        cli_compile_opts_free(&opts);
         return 2;
     }
     DlaCompileOptions co = {0};
-    co.target = target;
-    co.calib_dir = calib;
-    co.calib_method = method;
-    co.shapes = shapes.items;
-    co.nshapes = (int32_t)shapes.n;
+    cli_compile_opts_apply(&opts, &co);
     co.host_opt_level = 2;
     DlaPlan *p = NULL;
     int rc = 0;
@@ -92,7 +73,7 @@ int cmd_compile(int argc, char **argv)
         rc = cli_exit_code(st);
         goto out;
     }
-    if (plan)
+    if (opts.plan)
         dla_plan_print(p, stderr);
     if (!p->ndla) {
         fprintf(stderr, "dlacc: %s: no part of the model runs on the DLA; nothing to write\n", model);
@@ -119,6 +100,6 @@ int cmd_compile(int argc, char **argv)
     free(path);
 out:
     dla_plan_free(p);
-    cli_shapes_free(&shapes);
+    cli_compile_opts_free(&opts);
     return rc;
 }

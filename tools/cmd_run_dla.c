@@ -4,6 +4,7 @@
  * accelerator segments on the simulator through libdlart, the rest on the
  * host JIT. A summary of cycles, utilization and wall times goes to stderr. */
 #include "cli.h"
+#include "cli_compile_opts.h"
 #include "cmd_run_dla.h"
 
 #include <stdio.h>
@@ -87,19 +88,21 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
 
 int cmd_run_dla(int argc, char **argv)
 {
-    const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *target = NULL, *calib = NULL,
-               *method = NULL, *stats_json = NULL, *labels = NULL, *trace = NULL, *v;
-    int nin = 0, nout = 0, opt = 2, verify = 0, plan = 0, report = 0;
+    const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *stats_json = NULL, *labels = NULL,
+               *trace = NULL, *v;
+    int nin = 0, nout = 0, opt = 2, verify = 0, report = 0;
     unsigned long long max_cycles = 0;
-    CliShapes shapes = {0};
+    CliCompileOpts opts = {0};
     DlaError err = {0};
     int rc = 0;
+    /* This command's own options that only take a file name. */
+    const CliStrOpt files[] = {{"--stats-json", &stats_json}, {"--trace", &trace}, {"--labels", &labels}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int m;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            cli_shapes_free(&shapes);
+            cli_compile_opts_free(&opts);
             return 0;
         } else if ((m = cli_opt_value(argc, argv, &i, "--input", &v)) != 0 ||
                    (m = cli_opt_value(argc, argv, &i, "-i", &v)) != 0) {
@@ -111,50 +114,26 @@ int cmd_run_dla(int argc, char **argv)
             if (m < 0 || nout == RUN_MAX_IO)
                 goto bad_usage;
             outputs[nout++] = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--target", &v)) != 0) {
-            if (m < 0)
+        } else if ((m = cli_compile_opt(argc, argv, &i, &opts)) != CLI_OPT_OTHER) {
+            if (m == CLI_OPT_USAGE)
                 goto bad_usage;
-            target = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--calib", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            calib = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--calib-method", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            method = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--stats-json", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            stats_json = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--trace", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            trace = v;
-        } else if ((m = cli_opt_value(argc, argv, &i, "--labels", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            labels = v;
+            if (m == CLI_OPT_FAILED) {
+                cli_compile_opts_free(&opts);
+                return 2;
+            }
         } else if ((m = cli_opt_value(argc, argv, &i, "--max-cycles", &v)) != 0) {
             if (m < 0)
                 goto bad_usage;
             max_cycles = strtoull(v, NULL, 10);
-        } else if ((m = cli_opt_value(argc, argv, &i, "--input-shape", &v)) != 0) {
-            if (m < 0)
-                goto bad_usage;
-            if (cli_shapes_add(&shapes, v, &err)) {
-                cli_report(&err);
-                cli_shapes_free(&shapes);
-                return 2;
-            }
         } else if (!strcmp(a, "--verify")) {
             verify = 1;
         } else if (!strcmp(a, "--layer-report")) {
             report = verify = 1;
-        } else if (!strcmp(a, "--plan")) {
-            plan = 1;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
             opt = a[2] - '0';
+        } else if ((m = cli_opt_strings(argc, argv, &i, files, sizeof files / sizeof files[0])) != 0) {
+            if (m < 0)
+                goto bad_usage;
         } else if (a[0] != '-' && !model) {
             model = a;
         } else {
@@ -165,7 +144,7 @@ int cmd_run_dla(int argc, char **argv)
     if (!model) {
     bad_usage:
         usage(stderr);
-        cli_shapes_free(&shapes);
+        cli_compile_opts_free(&opts);
         return 2;
     }
     OnnxTensorFile tin[RUN_MAX_IO];
@@ -178,11 +157,7 @@ int cmd_run_dla(int argc, char **argv)
             goto out;
         }
     DlaCompileOptions co = {0};
-    co.target = target;
-    co.calib_dir = calib;
-    co.calib_method = method;
-    co.shapes = shapes.items;
-    co.nshapes = (int32_t)shapes.n;
+    cli_compile_opts_apply(&opts, &co);
     co.host_opt_level = opt;
     co.bind = tin;
     co.nbind = nin;
@@ -193,7 +168,7 @@ int cmd_run_dla(int argc, char **argv)
         rc = cli_exit_code(st);
         goto out;
     }
-    if (plan)
+    if (opts.plan)
         dla_plan_print(p, stderr);
     if (nout > p->g->noutputs) {
         fprintf(stderr, "dlacc run: %d --output files for %d graph outputs\n", nout, (int)p->g->noutputs);
@@ -313,6 +288,6 @@ out_plan:
 out:
     for (int i = 0; i < nin; i++)
         onnx_tensor_file_free(&tin[i]);
-    cli_shapes_free(&shapes);
+    cli_compile_opts_free(&opts);
     return rc;
 }
