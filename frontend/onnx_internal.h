@@ -71,6 +71,19 @@ void onnx_ctx_init(OnnxCtx *cx, const char *path, const char *base_dir, DlaError
 /* Unmap what was not handed to a graph, free the cache. */
 void onnx_ctx_fini(OnnxCtx *cx);
 
+/* The protobuf wire format, read in one place (onnx_wire.c) for the depth
+ * check and the raw_data stripper. One field of a message: its key (field
+ * number << 3 | wire type) and, for a length-delimited field, where its
+ * payload is. */
+enum { ONNX_WIRE_VARINT = 0, ONNX_WIRE_I64 = 1, ONNX_WIRE_LEN = 2, ONNX_WIRE_I32 = 5 };
+typedef struct OnnxWireField {
+    uint64_t key;
+    size_t body, len; /* ONNX_WIRE_LEN only: payload at p[body .. body + len) */
+} OnnxWireField;
+/* Read the field at p[*i] (message bytes p[0..n)) and advance *i past it.
+ * Returns 0 on broken framing, groups or unknown wire types. */
+int onnx_wire_field(const uint8_t *p, size_t n, size_t *i, OnnxWireField *f);
+
 /* Check that nested messages do not go deeper than ONNX_MAX_MSG_DEPTH
  * (protobuf-c's unpacker recurses once per level and has no limit). */
 DlaStatus onnx_wire_check(const uint8_t *data, size_t len, const ProtobufCMessageDescriptor *d,

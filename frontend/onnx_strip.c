@@ -14,8 +14,8 @@
  * Any framing error makes the rewrite give up (returns 0): protobuf-c then
  * parses the original bytes and reports the error as usual. Because the
  * output only shrinks (a length prefix never grows when its payload shrinks),
- * it fits in a buffer of the input's size. Wire format reference:
- * https://protobuf.dev/programming-guides/encoding/ */
+ * it fits in a buffer of the input's size. The fields are read by
+ * onnx_wire_field (onnx_wire.c). */
 #include "onnx_internal.h"
 
 #include <stdlib.h>
@@ -31,22 +31,6 @@ typedef struct Strip {
     OnnxStripped *rec; /* one per initializer seen (sizing pass: NULL) */
     size_t ninit;      /* initializers seen so far */
 } Strip;
-
-static int get_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*i >= n)
-            return 0;
-        uint8_t b = p[(*i)++];
-        r |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = r;
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static void put_bytes(Strip *st, const uint8_t *p, size_t n)
 {
@@ -79,30 +63,12 @@ static int rewrite(Strip *st, size_t base, size_t n, int level)
     size_t i = 0;
     while (i < n) {
         size_t start = i;
-        uint64_t key, v;
-        if (!get_varint(p, n, &i, &key))
+        OnnxWireField wf;
+        if (!onnx_wire_field(p, n, &i, &wf))
             return 0;
-        unsigned field = (unsigned)(key >> 3);
-        switch (key & 7) {
-        case 0:
-            if (!get_varint(p, n, &i, &v))
-                return 0;
-            break;
-        case 1:
-            if (n - i < 8)
-                return 0;
-            i += 8;
-            break;
-        case 5:
-            if (n - i < 4)
-                return 0;
-            i += 4;
-            break;
-        case 2: {
-            if (!get_varint(p, n, &i, &v) || v > n - i)
-                return 0;
-            size_t len = (size_t)v, body = i;
-            i += len;
+        if ((wf.key & 7) == ONNX_WIRE_LEN) {
+            unsigned field = (unsigned)(wf.key >> 3);
+            size_t len = wf.len, body = wf.body;
             int descend = (level == LEVEL_MODEL && field == F_MODEL_GRAPH) ||
                           (level == LEVEL_GRAPH && field == F_GRAPH_INITIALIZER);
             if (level == LEVEL_GRAPH && field == F_GRAPH_INITIALIZER)
@@ -112,14 +78,14 @@ static int rewrite(Strip *st, size_t base, size_t n, int level)
                 size_t sz = new_size(p + body, len, sub);
                 if (sz == SIZE_MAX)
                     return 0;
-                put_varint(st, key);
+                put_varint(st, wf.key);
                 put_varint(st, sz);
                 if (!rewrite(st, base + body, len, sub))
                     return 0;
                 continue;
             }
             if (level == LEVEL_TENSOR && field == F_TENSOR_RAW_DATA && len >= ONNX_STRIP_MIN) {
-                put_varint(st, key);
+                put_varint(st, wf.key);
                 put_varint(st, 0);
                 if (st->rec) { /* the last raw_data of a tensor wins, as in protobuf */
                     st->rec[st->ninit - 1].offset = base + body;
@@ -129,10 +95,6 @@ static int rewrite(Strip *st, size_t base, size_t n, int level)
             }
             if (level == LEVEL_TENSOR && field == F_TENSOR_RAW_DATA && st->rec)
                 st->rec[st->ninit - 1].len = 0; /* a later small raw_data replaces a stripped one */
-            break;
-        }
-        default:
-            return 0;
         }
         put_bytes(st, p + start, i - start);
     }

@@ -1,4 +1,5 @@
-/* onnx_wire.c - a pre-scan of the protobuf wire format that bounds message nesting.
+/* onnx_wire.c - the protobuf wire format reader (onnx_wire_field, also used by
+ * the raw_data stripper, onnx_strip.c) and a pre-scan that bounds message nesting.
  *
  * protobuf-c's unpacker recurses once per nested message and keeps a few
  * hundred bytes of stack per level, with no depth limit: a hostile file of a
@@ -11,7 +12,6 @@
  * https://protobuf.dev/programming-guides/encoding/ */
 #include "onnx_internal.h"
 
-enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5 };
 enum { WALK_OK = 0, WALK_MALFORMED = 1, WALK_TOO_DEEP = 2 };
 
 static int read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
@@ -30,46 +30,54 @@ static int read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
     return 0;
 }
 
+int onnx_wire_field(const uint8_t *p, size_t n, size_t *i, OnnxWireField *f)
+{
+    uint64_t v;
+    if (!read_varint(p, n, i, &f->key))
+        return 0;
+    switch (f->key & 7) {
+    case ONNX_WIRE_VARINT:
+        return read_varint(p, n, i, &v);
+    case ONNX_WIRE_I64:
+        if (n - *i < 8)
+            return 0;
+        *i += 8;
+        return 1;
+    case ONNX_WIRE_I32:
+        if (n - *i < 4)
+            return 0;
+        *i += 4;
+        return 1;
+    case ONNX_WIRE_LEN:
+        if (!read_varint(p, n, i, &v) || v > n - *i)
+            return 0;
+        f->body = *i;
+        f->len = (size_t)v;
+        *i += f->len;
+        return 1;
+    default:
+        return 0; /* groups and invalid wire types: protobuf-c rejects them */
+    }
+}
+
 static int walk(const uint8_t *p, size_t n, const ProtobufCMessageDescriptor *d, int depth)
 {
     if (depth > ONNX_MAX_MSG_DEPTH)
         return WALK_TOO_DEEP;
     size_t i = 0;
     while (i < n) {
-        uint64_t key, len;
-        if (!read_varint(p, n, &i, &key))
+        OnnxWireField wf;
+        if (!onnx_wire_field(p, n, &i, &wf))
             return WALK_MALFORMED;
-        switch (key & 7) {
-        case WIRE_VARINT:
-            if (!read_varint(p, n, &i, &len))
-                return WALK_MALFORMED;
-            break;
-        case WIRE_I64:
-            if (n - i < 8)
-                return WALK_MALFORMED;
-            i += 8;
-            break;
-        case WIRE_I32:
-            if (n - i < 4)
-                return WALK_MALFORMED;
-            i += 4;
-            break;
-        case WIRE_LEN: {
-            if (!read_varint(p, n, &i, &len) || len > n - i)
-                return WALK_MALFORMED;
-            uint64_t id = key >> 3;
+        if ((wf.key & 7) == ONNX_WIRE_LEN) {
+            uint64_t id = wf.key >> 3;
             const ProtobufCFieldDescriptor *f =
                 id <= 0xffffffffu ? protobuf_c_message_descriptor_get_field(d, (unsigned)id) : NULL;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-                int r = walk(p + i, (size_t)len, f->descriptor, depth + 1);
+                int r = walk(p + wf.body, wf.len, f->descriptor, depth + 1);
                 if (r != WALK_OK)
                     return r;
             }
-            i += (size_t)len;
-            break;
-        }
-        default:
-            return WALK_MALFORMED; /* groups and invalid wire types: protobuf-c rejects them */
         }
     }
     return WALK_OK;
