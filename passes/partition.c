@@ -16,7 +16,8 @@
  *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
  *  - Relu and Clip whose input an accelerator node produces: fused into that
  *    producer when it is a Conv/Gemm/MatMul/Add used only by the activation
- *    (lo/hi bounds of the requantization), otherwise a QLut;
+ *    (lo/hi bounds of the requantization), otherwise a QLut; Sigmoid, Tanh,
+ *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
  *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
  * Everything else stays on the host, in float. The padding and width limits
@@ -247,7 +248,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("input is not a float NCHW activation");
         return 1;
     }
-    if (pu_is_op(nd, "Relu") || pu_is_op(nd, "Clip")) {
+    if (quant_is_lut_op(nd)) {
         if (!is_act(g, x))
             return WHY("input is not a float activation");
         if (pu_is_op(nd, "Clip") && !clip_ok(g, n))
@@ -263,6 +264,15 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
         return WHY("not a [N,C,1,1] -> [N,C] view in front of an accelerator Gemm");
     }
     return WHY("op not supported by the accelerator");
+}
+
+int quant_is_lut_op(const IrNode *nd)
+{
+    static const char *const ops[] = {"Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (pu_is_op(nd, ops[i]))
+            return nd->noutputs == 1;
+    return 0;
 }
 
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)

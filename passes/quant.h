@@ -34,6 +34,11 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why);
  * uses: pu_use_counts(g). */
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses);
 
+/* Is nd an element-wise function the accelerator runs as a 256-entry table
+ * (QLut) when its input is an accelerator result: Sigmoid, Tanh, LeakyRelu,
+ * HardSigmoid, HardSwish, Elu (Relu and Clip too, when not fused)? */
+int quant_is_lut_op(const IrNode *nd);
+
 /* Is n an accelerator Flatten/Reshape that is a mere view ([N,C,1,1] -> [N,C]
  * in front of QGemm), removed by quantization? */
 int quant_is_view(const IrGraph *g, int32_t n);

@@ -6,7 +6,8 @@
  *   (quant_int8_values); PassContext.quantize set (otherwise nothing happens).
  * Establishes:
  *  - every accelerator node is a dlacc-domain Q-op (QConv, QGemm, QAdd,
- *    QMaxPool, QAvgPool, QGlobalAvgPool, QLut) over int8 activations whose
+ *    QMaxPool, QAvgPool, QGlobalAvgPool, QLut: unfused Relu/Clip, Sigmoid,
+ *    Tanh, ...) over int8 activations whose
  *    IrValue.quant holds scale and zero point (count 1, axis -1); a Relu/Clip
  *    fused into its producer is gone (its bounds are the producer's lo/hi), a
  *    view Flatten is gone (QGemm reads [N,C,1,1]);
@@ -256,8 +257,26 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
 /* Float function of a standalone activation, for QLut tables. */
 static float act_apply(const IrGraph *g, int32_t act, float x)
 {
-    if (pu_is_op(&g->nodes[act], "Relu"))
+    const IrNode *nd = &g->nodes[act];
+    if (pu_is_op(nd, "Relu"))
         return x > 0 ? x : 0;
+    if (pu_is_op(nd, "Sigmoid"))
+        return (float)(1.0 / (1.0 + exp(-(double)x)));
+    if (pu_is_op(nd, "Tanh"))
+        return (float)tanh((double)x);
+    if (pu_is_op(nd, "LeakyRelu"))
+        return x >= 0 ? x : ir_attr_float(g, act, "alpha", 0.01f) * x;
+    if (pu_is_op(nd, "Elu"))
+        return x >= 0 ? x : (float)(ir_attr_float(g, act, "alpha", 1.0f) * expm1((double)x));
+    if (pu_is_op(nd, "HardSigmoid") || pu_is_op(nd, "HardSwish")) {
+        /* HardSwish(x) = x * HardSigmoid(x) with alpha 1/6, beta 0.5 */
+        int swish = pu_is_op(nd, "HardSwish");
+        float a = swish ? 1.0f / 6.0f : ir_attr_float(g, act, "alpha", 0.2f);
+        float b = swish ? 0.5f : ir_attr_float(g, act, "beta", 0.5f);
+        float h = a * x + b;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        return swish ? x * h : h;
+    }
     float mn = -INFINITY, mx = INFINITY;
     if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
         int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
@@ -487,7 +506,8 @@ static DlaStatus q_pool(Qz *q, int32_t n, DlaError *err)
     return DLA_OK;
 }
 
-/* A Relu/Clip not fused into a producer: a 256-entry table. */
+/* A Relu/Clip not fused into a producer, or another element-wise function
+ * (quant_is_lut_op): a 256-entry table over every int8 input. */
 static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
 {
     IrGraph *g = q->g;
@@ -582,7 +602,7 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
         st = q_add(q, n, act, err);
     else if (pu_is_op(nd, "MaxPool") || pu_is_op(nd, "AveragePool") || pu_is_op(nd, "GlobalAveragePool"))
         st = q_pool(q, n, err);
-    else if (pu_is_op(nd, "Relu") || pu_is_op(nd, "Clip"))
+    else if (quant_is_lut_op(nd))
         st = q_lut(q, n, err);
     else
         return dla_errorf(err, DLA_ERR_INVALID, "internal error: node '%s' (%s) is marked for the accelerator",

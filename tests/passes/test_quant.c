@@ -312,6 +312,45 @@ static void test_pools_lut(void)
     ir_graph_free(g);
 }
 
+/* Conv -> Sigmoid / HardSwish: a QLut whose table is the function over the
+ * 256 int8 inputs. */
+static void test_lut_functions(void)
+{
+    for (int k = 0; k < 2; k++) {
+        IrGraph *g = tiny_conv(0);
+        int32_t c = ir_value_find(g, "c");
+        int32_t y = ir_value_add(g, "y", DT_FLOAT, &g->values[c].shape);
+        ir_node_add(g, "f", k ? "HardSwish" : "Sigmoid", "", &c, 1, &y, 1);
+        g->values[c].flags &= ~(uint32_t)IR_VAL_OUTPUT;
+        g->outputs[0] = y;
+        g->values[y].flags |= IR_VAL_OUTPUT;
+        DlaError err = {0};
+        CU_ASSERT_EQUAL_FATAL(run_passes(g, "shapes,partition", NULL, &err), DLA_OK);
+        CU_ASSERT_EQUAL(g->nodes[1].device, IR_DEVICE_DLA);
+        set_q(g, "x", 0.5f, -10);
+        set_q(g, "c", 0.5f, 10);
+        set_q(g, "y", k ? 0.25f : 1.0f / 256.0f, -128);
+        CU_ASSERT_EQUAL_FATAL(run_passes(g, "quantize,qdce", NULL, &err), DLA_OK);
+        int32_t l = find_node(g, "QLut");
+        CU_ASSERT_FATAL(l >= 0);
+        const int64_t *t;
+        CU_ASSERT_EQUAL_FATAL(ir_attr_ints(g, l, "table", &t), 256);
+        /* input value at index i: 0.5 * (i - 128 - 10) */
+        if (k == 0) {
+            CU_ASSERT_EQUAL(t[0], -128);  /* sigmoid(-69) * 256 rounds to 0 */
+            CU_ASSERT_EQUAL(t[138], 0);   /* sigmoid(0) = 0.5 -> 128 steps */
+            CU_ASSERT_EQUAL(t[140], 59);  /* sigmoid(1) * 256 = 187.15 */
+            CU_ASSERT_EQUAL(t[255], 127); /* 256 steps: saturated */
+        } else {
+            CU_ASSERT_EQUAL(t[132], -128); /* x = -3: 0 */
+            CU_ASSERT_EQUAL(t[138], -128); /* x = 0 */
+            CU_ASSERT_EQUAL(t[140], -125); /* x = 1: 1 * 4/6 = 0.667 -> 2.67 steps -> 3 */
+            CU_ASSERT_EQUAL(t[146], -112); /* x = 4: 4 -> 16 steps */
+        }
+        ir_graph_free(g);
+    }
+}
+
 /* ---- model zoo ---- */
 
 static IrGraph *load(const char *model, const char *input_shape)
@@ -853,6 +892,7 @@ void dla_register_tests(void)
 {
     DLA_SUITE("quant", {"conv weights, bias, scales, bounds by hand", test_conv_numbers},
               {"gemm/matmul/add", test_gemm_add}, {"pools and lut", test_pools_lut},
+              {"lut functions", test_lut_functions},
               {"partition on the zoo", test_partition_zoo}, {"calibrate digits_cnn", test_calibrate_digits},
               {"calibration errors", test_calib_errors}, {"non-finite weights", test_nonfinite_weights}, {"digits_cnn int8 through qref", test_digits_int8},
               {"zoo models quantized; resnet18, mobilenet_v2 int8 through qref", test_quantize_zoo});
