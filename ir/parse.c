@@ -8,6 +8,8 @@
  * hostile input cannot exhaust the stack. */
 #include "text.h"
 
+#include "dla_file.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -1170,4 +1172,16 @@ DlaStatus ir_parse(const char *text, size_t len, const char *path_for_errors, Ir
     }
     *out = g;
     return DLA_OK;
+}
+
+DlaStatus ir_parse_file(const char *path, const char *path_for_errors, IrGraph **out, DlaError *err)
+{
+    char *text;
+    size_t n;
+    DlaStatus st = dla_file_read(path, &text, &n, err);
+    if (st != DLA_OK)
+        return st;
+    st = ir_parse(text, n, path_for_errors ? path_for_errors : path, out, err);
+    free(text);
+    return st;
 }

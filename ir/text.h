@@ -39,6 +39,10 @@ DlaStatus ir_print_string(const IrGraph *g, const IrPrintOptions *opt, char **ou
 DlaStatus ir_parse(const char *text, size_t len, const char *path_for_errors, IrGraph **out,
                    DlaError *err);
 
+/* ir_parse of a whole file; errors name path_for_errors (NULL: path), so that
+ * a file read as /dev/stdin can say "<stdin>". */
+DlaStatus ir_parse_file(const char *path, const char *path_for_errors, IrGraph **out, DlaError *err);
+
 /* The 64-bit checksum of elided constants (definition in docs/ir.md). */
 uint64_t ir_text_checksum(const void *data, size_t n);
 

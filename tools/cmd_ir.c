@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dla_file.h"
 #include "ir/text.h"
 #include "ir/verify.h"
 
@@ -69,17 +68,9 @@ int cmd_ir(int argc, char **argv)
         return 2;
     }
     DlaError err = {0};
-    char *text;
-    size_t n;
-    DlaStatus st = dla_file_read(!strcmp(in, "-") ? "/dev/stdin" : in, &text, &n, &err);
-    if (st != DLA_OK) {
-        cli_report(&err);
-        return 2;
-    }
     IrGraph *g = NULL;
-    st = ir_parse(text, n, !strcmp(in, "-") ? "<stdin>" : in, &g, &err);
-    free(text);
-    if (st != DLA_OK) {
+    int from_stdin = !strcmp(in, "-");
+    if (ir_parse_file(from_stdin ? "/dev/stdin" : in, from_stdin ? "<stdin>" : in, &g, &err) != DLA_OK) {
         cli_report(&err);
         return 2;
     }
@@ -91,7 +82,7 @@ int cmd_ir(int argc, char **argv)
     if (!quiet && status == 0) {
         IrPrintOptions po = {.elide_bytes = elide};
         FILE *f = out ? fopen(out, "w") : stdout;
-        st = f ? ir_print(g, f, &po) : DLA_ERR_IO;
+        DlaStatus st = f ? ir_print(g, f, &po) : DLA_ERR_IO;
         if (out && f && fclose(f) != 0)
             st = DLA_ERR_IO;
         if (st != DLA_OK) {

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dla_file.h"
 #include "frontend/onnx.h"
 #include "ir/text.h"
 #include "passes/passes.h"
@@ -60,16 +59,8 @@ static void summary(const OpCounts *a, const OpCounts *b, int32_t nb, int32_t na
 static DlaStatus load(const char *path, const OnnxLoadOptions *lo, IrGraph **g, DlaError *err)
 {
     size_t len = strlen(path);
-    if (len > 3 && strcmp(path + len - 3, ".ir") == 0) {
-        char *text;
-        size_t n;
-        DlaStatus st = dla_file_read(path, &text, &n, err);
-        if (st != DLA_OK)
-            return st;
-        st = ir_parse(text, n, path, g, err);
-        free(text);
-        return st;
-    }
+    if (len > 3 && strcmp(path + len - 3, ".ir") == 0)
+        return ir_parse_file(path, NULL, g, err);
     return onnx_load(path, lo, g, err);
 }
 
