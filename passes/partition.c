@@ -10,7 +10,8 @@
  *  - Conv over NCHW (strided, padded, dilated, grouped, depthwise) with
  *    constant weights and bias -> QConv;
  *  - Gemm (transA = 0, constant B, C absent or a constant per-column vector)
- *    and MatMul with a constant 2-D B over a 2-D A -> QGemm;
+ *    and MatMul with a constant 2-D B -> QGemm (an A of rank > 2 is reshaped
+ *    to 2-D and the result back, on the host, on int8 data);
  *  - Add of two activations of the same shape (residual) -> QAdd;
  *  - MaxPool (no dilation, no indices), AveragePool (count_include_pad, or no
  *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
@@ -198,8 +199,9 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     }
     if (pu_is_op(nd, "MatMul")) {
         int32_t w = ir_in(g, n, 1);
-        if (!is_act(g, x) || rank_of(g, x) != 2)
-            return WHY("A is not a 2-D float activation");
+        /* [..., M, K] x [K, N]: the leading dims fold into M (a reshape on the host) */
+        if (!is_act(g, x) || rank_of(g, x) < 2 || (rank_of(g, x) > 2 && !ir_shape_known(&g->values[x].shape)))
+            return WHY("A is not a float activation of rank 2 (or of a known shape)");
         if (!is_const_float(g, w) || rank_of(g, w) != 2)
             return WHY("B is not a constant 2-D float matrix");
         if (!all_finite(g, w))

@@ -343,6 +343,26 @@ static DlaStatus out_q(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, Dl
     return st;
 }
 
+/* A host Reshape of int8 value src into a new int8 value (same quantization)
+ * of the given shape; returns the new value. */
+static int32_t reshape_int8(Qz *q, int32_t src, int rank, const int64_t *dims, const char *suffix)
+{
+    IrGraph *g = q->g;
+    char base[512];
+    snprintf(base, sizeof base, "%.490s%s", g->values[src].name, suffix);
+    IrShape sh = ir_shape_make(rank, dims);
+    int32_t dst = ir_value_add(g, ir_unique_name(g, base), DT_INT8, &sh);
+    const IrQuant *qs = &g->values[src].quant;
+    set_quant(g, dst, 1, -1, qs->scale, qs->zero_point);
+    int64_t *sd = dla_malloc((size_t)rank * sizeof *sd), r = rank;
+    memcpy(sd, dims, (size_t)rank * sizeof *sd);
+    snprintf(base, sizeof base, "%.490s_shape", g->values[dst].name);
+    int32_t in[2] = {src, new_const(q, base, DT_INT64, 1, &r, sd, (size_t)rank * sizeof *sd)};
+    snprintf(base, sizeof base, "%.490s_reshape", g->values[dst].name);
+    emit(q, ir_node_add(g, base, "Reshape", "", in, 2, &dst, 1));
+    return dst;
+}
+
 static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
 {
     IrGraph *g = q->g;
@@ -410,8 +430,22 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     wb_values(q, n, rank, wd, wq, sw, bq, &wv, &bv); /* takes wq, bq */
     int32_t lo, hi;
     act_bounds(g, act, sy, zy, &lo, &hi);
-    int32_t in[3] = {xq, wv, bv};
-    int32_t nn = ir_node_add(g, g->nodes[n].name, conv ? "QConv" : "QGemm", "dlacc", in, 3, &yq, 1);
+    /* MatMul over [..., M, K]: QGemm on [P, K] (P the product of the leading
+     * dims), reshaped there and back by host Reshapes of the int8 data */
+    int32_t gx = xq, gy = yq;
+    const IrShape xs = g->values[x].shape, ys = g->values[yq].shape;
+    if (matmul && xs.rank > 2) {
+        int64_t d[2] = {ir_shape_numel(&xs) / per, per};
+        gx = reshape_int8(q, xq, 2, d, "_2d");
+        d[1] = oc;
+        IrShape s2 = ir_shape_make(2, d);
+        char base[512];
+        snprintf(base, sizeof base, "%.490s_2d", g->values[yq].name);
+        gy = ir_value_add(g, ir_unique_name(g, base), DT_INT8, &s2);
+        set_quant(g, gy, 1, -1, &sy, &zy);
+    }
+    int32_t in[3] = {gx, wv, bv};
+    int32_t nn = ir_node_add(g, g->nodes[n].name, conv ? "QConv" : "QGemm", "dlacc", in, 3, &gy, 1);
     if (conv) {
         int64_t k[2] = {wd[2], wd[3]}, s[2], d[2], p[4];
         ints_or(g, n, "strides", 1, 2, s);
@@ -427,6 +461,17 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     attr_int(g, nn, "lo", lo);
     attr_int(g, nn, "hi", hi);
     emit(q, nn);
+    if (gy != yq) {
+        /* back to [..., M, N], into yq itself */
+        int32_t r = ys.rank;
+        int64_t *sd = dla_malloc((size_t)r * sizeof *sd), rr = r;
+        memcpy(sd, ys.dims, (size_t)r * sizeof *sd);
+        char base[512];
+        snprintf(base, sizeof base, "%.490s_shape", g->values[yq].name);
+        int32_t rin[2] = {gy, new_const(q, base, DT_INT64, 1, &rr, sd, (size_t)r * sizeof *sd)};
+        snprintf(base, sizeof base, "%.490s_reshape", g->values[yq].name);
+        emit(q, ir_node_add(g, base, "Reshape", "", rin, 2, &yq, 1));
+    }
     free(wf);
     free(bf);
     free(sw);

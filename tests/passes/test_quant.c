@@ -850,8 +850,14 @@ static void test_quantize_zoo(void)
                 }
             }
         }
-        if (i == 3) /* int64 token ids calibrate too; the 2-D Gemms are the accelerator's */
-            CU_ASSERT_EQUAL(count_op(g, "QGemm"), 3);
+        if (i == 3) { /* int64 token ids calibrate too; 3 Gemms and 6 MatMuls with constant
+                       * weights over [1,32,K] (reshaped to [32,K] and back, in int8) */
+            CU_ASSERT_EQUAL(count_op(g, "QGemm"), 9);
+            CU_ASSERT_EQUAL(count_op(g, "MatMul"), 4); /* attention: both operands computed */
+            for (int32_t n = 0; n < g->nnodes; n++)
+                if (strcmp(g->nodes[n].op_type, "QGemm") == 0)
+                    CU_ASSERT_EQUAL(g->values[g->nodes[n].inputs[0]].shape.rank, 2);
+        }
         int run = i == 1 || i == 2; /* fully quantized: the executor below runs them */
 #ifdef DLA_SANITIZE
         /* the ImageNet-sized int8 runs measure numerics, not memory safety
