@@ -3,8 +3,13 @@
 #define DLA_TEST_H
 
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+
+#include "dla_mem.h"
 
 /* Add a suite with the given tests: DLA_SUITE("name", {"t1", fn1}, {"t2", fn2}) */
 typedef struct { const char *name; void (*fn)(void); } DlaTestCase;
@@ -47,6 +52,48 @@ static inline const char *dla_test_node_dir(void)
         return NULL;
     }
     return buf;
+}
+
+static inline int dla_test_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of dir (dot files left out) that contain the file must_have
+ * (a path relative to the entry; NULL: every entry), sorted by name, so that
+ * tests walk e.g. the ONNX node tests in a reproducible order. Returns a
+ * malloc'd list (free with dla_test_names_free), or NULL if dir cannot be
+ * opened. */
+static inline char **dla_test_list_dir(const char *dir, const char *must_have, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **names = dla_malloc(sizeof *names);
+    size_t cap = 1;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (must_have) {
+            char p[4096];
+            snprintf(p, sizeof p, "%.2000s/%.255s/%.1000s", dir, e->d_name, must_have);
+            if (!dla_path_exists(p))
+                continue;
+        }
+        names = dla_grow(names, sizeof *names, *n + 1, &cap);
+        names[(*n)++] = dla_strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, *n, sizeof *names, dla_test_cmp_str);
+    return names;
+}
+
+static inline void dla_test_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 #endif

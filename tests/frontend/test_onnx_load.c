@@ -5,7 +5,6 @@
 #include "dla_test.h"
 #include "frontend/onnx.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,25 +123,14 @@ static int data_agrees(IrGraph *g, const char *testdir, char *why, size_t whylen
     return 1;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static void test_node_models(void)
 {
     const char *root = dla_test_node_dir();
     if (!root)
         return;
-    DIR *d = opendir(root);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    char **names = NULL;
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = realloc(names, (n + 1) * sizeof *names);
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    size_t n;
+    char **names = dla_test_list_dir(root, NULL, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(names);
     int loaded = 0, failed_expected = 0, sane = 0, agree = 0;
     for (size_t i = 0; i < n; i++) {
         char dir[4400], path[4800], why[512] = "";
@@ -177,9 +165,7 @@ static void test_node_models(void)
     CU_ASSERT_EQUAL(loaded + failed_expected, (int)n);
     CU_ASSERT_EQUAL(sane, loaded);
     CU_ASSERT_EQUAL(agree, loaded);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    dla_test_names_free(names, n);
 }
 
 static IrGraph *load_zoo(const char *name, const OnnxLoadOptions *opt)

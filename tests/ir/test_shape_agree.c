@@ -16,7 +16,6 @@
 #include "frontend/onnx.h"
 #include "dla_file.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,28 +366,14 @@ static void run_one(const char *root, const char *name, Result *r)
     ir_graph_free(g);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static void test_agreement(void)
 {
     const char *root = dla_test_node_dir();
     if (!root)
         return;
-    DIR *d = opendir(root);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char p[4096];
-        snprintf(p, sizeof p, "%.2000s/%.255s/test_data_set_0/output_0.pb", root, e->d_name);
-        if (e->d_name[0] == '.' || !dla_path_exists(p))
-            continue;
-        names = dla_grow(names, sizeof *names, n + 1, &cap);
-        names[n++] = dla_strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    size_t n;
+    char **names = dla_test_list_dir(root, "test_data_set_0/output_0.pb", &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(names);
     Result *res = dla_calloc(n ? n : 1, sizeof *res);
     size_t agree = 0, unsup = 0, checked_bad = 0, folded = 0;
     for (size_t i = 0; i < n; i++) {
@@ -447,9 +432,7 @@ static void test_agreement(void)
     CU_ASSERT_EQUAL(checked_bad, 0);
     CU_ASSERT_EQUAL(regressed, 0);
     CU_ASSERT(listed > 0);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    dla_test_names_free(names, n);
     free(res);
     free(in_list);
 }
@@ -461,15 +444,13 @@ static void test_unknown_inputs(void)
     const char *root = dla_test_node_dir();
     if (!root)
         return;
-    DIR *d = opendir(root);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    struct dirent *e;
+    size_t n;
+    char **names = dla_test_list_dir(root, "model.onnx", &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(names);
     size_t models = 0, failing = 0;
-    while ((e = readdir(d))) {
+    for (size_t t = 0; t < n; t++) {
         char p[4096];
-        snprintf(p, sizeof p, "%.2000s/%.255s/model.onnx", root, e->d_name);
-        if (e->d_name[0] == '.' || !dla_path_exists(p))
-            continue;
+        snprintf(p, sizeof p, "%.2000s/%.255s/model.onnx", root, names[t]);
         IrGraph *g = NULL;
         DlaError err;
         if (onnx_load(p, NULL, &g, &err))
@@ -480,11 +461,11 @@ static void test_unknown_inputs(void)
         forget_declared(g);
         if (ir_infer_shapes(g, NULL, &err)) {
             failing++;
-            printf("  unknown inputs: %s: %s\n", e->d_name, err.msg);
+            printf("  unknown inputs: %s: %s\n", names[t], err.msg);
         }
         ir_graph_free(g);
     }
-    closedir(d);
+    dla_test_names_free(names, n);
     printf("\nunknown input shapes: %zu of %zu models infer without error\n", models - failing, models);
     CU_ASSERT_EQUAL(failing, 0);
 }
@@ -534,15 +515,13 @@ static void test_hostile_values(void)
         return;
     static const int64_t vals[] = {INT64_MIN, -3, 0, (int64_t)1 << 62, INT64_MAX};
     static const float fvals[] = {-1e30f, -1.0f, 0.0f, 1e30f, NAN};
-    DIR *d = opendir(root);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    struct dirent *e;
+    size_t n;
+    char **names = dla_test_list_dir(root, "model.onnx", &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(names);
     size_t runs = 0, errors = 0;
-    while ((e = readdir(d))) {
+    for (size_t i = 0; i < n; i++) {
         char p[4096];
-        snprintf(p, sizeof p, "%.2000s/%.255s/model.onnx", root, e->d_name);
-        if (e->d_name[0] == '.' || !dla_path_exists(p))
-            continue;
+        snprintf(p, sizeof p, "%.2000s/%.255s/model.onnx", root, names[i]);
         for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
             IrGraph *g = NULL;
             DlaError err;
@@ -558,7 +537,7 @@ static void test_hostile_values(void)
             runs++;
         }
     }
-    closedir(d);
+    dla_test_names_free(names, n);
     printf("\nhostile values: %zu inference runs, %zu reported errors, no crash\n", runs, errors);
     CU_ASSERT(runs > 0);
 }

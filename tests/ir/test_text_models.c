@@ -12,7 +12,6 @@
 #include "text.h"
 #include "verify.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,25 +71,14 @@ static int round_trip_model(const char *path, size_t elide, int quiet_load)
     return bad ? 2 : 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static void test_node_models(void)
 {
     const char *dir = dla_test_node_dir();
     if (!dir)
         return;
-    DIR *d = opendir(dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') {
-            names = dla_grow(names, sizeof *names, n + 1, &cap);
-            names[n++] = dla_strdup(e->d_name);
-        }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    size_t n;
+    char **names = dla_test_list_dir(dir, NULL, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(names);
     int ok = 0, load_failed = 0, failed = 0;
     for (size_t i = 0; i < n; i++) {
         char path[4096];
