@@ -11,8 +11,9 @@
  *
  * Requirements: j is contiguous in out and in B (stride 1), A does not depend
  * on j, B does not depend on i, out does not depend on k. Edge tiles: rows
- * left over use a kernel with fewer rows; columns left over fall back to the
- * generic nest. */
+ * left over use a kernel with fewer rows; the last, partial column tile uses
+ * masked vector loads and stores (llvm.masked.load/store), so no lane touches
+ * memory past the operands. */
 #include "host_int.h"
 
 #include <string.h>
@@ -29,6 +30,8 @@ typedef struct GemmK {
     LLVMValueRef acc[GEMM_MR][GEMM_NV];
     LLVMValueRef ao, bo; /* base offsets of the tile */
     LLVMValueRef fmuladd;
+    int valid;          /* columns valid in this tile: NR for full tiles */
+    LLVMValueRef mload, mstore;
 } GemmK;
 
 static LLVMValueRef vptr(HostCtx *c, LLVMValueRef base, LLVMTypeRef et, LLVMTypeRef vt, LLVMValueRef off)
@@ -49,6 +52,42 @@ static void vstore(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef off, LL
 {
     LLVMValueRef s = LLVMBuildStore(c->b, v, vptr(c, base, k->et, k->vt, off));
     LLVMSetAlignment(s, (unsigned)ir_dtype_size(k->g->out.dt));
+}
+
+/* lanes [0, n) of a vector of k->vw */
+static LLVMValueRef lane_mask(HostCtx *c, GemmK *k, int n)
+{
+    LLVMValueRef b[16];
+    for (int i = 0; i < k->vw; i++)
+        b[i] = LLVMConstInt(c->t_i1, i < n, 0);
+    return LLVMConstVector(b, (unsigned)k->vw);
+}
+
+/* vector v of a tile row: full load, masked load, or (no valid lane) zeros */
+static LLVMValueRef tload(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef off, int v)
+{
+    int n = k->valid - v * k->vw;
+    if (n >= k->vw)
+        return vload(c, k, base, off);
+    if (n <= 0)
+        return LLVMConstNull(k->vt);
+    LLVMValueRef args[4] = {vptr(c, base, k->et, k->vt, off), LLVMConstInt(c->t_i32, ir_dtype_size(k->g->out.dt), 0),
+                            lane_mask(c, k, n), LLVMConstNull(k->vt)};
+    return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k->mload), k->mload, args, 4, "");
+}
+
+static void tstore(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef off, int v, LLVMValueRef val)
+{
+    int n = k->valid - v * k->vw;
+    if (n >= k->vw) {
+        vstore(c, k, base, off, val);
+        return;
+    }
+    if (n <= 0)
+        return;
+    LLVMValueRef args[4] = {val, vptr(c, base, k->et, k->vt, off), LLVMConstInt(c->t_i32, ir_dtype_size(k->g->out.dt), 0),
+                            lane_mask(c, k, n)};
+    LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k->mstore), k->mstore, args, 4, "");
 }
 
 static LLVMValueRef splat(HostCtx *c, GemmK *k, LLVMValueRef x)
@@ -78,7 +117,7 @@ static void kern_step(HostCtx *c, const LLVMValueRef *kidx, void *user)
     }
     LLVMValueRef bv[GEMM_NV];
     for (int v = 0; v < GEMM_NV; v++)
-        bv[v] = vload(c, k, g->b.base, add_off(c, kb, (int64_t)v * k->vw));
+        bv[v] = tload(c, k, g->b.base, add_off(c, kb, (int64_t)v * k->vw), v);
     for (int r = 0; r < k->mr; r++) {
         LLVMValueRef av = host_load(c, g->a.base, g->a.dt, add_off(c, ka, r * g->a.st[g->outer.n]));
         LLVMValueRef as = splat(c, k, av);
@@ -101,19 +140,19 @@ static void kern_tile(HostCtx *c, const LLVMValueRef *idx, void *user)
     int64_t osi = g->out.st[g->outer.n];
     for (int r = 0; r < k->mr; r++)
         for (int v = 0; v < GEMM_NV; v++)
-            LLVMBuildStore(c->b, vload(c, k, g->out.base, add_off(c, oo, r * osi + (int64_t)v * k->vw)), k->acc[r][v]);
+            LLVMBuildStore(c->b, tload(c, k, g->out.base, add_off(c, oo, r * osi + (int64_t)v * k->vw), v), k->acc[r][v]);
     host_nest_emit(c, &g->red, kern_step, k);
     for (int r = 0; r < k->mr; r++)
         for (int v = 0; v < GEMM_NV; v++)
-            vstore(c, k, g->out.base, add_off(c, oo, r * osi + (int64_t)v * k->vw),
+            tstore(c, k, g->out.base, add_off(c, oo, r * osi + (int64_t)v * k->vw), v,
                    LLVMBuildLoad2(c->b, k->vt, k->acc[r][v], ""));
 }
 
-/* Accesses over outer ++ [ib, jb] for tiles of mr rows starting at row i0. */
-static HostAcc block_acc(const HostAcc *a, int no, int mr, int64_t nr, int64_t i0)
+/* Accesses over outer ++ [ib, jb] for tiles of mr rows starting at row i0, column j0. */
+static HostAcc block_acc(const HostAcc *a, int no, int mr, int64_t nr, int64_t i0, int64_t j0)
 {
     HostAcc b = *a;
-    b.off += i0 * a->st[no];
+    b.off += i0 * a->st[no] + j0 * a->st[no + 1];
     b.st[no] = a->st[no] * mr;
     b.st[no + 1] = a->st[no + 1] * nr;
     for (int d = no + 2; d < HOST_MAX_LOOPS; d++)
@@ -162,7 +201,7 @@ void host_gemm(HostCtx *c, const HostGemm *g)
     k.g = g;
     k.vw = dt == DT_DOUBLE ? 4 : 8;
     int64_t nr = (int64_t)k.vw * GEMM_NV;
-    if (!ok || g->N < nr) {
+    if (!ok) {
         gemm_generic(c, g, 0, g->N, dt);
         return;
     }
@@ -170,29 +209,39 @@ void host_gemm(HostCtx *c, const HostGemm *g)
     k.vt = LLVMVectorType(k.et, (unsigned)k.vw);
     unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", 12);
     k.fmuladd = LLVMGetIntrinsicDeclaration(c->mod, id, &k.vt, 1);
+    LLVMTypeRef mt[2] = {k.vt, LLVMPointerType(k.vt, 0)};
+    id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
+    k.mload = LLVMGetIntrinsicDeclaration(c->mod, id, mt, 2);
+    id = LLVMLookupIntrinsicID("llvm.masked.store", 17);
+    k.mstore = LLVMGetIntrinsicDeclaration(c->mod, id, mt, 2);
     for (int r = 0; r < GEMM_MR; r++)
         for (int v = 0; v < GEMM_NV; v++)
             k.acc[r][v] = host_alloca(c, k.vt, "gacc");
-    int64_t nb = g->N / nr, mb = g->M / GEMM_MR, mrem = g->M % GEMM_MR;
-    HostNest n = g->outer;
-    n.n = no + 2;
-    n.ext[no + 1] = nb;
-    if (mb) {
-        k.mr = GEMM_MR;
-        n.ext[no] = mb;
-        k.out = block_acc(&g->out, no, GEMM_MR, nr, 0);
-        k.a = block_acc(&g->a, no, GEMM_MR, nr, 0);
-        k.b = block_acc(&g->b, no, GEMM_MR, nr, 0);
-        host_nest_emit(c, &n, kern_tile, &k);
+    int64_t nb = g->N / nr, mb = g->M / GEMM_MR, mrem = g->M % GEMM_MR, tail = g->N % nr;
+    /* full column tiles, then the partial one (masked); each for full row blocks and the row rest */
+    for (int part = 0; part < 2; part++) {
+        int64_t ncols = part ? (tail ? 1 : 0) : nb, j0 = part ? nb * nr : 0;
+        if (!ncols)
+            continue;
+        k.valid = part ? (int)tail : (int)nr;
+        HostNest n = g->outer;
+        n.n = no + 2;
+        n.ext[no + 1] = ncols;
+        if (mb) {
+            k.mr = GEMM_MR;
+            n.ext[no] = mb;
+            k.out = block_acc(&g->out, no, GEMM_MR, nr, 0, j0);
+            k.a = block_acc(&g->a, no, GEMM_MR, nr, 0, j0);
+            k.b = block_acc(&g->b, no, GEMM_MR, nr, 0, j0);
+            host_nest_emit(c, &n, kern_tile, &k);
+        }
+        if (mrem) {
+            k.mr = (int)mrem;
+            n.ext[no] = 1;
+            k.out = block_acc(&g->out, no, GEMM_MR, nr, mb * GEMM_MR, j0);
+            k.a = block_acc(&g->a, no, GEMM_MR, nr, mb * GEMM_MR, j0);
+            k.b = block_acc(&g->b, no, GEMM_MR, nr, mb * GEMM_MR, j0);
+            host_nest_emit(c, &n, kern_tile, &k);
+        }
     }
-    if (mrem) {
-        k.mr = (int)mrem;
-        n.ext[no] = 1;
-        k.out = block_acc(&g->out, no, GEMM_MR, nr, mb * GEMM_MR);
-        k.a = block_acc(&g->a, no, GEMM_MR, nr, mb * GEMM_MR);
-        k.b = block_acc(&g->b, no, GEMM_MR, nr, mb * GEMM_MR);
-        host_nest_emit(c, &n, kern_tile, &k);
-    }
-    if (g->N % nr)
-        gemm_generic(c, g, nb * nr, g->N % nr, dt);
 }
