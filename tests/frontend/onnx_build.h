@@ -4,6 +4,7 @@
 #ifndef DLA_TEST_ONNX_BUILD_H
 #define DLA_TEST_ONNX_BUILD_H
 
+#include "frontend/onnx.h"
 #include "onnx/onnx.pb-c.h"
 
 #include <stdlib.h>
@@ -157,6 +158,19 @@ static inline uint8_t *ob_pack_model(const Onnx__ModelProto *m, size_t *len)
     uint8_t *buf = ob_alloc(*len);
     onnx__model_proto__pack(m, buf);
     return buf;
+}
+
+/* Serialize m and load it as "test.onnx" (external data relative to base_dir,
+ * load options opt; both may be NULL). Returns the graph, or NULL with err set. */
+static inline IrGraph *ob_load(const Onnx__ModelProto *m, const char *base_dir, const OnnxLoadOptions *opt,
+                               DlaError *err)
+{
+    size_t len;
+    uint8_t *buf = ob_pack_model(m, &len);
+    IrGraph *g = NULL;
+    dla_error_clear(err);
+    onnx_load_buffer(buf, len, "test.onnx", base_dir, opt, &g, err);
+    return g;
 }
 
 #endif

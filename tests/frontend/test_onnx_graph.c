@@ -9,20 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static IrGraph *load_model_opt(Onnx__ModelProto *m, const OnnxLoadOptions *opt, DlaError *err)
-{
-    size_t len;
-    uint8_t *buf = ob_pack_model(m, &len);
-    IrGraph *g = NULL;
-    dla_error_clear(err);
-    onnx_load_buffer(buf, len, "test.onnx", NULL, opt, &g, err);
-    return g;
-}
-
 static IrGraph *load_ok(Onnx__ModelProto *m)
 {
     DlaError err;
-    IrGraph *g = load_model_opt(m, NULL, &err);
+    IrGraph *g = ob_load(m, NULL, NULL, &err);
     if (!g)
         fprintf(stderr, "unexpected error: %s\n", err.msg);
     return g;
@@ -31,7 +21,7 @@ static IrGraph *load_ok(Onnx__ModelProto *m)
 static void expect_error_opt(Onnx__ModelProto *m, const OnnxLoadOptions *opt, DlaStatus code, const char *needle)
 {
     DlaError err;
-    IrGraph *g = load_model_opt(m, opt, &err);
+    IrGraph *g = ob_load(m, NULL, opt, &err);
     CU_ASSERT_PTR_NULL(g);
     ir_graph_free(g);
     CU_ASSERT_EQUAL(err.code, code);
@@ -522,7 +512,7 @@ static void test_bind_symbols(void)
         if (conflict) {
             expect_error_opt(m, &opt, DLA_ERR_INVALID, "binds symbolic dim 'N' to both 2 and 3");
         } else {
-            IrGraph *g = load_model_opt(m, &opt, &err);
+            IrGraph *g = ob_load(m, NULL, &opt, &err);
             CU_ASSERT_PTR_NOT_NULL_FATAL(g);
             const IrValue *b = &g->values[ir_value_find(g, "b")];
             CU_ASSERT(b->shape.dims[0] == 2 && b->shape.sym[0] == NULL && b->shape.dims[1] == -1);

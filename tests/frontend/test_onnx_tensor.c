@@ -12,21 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static IrGraph *load_model(Onnx__ModelProto *m, const char *base_dir, DlaError *err)
-{
-    size_t len;
-    uint8_t *buf = ob_pack_model(m, &len);
-    IrGraph *g = NULL;
-    dla_error_clear(err);
-    onnx_load_buffer(buf, len, "test.onnx", base_dir, NULL, &g, err);
-    return g;
-}
-
 /* Load a model and expect failure with `code` and `needle` in the message. */
 static void expect_error(Onnx__ModelProto *m, const char *base_dir, DlaStatus code, const char *needle)
 {
     DlaError err;
-    IrGraph *g = load_model(m, base_dir, &err);
+    IrGraph *g = ob_load(m, base_dir, NULL, &err);
     CU_ASSERT_PTR_NULL(g);
     CU_ASSERT_EQUAL(err.code, code);
     if (!strstr(err.msg, needle)) {
@@ -120,7 +110,7 @@ static void test_typed_vs_raw(void)
         OB_PUSH(m->graph->initializer, m->graph->n_initializer, tr);
         OB_PUSH(m->graph->initializer, m->graph->n_initializer, tt);
         DlaError err;
-        IrGraph *g = load_model(m, NULL, &err);
+        IrGraph *g = ob_load(m, NULL, NULL, &err);
         if (!g)
             fprintf(stderr, "%s: %s\n", ir_dtype_name(dt), err.msg);
         CU_ASSERT_PTR_NOT_NULL_FATAL(g);
@@ -178,7 +168,7 @@ static void test_typed_known_values(void)
     for (size_t i = 0; i < 7; i++)
         OB_PUSH(m->graph->initializer, m->graph->n_initializer, ts[i]);
     DlaError err;
-    IrGraph *g = load_model(m, NULL, &err);
+    IrGraph *g = ob_load(m, NULL, NULL, &err);
     if (!g)
         fprintf(stderr, "%s\n", err.msg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
@@ -337,7 +327,7 @@ static void test_large_inline(void)
             continue;
         }
         if (pass == 0) {
-            g = load_model(m, NULL, &err);
+            g = ob_load(m, NULL, NULL, &err);
         } else { /* from a file: the loader's own mapping, whose copied pages it releases */
             char dir[] = "/tmp/dla_onnx_big_XXXXXX", path[64];
             CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
@@ -442,7 +432,7 @@ static void test_constant_forms(void)
         OB_PUSH(g->output, g->n_output, ob_vinfo(out, DT_FLOAT, -1, NULL, NULL));
     }
     DlaError err;
-    IrGraph *ir = load_model(m, NULL, &err);
+    IrGraph *ir = ob_load(m, NULL, NULL, &err);
     if (!ir)
         fprintf(stderr, "%s\n", err.msg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ir);
@@ -509,7 +499,7 @@ static void test_sparse_initializer(void)
             expect_error(m, NULL, DLA_ERR_FORMAT, "sparse index 2 out of range");
         } else {
             DlaError err;
-            IrGraph *g = load_model(m, NULL, &err);
+            IrGraph *g = ob_load(m, NULL, NULL, &err);
             CU_ASSERT_PTR_NOT_NULL_FATAL(g);
             const IrValue *v = &g->values[ir_value_find(g, "sp")];
             const int32_t *d = v->data;
@@ -594,7 +584,7 @@ static void test_external_data(void)
     static const char *const ok_locs[] = {"./w.bin", "sub/../w.bin"};
     for (int i = 0; i < 2; i++) {
         m = ext_model(ok_locs[i], NULL, NULL, 64);
-        g = load_model(m, tmpdir, &err);
+        g = ob_load(m, tmpdir, NULL, &err);
         if (!g)
             fprintf(stderr, "%s\n", err.msg);
         CU_ASSERT_PTR_NOT_NULL(g);
