@@ -412,6 +412,20 @@ static DlaStatus inline_call(GCx *gc, const Scope *sc, Onnx__NodeProto *np, cons
     return DLA_OK;
 }
 
+/* A Constant's numeric value_* attribute as owned tensor data: a scalar
+ * (rank 0, n = 1) or a list (rank 1) of n elements of esize bytes each. */
+static void const_numbers(OnnxTData *td, IrDtype dt, int rank, int64_t n, const void *src, size_t esize)
+{
+    td->dtype = dt;
+    td->shape = ir_shape_make(rank, &n);
+    td->numel = n;
+    td->nbytes = (size_t)n * esize;
+    td->data = dla_malloc(td->nbytes ? td->nbytes : 1);
+    if (td->nbytes)
+        memcpy(td->data, src, td->nbytes);
+    td->owned = 1;
+}
+
 /* Constant node -> constant value named by its output (no node is emitted). */
 static DlaStatus conv_constant(GCx *gc, const Scope *sc, Onnx__NodeProto *np, const char *where)
 {
@@ -455,41 +469,13 @@ static DlaStatus conv_constant(GCx *gc, const Scope *sc, Onnx__NodeProto *np, co
                (int)t == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSOR && a->sparse_tensor) {
         s = onnx_sparse_convert(cx, a->sparse_tensor, what, &td);
     } else if (strcmp(form, "value_float") == 0 && t == IR_ATTR_FLOAT) {
-        td.dtype = DT_FLOAT;
-        td.shape = ir_shape_make(0, NULL);
-        td.numel = 1;
-        td.data = dla_malloc(4);
-        memcpy(td.data, &a->f, 4);
-        td.nbytes = 4;
-        td.owned = 1;
+        const_numbers(&td, DT_FLOAT, 0, 1, &a->f, 4);
     } else if (strcmp(form, "value_int") == 0 && t == IR_ATTR_INT) {
-        td.dtype = DT_INT64;
-        td.shape = ir_shape_make(0, NULL);
-        td.numel = 1;
-        td.data = dla_malloc(8);
-        memcpy(td.data, &a->i, 8);
-        td.nbytes = 8;
-        td.owned = 1;
+        const_numbers(&td, DT_INT64, 0, 1, &a->i, 8);
     } else if (strcmp(form, "value_floats") == 0 && t == IR_ATTR_FLOATS) {
-        n1 = (int64_t)a->n_floats;
-        td.dtype = DT_FLOAT;
-        td.shape = ir_shape_make(1, &n1);
-        td.numel = n1;
-        td.nbytes = a->n_floats * 4;
-        td.data = dla_malloc(td.nbytes ? td.nbytes : 1);
-        if (td.nbytes)
-            memcpy(td.data, a->floats, td.nbytes);
-        td.owned = 1;
+        const_numbers(&td, DT_FLOAT, 1, (int64_t)a->n_floats, a->floats, 4);
     } else if (strcmp(form, "value_ints") == 0 && t == IR_ATTR_INTS) {
-        n1 = (int64_t)a->n_ints;
-        td.dtype = DT_INT64;
-        td.shape = ir_shape_make(1, &n1);
-        td.numel = n1;
-        td.nbytes = a->n_ints * 8;
-        td.data = dla_malloc(td.nbytes ? td.nbytes : 1);
-        if (td.nbytes)
-            memcpy(td.data, a->ints, td.nbytes);
-        td.owned = 1;
+        const_numbers(&td, DT_INT64, 1, (int64_t)a->n_ints, a->ints, 8);
     } else if ((strcmp(form, "value_string") == 0 && t == IR_ATTR_STRING) ||
                (strcmp(form, "value_strings") == 0 && t == IR_ATTR_STRINGS)) {
         int scalar = t == IR_ATTR_STRING;
