@@ -31,6 +31,7 @@ typedef struct GemmK {
     LLVMValueRef ao, bo; /* base offsets of the tile */
     LLVMValueRef fmuladd;
     int valid;          /* columns valid in this tile: NR for full tiles */
+    unsigned esize;     /* element bytes (alignment of the vector accesses) */
     LLVMValueRef mload, mstore;
 } GemmK;
 
@@ -44,14 +45,14 @@ static LLVMValueRef vptr(HostCtx *c, LLVMValueRef base, LLVMTypeRef et, LLVMType
 static LLVMValueRef vload(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef off)
 {
     LLVMValueRef l = LLVMBuildLoad2(c->b, k->vt, vptr(c, base, k->et, k->vt, off), "");
-    LLVMSetAlignment(l, (unsigned)ir_dtype_size(k->g->out.dt));
+    LLVMSetAlignment(l, k->esize);
     return l;
 }
 
 static void vstore(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef off, LLVMValueRef v)
 {
     LLVMValueRef s = LLVMBuildStore(c->b, v, vptr(c, base, k->et, k->vt, off));
-    LLVMSetAlignment(s, (unsigned)ir_dtype_size(k->g->out.dt));
+    LLVMSetAlignment(s, k->esize);
 }
 
 /* lanes [0, n) of a vector of k->vw */
@@ -71,7 +72,7 @@ static LLVMValueRef tload(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef 
         return vload(c, k, base, off);
     if (n <= 0)
         return LLVMConstNull(k->vt);
-    LLVMValueRef args[4] = {vptr(c, base, k->et, k->vt, off), LLVMConstInt(c->t_i32, ir_dtype_size(k->g->out.dt), 0),
+    LLVMValueRef args[4] = {vptr(c, base, k->et, k->vt, off), LLVMConstInt(c->t_i32, k->esize, 0),
                             lane_mask(c, k, n), LLVMConstNull(k->vt)};
     return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k->mload), k->mload, args, 4, "");
 }
@@ -85,7 +86,7 @@ static void tstore(HostCtx *c, GemmK *k, LLVMValueRef base, LLVMValueRef off, in
     }
     if (n <= 0)
         return;
-    LLVMValueRef args[4] = {val, vptr(c, base, k->et, k->vt, off), LLVMConstInt(c->t_i32, ir_dtype_size(k->g->out.dt), 0),
+    LLVMValueRef args[4] = {val, vptr(c, base, k->et, k->vt, off), LLVMConstInt(c->t_i32, k->esize, 0),
                             lane_mask(c, k, n)};
     LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k->mstore), k->mstore, args, 4, "");
 }
@@ -207,6 +208,7 @@ void host_gemm(HostCtx *c, const HostGemm *g)
     }
     k.et = host_ctype(c, dt);
     k.vt = LLVMVectorType(k.et, (unsigned)k.vw);
+    k.esize = (unsigned)ir_dtype_size(dt);
     unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", 12);
     k.fmuladd = LLVMGetIntrinsicDeclaration(c->mod, id, &k.vt, 1);
     LLVMTypeRef mt[2] = {k.vt, LLVMPointerType(k.vt, 0)};
@@ -243,5 +245,112 @@ void host_gemm(HostCtx *c, const HostGemm *g)
             k.b = block_acc(&g->b, no, GEMM_MR, nr, mb * GEMM_MR, j0);
             host_nest_emit(c, &n, kern_tile, &k);
         }
+    }
+}
+
+/* ---- out[i, j] += sum_k A[i, k] * B[j, k], A and B contiguous in k ----
+ * (Gemm with transB, the fully connected layers): vectorized along k. Per
+ * output row i and block of NT columns, NT vector accumulators walk k in
+ * vectors of VW (the last one masked), then each is summed horizontally. */
+
+#define GEMM_NT 4
+
+typedef struct DotK {
+    GemmK k;
+    const HostAcc *out, *a, *b;
+    int64_t K, j0;
+    int nt;
+    LLVMValueRef acc[GEMM_NT];
+    const LLVMValueRef *oidx; /* i, jb */
+} DotK;
+
+static void dot_step(HostCtx *c, const LLVMValueRef *kidx, void *user)
+{
+    DotK *d = user;
+    GemmK *k = &d->k;
+    LLVMValueRef kk = LLVMBuildMul(c->b, kidx[0], host_i64(c, k->vw), "");
+    LLVMValueRef i = d->oidx[0];
+    LLVMValueRef j = LLVMBuildAdd(c->b, LLVMBuildMul(c->b, d->oidx[1], host_i64(c, GEMM_NT), ""), host_i64(c, d->j0), "");
+    LLVMValueRef ao = LLVMBuildAdd(c->b, LLVMBuildAdd(c->b, host_i64(c, d->a->off), LLVMBuildMul(c->b, i, host_i64(c, d->a->st[0]), ""), ""), kk, "");
+    LLVMValueRef av = tload(c, k, d->a->base, ao, 0);
+    for (int t = 0; t < d->nt; t++) {
+        LLVMValueRef jt = LLVMBuildAdd(c->b, j, host_i64(c, t), "");
+        LLVMValueRef bo = LLVMBuildAdd(c->b, LLVMBuildAdd(c->b, host_i64(c, d->b->off), LLVMBuildMul(c->b, jt, host_i64(c, d->b->st[0]), ""), ""), kk, "");
+        LLVMValueRef bv = tload(c, k, d->b->base, bo, 0);
+        LLVMValueRef args[3] = {av, bv, LLVMBuildLoad2(c->b, k->vt, d->acc[t], "")};
+        LLVMBuildStore(c->b, LLVMBuildCall2(c->b, LLVMGlobalGetValueType(k->fmuladd), k->fmuladd, args, 3, ""), d->acc[t]);
+    }
+}
+
+static void dot_tile(HostCtx *c, const LLVMValueRef *idx, void *user)
+{
+    DotK *d = user;
+    GemmK *k = &d->k;
+    d->oidx = idx;
+    for (int t = 0; t < d->nt; t++)
+        LLVMBuildStore(c->b, LLVMConstNull(k->vt), d->acc[t]);
+    int64_t full = d->K / k->vw, rest = d->K % k->vw;
+    k->valid = k->vw;
+    HostNest kn = {1, {full}};
+    if (full)
+        host_nest_emit(c, &kn, dot_step, d);
+    if (rest) {
+        /* one more step over the last, partial vector: kidx = full */
+        k->valid = (int)rest;
+        LLVMValueRef kidx = host_i64(c, full);
+        dot_step(c, &kidx, d);
+        k->valid = k->vw;
+    }
+    LLVMValueRef j = LLVMBuildAdd(c->b, LLVMBuildMul(c->b, idx[1], host_i64(c, GEMM_NT), ""), host_i64(c, d->j0), "");
+    for (int t = 0; t < d->nt; t++) {
+        LLVMValueRef v = LLVMBuildLoad2(c->b, k->vt, d->acc[t], "");
+        LLVMValueRef s = LLVMBuildExtractElement(c->b, v, LLVMConstInt(c->t_i32, 0, 0), "");
+        for (int l = 1; l < k->vw; l++)
+            s = LLVMBuildFAdd(c->b, s, LLVMBuildExtractElement(c->b, v, LLVMConstInt(c->t_i32, (unsigned)l, 0), ""), "");
+        LLVMValueRef jt = LLVMBuildAdd(c->b, j, host_i64(c, t), "");
+        LLVMValueRef oo = LLVMBuildAdd(c->b, LLVMBuildAdd(c->b, host_i64(c, d->out->off), LLVMBuildMul(c->b, idx[0], host_i64(c, d->out->st[0]), ""), ""),
+                                       LLVMBuildMul(c->b, jt, host_i64(c, d->out->st[1]), ""), "");
+        LLVMValueRef old = host_load(c, d->out->base, d->out->dt, oo);
+        host_store(c, d->out->base, d->out->dt, oo, LLVMBuildFAdd(c->b, old, s, ""));
+    }
+}
+
+void host_gemm_nt(HostCtx *c, int64_t M, int64_t N, int64_t K, const HostAcc *out, const HostAcc *a, const HostAcc *b)
+{
+    IrDtype dt = out->dt;
+    DLA_ASSERT((dt == DT_FLOAT || dt == DT_DOUBLE) && a->dt == dt && b->dt == dt);
+    DotK d;
+    memset(&d, 0, sizeof d);
+    d.out = out;
+    d.a = a;
+    d.b = b;
+    d.K = K;
+    GemmK *k = &d.k;
+    k->g = NULL;
+    k->vw = dt == DT_DOUBLE ? 4 : 8;
+    k->et = host_ctype(c, dt);
+    k->vt = LLVMVectorType(k->et, (unsigned)k->vw);
+    k->esize = (unsigned)ir_dtype_size(dt);
+    unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", 12);
+    k->fmuladd = LLVMGetIntrinsicDeclaration(c->mod, id, &k->vt, 1);
+    LLVMTypeRef mt[2] = {k->vt, LLVMPointerType(k->vt, 0)};
+    id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
+    k->mload = LLVMGetIntrinsicDeclaration(c->mod, id, mt, 2);
+    id = LLVMLookupIntrinsicID("llvm.masked.store", 17);
+    k->mstore = LLVMGetIntrinsicDeclaration(c->mod, id, mt, 2);
+    for (int t = 0; t < GEMM_NT; t++)
+        d.acc[t] = host_alloca(c, k->vt, "dacc");
+    int64_t nb = N / GEMM_NT, rest = N % GEMM_NT;
+    if (nb) {
+        d.nt = GEMM_NT;
+        d.j0 = 0;
+        HostNest n = {2, {M, nb}};
+        host_nest_emit(c, &n, dot_tile, &d);
+    }
+    if (rest) {
+        d.nt = (int)rest;
+        d.j0 = nb * GEMM_NT;
+        HostNest n = {2, {M, 1}};
+        host_nest_emit(c, &n, dot_tile, &d);
     }
 }

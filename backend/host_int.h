@@ -225,6 +225,9 @@ typedef struct HostGemm {
     HostAcc out, a, b;
 } HostGemm;
 void host_gemm(HostCtx *c, const HostGemm *g);
+/* out[i,j] += sum_k A[i,k] B[j,k] for float/double with A and B contiguous in k:
+ * accesses use st[0] (i for out/A, j for B) and out->st[1] (j); vectorized along k. */
+void host_gemm_nt(HostCtx *c, int64_t M, int64_t N, int64_t K, const HostAcc *out, const HostAcc *a, const HostAcc *b);
 
 /* Lowerings are declared from the table. */
 #define HOST_OP(name, domain, fn) DlaStatus fn(HostCtx *c, int32_t node);

@@ -187,6 +187,25 @@ DlaStatus host_lower_gemm(HostCtx *c, int32_t node)
         host_gemm(c, &gm);
         return DLA_OK;
     }
+    if (s.alpha == 1.0 && tb && !ta && (s.dt == DT_FLOAT || s.dt == DT_DOUBLE)) {
+        /* B given as [N, K]: dot products along the contiguous K */
+        HostAcc o, a, b;
+        memset(&o, 0, sizeof o);
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        o.base = out.base;
+        o.dt = s.dt;
+        o.st[0] = N;
+        o.st[1] = 1;
+        a.base = host_in(c, 0);
+        a.dt = s.dt;
+        a.st[0] = K;
+        b.base = host_in(c, 1);
+        b.dt = s.dt;
+        b.st[0] = K;
+        host_gemm_nt(c, M, N, K, &o, &a, &b);
+        return DLA_OK;
+    }
     host_map(c, &nest, &out, ins, 2, HR_SUM, gemm_fn, &s);
     return DLA_OK;
 }

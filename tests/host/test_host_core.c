@@ -170,6 +170,42 @@ static void test_gemm_trans(void)
     ir_graph_free(g);
 }
 
+/* transB only, alpha 1: the dot-product kernel (K and N not multiples of the vector/tile sizes) */
+static void test_gemm_nt(void)
+{
+    enum { M = 3, K = 19, N = 7 };
+    IrGraph *g = ir_graph_new();
+    int32_t a = val(g, "a", DT_FLOAT, 2, (int64_t[]){M, K});
+    int32_t b = val(g, "b", DT_FLOAT, 2, (int64_t[]){N, K});
+    int32_t cc = val(g, "c", DT_FLOAT, 1, (int64_t[]){N});
+    int32_t y = val(g, "y", DT_FLOAT, 2, (int64_t[]){M, N});
+    ir_graph_add_input(g, a);
+    ir_graph_add_input(g, b);
+    ir_graph_add_input(g, cc);
+    int32_t n = node(g, "Gemm", (int32_t[]){a, b, cc}, 3, y);
+    ir_node_add_attr(g, n, "transB", IR_ATTR_INT)->i = 1;
+    ir_graph_add_output(g, y);
+    HostModel *m = compile(g);
+    float av[M * K], bv[N * K], cv[N], yv[M * N];
+    for (int i = 0; i < M * K; i++)
+        av[i] = frand();
+    for (int i = 0; i < N * K; i++)
+        bv[i] = frand();
+    for (int i = 0; i < N; i++)
+        cv[i] = frand();
+    void *in[3] = {av, bv, cv}, *out[1] = {yv};
+    host_model_run(m, in, out);
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = cv[j];
+            for (int k = 0; k < K; k++)
+                s += (double)av[i * K + k] * bv[j * K + k];
+            CU_ASSERT_DOUBLE_EQUAL(yv[i * N + j], s, 1e-5);
+        }
+    host_model_free(m);
+    ir_graph_free(g);
+}
+
 /* Naive NCHW grouped convolution with padding, stride, dilation. */
 static void ref_conv(const float *x, const float *w, const float *bias, float *y, int N, int C, int H, int W,
                      int M, int G, int KH, int KW, int s, int d, int p, int OH, int OW)
@@ -349,7 +385,8 @@ void dla_register_tests(void)
 {
     DLA_SUITE("host_core", {"broadcast add + relu", test_broadcast_add_relu},
               {"int div/mod/compare", test_int_and_compare}, {"batched matmul", test_matmul_batched},
-              {"gemm transposed", test_gemm_trans}, {"conv vs reference", test_conv},
+              {"gemm transposed", test_gemm_trans}, {"gemm transB dot kernel", test_gemm_nt},
+              {"conv vs reference", test_conv},
               {"memory plan reuse", test_plan_reuse}, {"unsupported ops listed", test_unsupported_listed},
               {"object files x86-64 + aarch64", test_object_emission});
 }
