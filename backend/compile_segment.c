@@ -62,6 +62,18 @@ static int contains(const int32_t *a, int32_t n, int32_t v)
     return 0;
 }
 
+/* Node n can be placed: every node producing one of its inputs already is. */
+static int node_ready(const IrGraph *g, const int32_t *seg_of, int32_t n)
+{
+    const IrNode *nd = &g->nodes[n];
+    for (int32_t i = 0; i < nd->ninputs; i++) {
+        int32_t v = nd->inputs[i];
+        if (v >= 0 && g->values[v].producer >= 0 && seg_of[g->values[v].producer] < 0)
+            return 0;
+    }
+    return 1;
+}
+
 DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err)
 {
     IrGraph *g = p->g;
@@ -84,14 +96,7 @@ DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err)
         for (int32_t n = 0; n < nn; n++) {
             if (seg_of[n] != -1)
                 continue;
-            const IrNode *nd = &g->nodes[n];
-            int ready = 1;
-            for (int32_t i = 0; i < nd->ninputs && ready; i++) {
-                int32_t v = nd->inputs[i];
-                if (v >= 0 && g->values[v].producer >= 0 && seg_of[g->values[v].producer] < 0)
-                    ready = 0;
-            }
-            if (!ready)
+            if (!node_ready(g, seg_of, n))
                 continue;
             have[kind[n]] = 1;
             if (cur && kind[n] == cur->kind && cur->kind != DLA_SEG_BOUNDARY) {
@@ -118,14 +123,7 @@ DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err)
             for (int32_t n = 0; n < nn; n++) {
                 if (seg_of[n] != -1 || kind[n] != DLA_SEG_BOUNDARY)
                     continue;
-                const IrNode *nd = &g->nodes[n];
-                int ready = 1;
-                for (int32_t i = 0; i < nd->ninputs && ready; i++) {
-                    int32_t v = nd->inputs[i];
-                    if (v >= 0 && g->values[v].producer >= 0 && seg_of[g->values[v].producer] < 0)
-                        ready = 0;
-                }
-                if (ready) {
+                if (node_ready(g, seg_of, n)) {
                     push(&cur->nodes, &cur->nnodes, n);
                     seg_of[n] = p->nsegs - 1;
                     placed++;
