@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dla_file.h"
 #include "dla_mem.h"
 
 /* Add a suite with the given tests: DLA_SUITE("name", {"t1", fn1}, {"t2", fn2}) */
@@ -94,6 +95,23 @@ static inline void dla_test_names_free(char **names, size_t n)
     for (size_t i = 0; names && i < n; i++)
         free(names[i]);
     free(names);
+}
+
+/* The contents of a file the test produced (NUL-terminated, malloc'd; *n
+ * its length if n is not NULL), or "" when it is missing or unreadable, so
+ * that the test's own checks on the text report the problem. */
+static inline char *dla_test_read_text(const char *path, size_t *n)
+{
+    char *s = NULL;
+    size_t len = 0;
+    DlaError e = {0};
+    if (dla_file_read(path, &s, &len, &e) != DLA_OK) {
+        len = 0;
+        s = dla_strdup("");
+    }
+    if (n)
+        *n = len;
+    return s;
 }
 
 #endif

@@ -23,16 +23,6 @@ static int sh(const char *cmd)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-static char *slurp(const char *path)
-{
-    char *s = NULL;
-    size_t n;
-    DlaError e = {0};
-    if (dla_file_read(path, &s, &n, &e))
-        return dla_strdup("");
-    return s;
-}
-
 static const char *models(void)
 {
     const char *z = dla_test_models_dir();
@@ -59,7 +49,7 @@ static void test_run(void)
     int rc = sh(cmd);
     char path[8192];
     snprintf(path, sizeof path, "%s/stderr", work);
-    char *err = slurp(path);
+    char *err = dla_test_read_text(path, NULL);
     if (rc)
         fprintf(stderr, "dlacc run failed (%d): %s\n", rc, err);
     CU_ASSERT_EQUAL(rc, 0);
@@ -67,7 +57,7 @@ static void test_run(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ", 0 differ"));
     free(err);
     snprintf(path, sizeof path, "%s/stats.json", work);
-    char *js = slurp(path);
+    char *js = dla_test_read_text(path, NULL);
     static const char *keys[] = {"\"cycles\"", "\"macs\"", "\"peak_macs_per_cycle\": 256", "\"dram_bytes_read\"",
                                  "\"dram_bytes_written\"", "\"roofline_cycles\"", "\"utilization\"", "\"wall\"",
                                  "\"compile\"", "\"calibrate\"", "\"simulate\"", "\"host\"", "\"layers\"",
@@ -81,7 +71,7 @@ static void test_run(void)
     snprintf(path, sizeof path, "%s/out.pb", work);
     CU_ASSERT(dla_path_exists(path));
     snprintf(path, sizeof path, "%s/trace.json", work);
-    char *tr = slurp(path);
+    char *tr = dla_test_read_text(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(tr, "\"traceEvents\""));
     free(tr);
 }
@@ -98,14 +88,14 @@ static void test_needs_calib(void)
              DLACC, z, z, work, work);
     CU_ASSERT_EQUAL(sh(cmd), 1);
     snprintf(path, sizeof path, "%s/stderr", work);
-    char *err = slurp(path);
+    char *err = dla_test_read_text(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "pass --calib DIR"));
     free(err);
     /* a symbolic batch dim without --input-shape (nothing fed to bind it) */
     snprintf(cmd, sizeof cmd, "'%s' '%s/digits_cnn/model.onnx' -o '%s/x' --calib '%s/digits_cnn/calib' 2> '%s/stderr'",
              DLACC, z, work, z, work);
     CU_ASSERT_EQUAL(sh(cmd), 1);
-    err = slurp(path);
+    err = dla_test_read_text(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "pass --input-shape input="));
     free(err);
 }
@@ -120,7 +110,7 @@ static void compile_objdump(const char *model, const char *target, const char *e
              DLACC, z, model, work, model, z, model, target, extra, work);
     int rc = sh(cmd);
     snprintf(path, sizeof path, "%s/stderr", work);
-    char *err = slurp(path);
+    char *err = dla_test_read_text(path, NULL);
     if (rc)
         fprintf(stderr, "dlacc %s -o failed: %s\n", model, err);
     free(err);
@@ -128,7 +118,7 @@ static void compile_objdump(const char *model, const char *target, const char *e
     snprintf(cmd, sizeof cmd, "'%s' objdump '%s/%s.dla' > '%s/%s.s' 2>&1", DLACC, work, model, work, model);
     CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
     snprintf(path, sizeof path, "%s/%s.s", work, model);
-    char *s = slurp(path);
+    char *s = dla_test_read_text(path, NULL);
     int markers = 0;
     for (const char *p = s; (p = strstr(p, "\"dla.segment\"")); p++)
         markers++;

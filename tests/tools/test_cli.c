@@ -23,17 +23,6 @@ typedef struct Run {
     size_t nout, nerr;
 } Run;
 
-static char *slurp(const char *path, size_t *n)
-{
-    char *s = NULL;
-    DlaError e = {0};
-    if (dla_file_read(path, &s, n, &e) != DLA_OK) {
-        *n = 0;
-        return dla_strdup("");
-    }
-    return s;
-}
-
 /* Run `dlacc ARGS` in directory dir. */
 static Run run(const char *dir, const char *args)
 {
@@ -42,8 +31,8 @@ static Run run(const char *dir, const char *args)
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > '%s/stdout' 2> '%s/stderr'", dir, DLACC, args, WORK, WORK);
     int st = system(cmd);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    r.out = slurp(WORK "/stdout", &r.nout);
-    r.err = slurp(WORK "/stderr", &r.nerr);
+    r.out = dla_test_read_text(WORK "/stdout", &r.nout);
+    r.err = dla_test_read_text(WORK "/stderr", &r.nerr);
     return r;
 }
 
@@ -65,7 +54,7 @@ static int same_as_golden(const char *name, const char *text, size_t n)
         return 1;
     }
     size_t gn;
-    char *g = slurp(path, &gn);
+    char *g = dla_test_read_text(path, &gn);
     int same = gn == n && memcmp(g, text, n) == 0;
     if (!same) {
         int line = 1;
@@ -150,7 +139,7 @@ static void test_check_digits(void)
            NULL);
     Run a = run(WORK, "ir full.ir");
     size_t n;
-    char *f = slurp(WORK "/full.ir", &n);
+    char *f = dla_test_read_text(WORK "/full.ir", &n);
     CU_ASSERT_EQUAL(a.status, 0);
     CU_ASSERT(a.nout == n && memcmp(a.out, f, n) == 0);
     CU_ASSERT(n > 58000 * 2); /* all weights, in hex */
@@ -173,7 +162,7 @@ static void test_check_bad_input(void)
         size_t n;
         char src[4200];
         snprintf(src, sizeof src, "%s/digits_cnn/model.onnx", m);
-        char *data = slurp(src, &n);
+        char *data = dla_test_read_text(src, &n);
         DlaError e = {0};
         CU_ASSERT_EQUAL(dla_file_write(WORK "/truncated.onnx", data, n / 2, &e), DLA_OK);
         free(data);
