@@ -18,7 +18,8 @@ mkdir -p "$out"
 set -x
 "$src/build/bin/dlacc" check "$m/model.onnx" --input-shape input=397,1,8,8
 "$src/build/bin/dlacc" "$m/model.onnx" -o "$out/digits" --calib "$m/calib" --input-shape input=1,1,8,8
-"$src/build/bin/dlacc" objdump "$out/digits.dla" | head -n 40
+"$src/build/bin/dlacc" objdump "$out/digits.dla" > "$out/digits.objdump.txt"
+head -n 40 "$out/digits.objdump.txt"   # (a file, not a pipe: head closing early would be SIGPIPE under pipefail)
 "$src/build/bin/dlacc" run "$m/model.onnx" --calib "$m/calib" --input-shape input=397,1,8,8 \
     --input "$m/dataset/test_images.pb" --labels "$m/dataset/test_labels.pb" \
     --output "$out/digits_out.pb" --stats-json "$out/digits_stats.json" --verify
