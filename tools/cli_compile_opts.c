@@ -41,3 +41,16 @@ void cli_compile_opts_free(CliCompileOpts *o)
 {
     cli_shapes_free(&o->shapes);
 }
+
+int cli_compile_plan(const char *model, const CliCompileOpts *o, const DlaCompileOptions *co, DlaPlan **p)
+{
+    DlaError err = {0};
+    DlaStatus st = dla_compile(model, co, p, &err);
+    if (st) {
+        cli_report(&err);
+        return cli_exit_code(st);
+    }
+    if (o->plan)
+        dla_plan_print(*p, stderr);
+    return 0;
+}

@@ -29,4 +29,9 @@ CliOptMatch cli_compile_opt(int argc, char **argv, int *i, CliCompileOpts *o);
 void cli_compile_opts_apply(const CliCompileOpts *o, DlaCompileOptions *co);
 void cli_compile_opts_free(CliCompileOpts *o);
 
+/* dla_compile(model, co) into *p, then the plan on stderr if --plan was
+ * given. Returns 0, or the exit status after reporting the error (*p is
+ * still for the caller to free either way). */
+int cli_compile_plan(const char *model, const CliCompileOpts *o, const DlaCompileOptions *co, DlaPlan **p);
+
 #endif

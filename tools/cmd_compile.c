@@ -66,15 +66,10 @@ int cmd_compile(int argc, char **argv)
     cli_compile_opts_apply(&opts, &co);
     co.host_opt_level = 2;
     DlaPlan *p = NULL;
-    int rc = 0;
-    DlaStatus st = dla_compile(model, &co, &p, &err);
-    if (st) {
-        cli_report(&err);
-        rc = cli_exit_code(st);
+    DlaStatus st;
+    int rc = cli_compile_plan(model, &opts, &co, &p);
+    if (rc)
         goto out;
-    }
-    if (opts.plan)
-        dla_plan_print(p, stderr);
     if (!p->ndla) {
         fprintf(stderr, "dlacc: %s: no part of the model runs on the DLA; nothing to write\n", model);
         rc = 1;

@@ -162,14 +162,9 @@ int cmd_run_dla(int argc, char **argv)
     co.bind = tin;
     co.nbind = nin;
     DlaPlan *p = NULL;
-    DlaStatus st = dla_compile(model, &co, &p, &err);
-    if (st) {
-        cli_report(&err);
-        rc = cli_exit_code(st);
+    DlaStatus st;
+    if ((rc = cli_compile_plan(model, &opts, &co, &p)))
         goto out;
-    }
-    if (opts.plan)
-        dla_plan_print(p, stderr);
     if (nout > p->g->noutputs) {
         fprintf(stderr, "dlacc run: %d --output files for %d graph outputs\n", nout, (int)p->g->noutputs);
         rc = 2;
