@@ -598,6 +598,14 @@ static LLVMValueRef bn_b(HostCtx *c, const LLVMValueRef *v, void *user)
     return host_bin(c, HB_SUB, s->dt, v[0], host_bin(c, HB_MUL, s->dt, v[1], v[2]));
 }
 
+/* running statistic: input * momentum + batch * (1 - momentum); momentum in eps */
+static LLVMValueRef bn_running(HostCtx *c, const LLVMValueRef *v, void *user)
+{
+    BnState *s = user;
+    return host_bin(c, HB_ADD, s->dt, host_bin(c, HB_MUL, s->dt, v[0], host_constf(c, s->dt, s->eps)),
+                    host_bin(c, HB_MUL, s->dt, v[1], host_constf(c, s->dt, 1.0 - s->eps)));
+}
+
 static LLVMValueRef bn_apply(HostCtx *c, const LLVMValueRef *v, void *user)
 {
     BnState *s = user;
@@ -609,8 +617,8 @@ DlaStatus host_lower_batchnorm(HostCtx *c, int32_t node)
     IrValue *x = host_inv(c, 0);
     if (!host_is_float(x->dtype) || x->shape.rank < 2)
         return host_unsupported(c, "dtype/rank");
-    if (ir_attr_int(c->g, node, "training_mode", 0) || (host_nd(c)->noutputs > 1 && host_nd(c)->outputs[1] >= 0))
-        return host_unsupported(c, "training mode");
+    IrNode *nd = host_nd(c);
+    int training = ir_attr_int(c->g, node, "training_mode", 0) != 0 || (nd->noutputs > 1 && nd->outputs[1] >= 0);
     for (int i = 1; i < 5; i++)
         if (!host_has_in(c, i) || ir_shape_numel(&host_inv(c, i)->shape) != x->shape.dims[1])
             return host_unsupported(c, "input %d shape", i);
@@ -618,14 +626,41 @@ DlaStatus host_lower_batchnorm(HostCtx *c, int32_t node)
     BnState s = {acc, ir_attr_float(c->g, node, "epsilon", 1e-5f)};
     int64_t C = x->shape.dims[1];
     IrShape cs = ir_shape_make(1, &C);
+    LLVMValueRef meanp = host_in(c, 3), varp = host_in(c, 4);
+    IrDtype mdt = host_inv(c, 3)->dtype, vdt = host_inv(c, 4)->dtype;
+    if (training) {
+        /* batch statistics over every dim but the channel (population variance), and
+         * running = input * momentum + batch * (1 - momentum) into outputs 1 and 2 */
+        int mask[IR_MAX_RANK];
+        for (int d = 0; d < x->shape.rank; d++)
+            mask[d] = d != 1;
+        RedGeom rg;
+        red_geom(x, host_in(c, 0), mask, &rg);
+        NormState ns = {acc, 0, rg.red_count, 0, 0};
+        meanp = host_scratch(c, (size_t)C * ir_dtype_size(acc));
+        varp = host_scratch(c, (size_t)C * ir_dtype_size(acc));
+        mdt = vdt = acc;
+        HostAcc mo = host_acc_contig(meanp, acc, &rg.keep), vo = host_acc_contig(varp, acc, &rg.keep);
+        host_reduce(c, &rg.outer, &rg.inner, &mo, &rg.xin, 1, HR_SUM, host_constf(c, acc, 0), acc, NULL, NULL, div_count, &ns);
+        HostAcc two[2] = {rg.xin, keep_over_red(meanp, acc, &rg)};
+        host_reduce(c, &rg.outer, &rg.inner, &vo, two, 2, HR_SUM, host_constf(c, acc, 0), acc, sqdiff, &ns, div_count, &ns);
+        BnState ms = {acc, ir_attr_float(c->g, node, "momentum", 0.9f)};
+        HostNest cn = host_nest_shape(&cs);
+        for (int k = 1; k <= 2; k++) {
+            if (nd->noutputs <= k || nd->outputs[k] < 0)
+                continue;
+            HostAcc ro = host_acc_contig(host_out(c, k), host_outv(c, k)->dtype, &cs);
+            HostAcc in2[2] = {host_acc_contig(host_in(c, 2 + k), host_inv(c, 2 + k)->dtype, &cs),
+                              host_acc_contig(k == 1 ? meanp : varp, acc, &cs)};
+            host_map(c, &cn, &ro, in2, 2, HR_STORE, bn_running, &ms);
+        }
+    }
     LLVMValueRef ap = host_scratch(c, (size_t)C * ir_dtype_size(acc)), bp = host_scratch(c, (size_t)C * ir_dtype_size(acc));
     HostNest cn = host_nest_shape(&cs);
     HostAcc aa = host_acc_contig(ap, acc, &cs), ba = host_acc_contig(bp, acc, &cs);
-    HostAcc in1[2] = {host_acc_contig(host_in(c, 1), host_inv(c, 1)->dtype, &cs),
-                      host_acc_contig(host_in(c, 4), host_inv(c, 4)->dtype, &cs)};
+    HostAcc in1[2] = {host_acc_contig(host_in(c, 1), host_inv(c, 1)->dtype, &cs), host_acc_contig(varp, vdt, &cs)};
     host_map(c, &cn, &aa, in1, 2, HR_STORE, bn_a, &s);
-    HostAcc in2[3] = {host_acc_contig(host_in(c, 2), host_inv(c, 2)->dtype, &cs),
-                      host_acc_contig(host_in(c, 3), host_inv(c, 3)->dtype, &cs), aa};
+    HostAcc in2[3] = {host_acc_contig(host_in(c, 2), host_inv(c, 2)->dtype, &cs), host_acc_contig(meanp, mdt, &cs), aa};
     host_map(c, &cn, &ba, in2, 3, HR_STORE, bn_b, &s);
     HostNest full = host_nest_shape(&x->shape);
     HostAcc out = host_acc_contig(host_out(c, 0), host_outv(c, 0)->dtype, &x->shape);
