@@ -1,5 +1,5 @@
 /* host_ops_misc.c - smaller ops built on the nest emitter: the window
- * functions (Hann, Hamming, Blackman), ReverseSequence, LRN and TopK. */
+ * functions (Hann, Hamming, Blackman), ReverseSequence, LRN, TopK and Det. */
 #include "host_int.h"
 
 #include <math.h>
@@ -242,5 +242,137 @@ DlaStatus host_lower_topk(HostCtx *c, int32_t node)
     HostNest n = host_nest_shape(&rows);
     if (s.K > 0 && ir_shape_numel(&rows) > 0)
         host_nest_emit(c, &n, top_row, &s);
+    return DLA_OK;
+}
+
+/* ---- Det: Gaussian elimination with partial pivoting, in double, per matrix.
+ * The column loop k is unrolled at compile time (the matrix size is static);
+ * the row and column sweeps are run-time loops over a scratch copy. ---- */
+
+typedef struct DetState {
+    LLVMValueRef a, piv, best, sign, f;
+    int64_t m, k;
+    LLVMValueRef i; /* current row (elimination) */
+} DetState;
+
+static LLVMValueRef det_at(HostCtx *c, DetState *s, LLVMValueRef r, LLVMValueRef col)
+{
+    return LLVMBuildAdd(c->b, LLVMBuildMul(c->b, r, host_i64(c, s->m), ""), col, "");
+}
+
+static void det_pivot(HostCtx *c, const LLVMValueRef *j, void *user)
+{
+    DetState *s = user;
+    LLVMValueRef r = LLVMBuildAdd(c->b, *j, host_i64(c, s->k), "");
+    LLVMValueRef v = host_math(c, "fabs", DT_DOUBLE, host_load(c, s->a, DT_DOUBLE, det_at(c, s, r, host_i64(c, s->k))), NULL);
+    LLVMValueRef b = LLVMBuildLoad2(c->b, c->t_f64, s->best, "");
+    LLVMValueRef better = LLVMBuildFCmp(c->b, LLVMRealOGT, v, b, "");
+    LLVMBuildStore(c->b, host_select(c, better, v, b), s->best);
+    LLVMBuildStore(c->b, host_select(c, better, r, LLVMBuildLoad2(c->b, c->t_i64, s->piv, "")), s->piv);
+}
+
+static void det_swap(HostCtx *c, const LLVMValueRef *j, void *user)
+{
+    DetState *s = user;
+    LLVMValueRef p = LLVMBuildLoad2(c->b, c->t_i64, s->piv, "");
+    LLVMValueRef ak = det_at(c, s, host_i64(c, s->k), *j), ap = det_at(c, s, p, *j);
+    LLVMValueRef x = host_load(c, s->a, DT_DOUBLE, ak), y = host_load(c, s->a, DT_DOUBLE, ap);
+    host_store(c, s->a, DT_DOUBLE, ak, y);
+    host_store(c, s->a, DT_DOUBLE, ap, x);
+}
+
+static void det_col(HostCtx *c, const LLVMValueRef *j, void *user)
+{
+    DetState *s = user;
+    LLVMValueRef col = LLVMBuildAdd(c->b, *j, host_i64(c, s->k), "");
+    LLVMValueRef ai = det_at(c, s, s->i, col);
+    LLVMValueRef akj = host_load(c, s->a, DT_DOUBLE, det_at(c, s, host_i64(c, s->k), col));
+    LLVMValueRef f = LLVMBuildLoad2(c->b, c->t_f64, s->f, "");
+    host_store(c, s->a, DT_DOUBLE, ai, LLVMBuildFSub(c->b, host_load(c, s->a, DT_DOUBLE, ai), LLVMBuildFMul(c->b, f, akj, ""), ""));
+}
+
+static void det_row(HostCtx *c, const LLVMValueRef *j, void *user)
+{
+    DetState *s = user;
+    s->i = LLVMBuildAdd(c->b, *j, host_i64(c, s->k + 1), "");
+    LLVMValueRef pv = host_load(c, s->a, DT_DOUBLE, det_at(c, s, host_i64(c, s->k), host_i64(c, s->k)));
+    LLVMValueRef aik = host_load(c, s->a, DT_DOUBLE, det_at(c, s, s->i, host_i64(c, s->k)));
+    LLVMValueRef zero = LLVMBuildFCmp(c->b, LLVMRealOEQ, pv, LLVMConstReal(c->t_f64, 0), "");
+    LLVMBuildStore(c->b, host_select(c, zero, LLVMConstReal(c->t_f64, 0), LLVMBuildFDiv(c->b, aik, pv, "")), s->f);
+    host_loop_dyn(c, host_i64(c, s->m - s->k), det_col, s);
+}
+
+typedef struct DetOuter {
+    DetState s;
+    HostAcc x, y;
+    IrDtype dt;
+    LLVMValueRef base;
+} DetOuter;
+
+static void det_copy(HostCtx *c, const LLVMValueRef *e, void *user)
+{
+    DetOuter *o = user;
+    LLVMValueRef v = host_load(c, o->x.base, o->dt, LLVMBuildAdd(c->b, o->base, *e, ""));
+    host_store(c, o->s.a, DT_DOUBLE, *e, host_convert(c, v, o->dt, DT_DOUBLE));
+}
+
+static void det_matrix(HostCtx *c, const LLVMValueRef *idx, void *user)
+{
+    DetOuter *o = user;
+    DetState *s = &o->s;
+    int64_t m = s->m;
+    /* copy into the double scratch */
+    o->base = host_acc_index(c, &o->x, idx);
+    host_loop_dyn(c, host_i64(c, m * m), det_copy, o);
+    LLVMBuildStore(c->b, LLVMConstReal(c->t_f64, 1), s->sign);
+    for (int64_t k = 0; k < m; k++) {
+        s->k = k;
+        LLVMBuildStore(c->b, host_i64(c, k), s->piv);
+        LLVMBuildStore(c->b, LLVMConstReal(c->t_f64, -1), s->best);
+        host_loop_dyn(c, host_i64(c, m - k), det_pivot, s);
+        LLVMValueRef p = LLVMBuildLoad2(c->b, c->t_i64, s->piv, "");
+        LLVMValueRef moved = LLVMBuildICmp(c->b, LLVMIntNE, p, host_i64(c, k), "");
+        HostIf h = host_if_begin(c, moved);
+        host_loop_dyn(c, host_i64(c, m), det_swap, s);
+        LLVMBuildStore(c->b, LLVMBuildFNeg(c->b, LLVMBuildLoad2(c->b, c->t_f64, s->sign, ""), ""), s->sign);
+        host_if_end(c, &h);
+        if (k + 1 < m)
+            host_loop_dyn(c, host_i64(c, m - k - 1), det_row, s);
+    }
+    LLVMValueRef d = LLVMBuildLoad2(c->b, c->t_f64, s->sign, "");
+    for (int64_t k = 0; k < m; k++)
+        d = LLVMBuildFMul(c->b, d, host_load(c, s->a, DT_DOUBLE, host_i64(c, k * m + k)), "");
+    host_acc_store(c, &o->y, idx, host_convert(c, d, DT_DOUBLE, o->dt));
+}
+
+DlaStatus host_lower_det(HostCtx *c, int32_t node)
+{
+    (void)node;
+    IrValue *x = host_inv(c, 0), *y = host_outv(c, 0);
+    int r = x->shape.rank;
+    if (r < 2 || x->shape.dims[r - 1] != x->shape.dims[r - 2] || !host_is_float(x->dtype) || x->shape.dims[r - 1] > 256)
+        return host_unsupported(c, "square float matrices (up to 256) needed");
+    DetOuter o;
+    memset(&o, 0, sizeof o);
+    o.dt = x->dtype;
+    o.s.m = x->shape.dims[r - 1];
+    IrShape bs = ir_shape_make(r - 2, x->shape.dims);
+    if (ir_shape_numel(&bs) != ir_shape_numel(&y->shape))
+        return host_unsupported(c, "output shape");
+    int64_t xst[IR_MAX_RANK];
+    host_strides(&x->shape, xst);
+    o.x.base = host_in(c, 0);
+    o.x.dt = o.dt;
+    for (int d = 0; d < r - 2; d++)
+        o.x.st[d] = xst[d];
+    o.y = host_acc_contig(host_out(c, 0), y->dtype, &bs);
+    o.s.a = host_scratch(c, (size_t)(o.s.m * o.s.m) * 8);
+    o.s.piv = host_alloca(c, c->t_i64, "piv");
+    o.s.best = host_alloca(c, c->t_f64, "best");
+    o.s.sign = host_alloca(c, c->t_f64, "sign");
+    o.s.f = host_alloca(c, c->t_f64, "f");
+    HostNest n = host_nest_shape(&bs);
+    if (o.s.m > 0 && ir_shape_numel(&bs) > 0)
+        host_nest_emit(c, &n, det_matrix, &o);
     return DLA_OK;
 }
