@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dla_mem.h"
 #include "frontend/onnx.h"
 #include "ir/text.h"
 #include "passes/passes.h"
@@ -36,8 +37,8 @@ typedef struct OpCounts {
 static void count(const IrGraph *g, OpCounts *c)
 {
     int n = pass_count_ops(g, NULL, NULL, 0);
-    c->names = calloc((size_t)n + 1, sizeof *c->names);
-    c->counts = calloc((size_t)n + 1, sizeof *c->counts);
+    c->names = dla_calloc((size_t)n + 1, sizeof *c->names);
+    c->counts = dla_calloc((size_t)n + 1, sizeof *c->counts);
     c->n = pass_count_ops(g, c->names, c->counts, n);
 }
 
