@@ -542,3 +542,75 @@ DlaStatus host_lower_compress(HostCtx *c, int32_t node)
         host_nest_emit(c, &n, comp_body, &s);
     return DLA_OK;
 }
+
+/* ---- MaxUnpool: y = 0, then y[pos(I[k])] = X[k]. The indices are flat
+ * positions in MaxPool's input, whose shape is the default unpool shape
+ * ((in - 1) * stride - pads + kernel per spatial dim); with an explicit
+ * output_shape they are decoded in that default shape and re-encoded in
+ * the output's. ---- */
+
+typedef struct UnpoolState {
+    HostAcc x, ind;
+    LLVMValueRef y;
+    int64_t numel, nsp;
+    int64_t def[IR_MAX_RANK], out[IR_MAX_RANK]; /* spatial dims */
+    IrDtype dt;
+} UnpoolState;
+
+static void unpool_body(HostCtx *c, const LLVMValueRef *idx, void *user)
+{
+    UnpoolState *s = user;
+    LLVMBuilderRef B = c->b;
+    LLVMValueRef i = host_convert(c, host_acc_load(c, &s->ind, idx), s->ind.dt, DT_INT64);
+    int same = 1;
+    for (int d = 0; d < s->nsp; d++)
+        same &= s->def[d] == s->out[d];
+    if (!same) {
+        /* decode over (nc, spatial default dims), re-encode over the output's */
+        LLVMValueRef rem = i, pos[IR_MAX_RANK];
+        for (int d = (int)s->nsp - 1; d >= 0; d--) {
+            pos[d] = LLVMBuildSRem(B, rem, host_i64(c, s->def[d]), "");
+            rem = LLVMBuildSDiv(B, rem, host_i64(c, s->def[d]), "");
+        }
+        i = rem;
+        for (int d = 0; d < s->nsp; d++)
+            i = LLVMBuildAdd(B, LLVMBuildMul(B, i, host_i64(c, s->out[d]), ""), pos[d], "");
+    }
+    i = clamp_i64(c, i, 0, s->numel - 1);
+    host_store(c, s->y, s->dt, i, host_acc_load(c, &s->x, idx));
+}
+
+DlaStatus host_lower_max_unpool(HostCtx *c, int32_t node)
+{
+    IrValue *x = host_inv(c, 0), *ind = host_inv(c, 1), *y = host_outv(c, 0);
+    if (!ir_shape_equal(&x->shape, &ind->shape) || !host_is_int(ind->dtype) || y->dtype != x->dtype)
+        return host_unsupported(c, "X and I shapes/dtypes");
+    UnpoolState s;
+    memset(&s, 0, sizeof s);
+    s.dt = x->dtype;
+    s.numel = ir_shape_numel(&y->shape);
+    s.nsp = x->shape.rank - 2;
+    const int64_t *ks, *st, *pads;
+    int32_t nk = ir_attr_ints(c->g, node, "kernel_shape", &ks), ns = ir_attr_ints(c->g, node, "strides", &st);
+    int32_t np = ir_attr_ints(c->g, node, "pads", &pads);
+    if (s.nsp < 1 || nk != s.nsp || y->shape.rank != x->shape.rank)
+        return host_unsupported(c, "kernel_shape");
+    for (int d = 0; d < s.nsp; d++) {
+        int64_t stride = ns == s.nsp ? st[d] : 1;
+        int64_t pad = np == 2 * s.nsp ? pads[d] + pads[d + s.nsp] : 0;
+        s.def[d] = (x->shape.dims[2 + d] - 1) * stride - pad + ks[d];
+        s.out[d] = y->shape.dims[2 + d];
+        if (s.def[d] < 1)
+            return host_unsupported(c, "unpool shape");
+    }
+    s.y = host_out(c, 0);
+    s.x = host_acc_contig(host_in(c, 0), x->dtype, &x->shape);
+    s.ind = host_acc_contig(host_in(c, 1), ind->dtype, &ind->shape);
+    HostNest yn = host_nest_shape(&y->shape);
+    HostAcc ya = host_acc_contig(s.y, s.dt, &y->shape);
+    host_fill(c, &yn, &ya, host_consti(c, s.dt, 0));
+    HostNest n = host_nest_shape(&x->shape);
+    if (s.numel > 0)
+        host_nest_emit(c, &n, unpool_body, &s);
+    return DLA_OK;
+}
