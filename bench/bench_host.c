@@ -6,7 +6,8 @@
  * infer + JIT-compile once (compile time reported), one warm-up run, then N timed runs
  * on test_data_set_0/input_0.pb (single thread). Prints one line per model:
  *   host <name> compile_s run_median_s run_min_s
- * bench/bench_host.sh sets these beside ONNX Runtime's (bench/ort/ort_bench.mjs). */
+ * For the comparison with ONNX Runtime (and CPU-time figures) see bench/README.md:
+ * bench_host.sh with host_prof and ort_run.js. */
 #define _POSIX_C_SOURCE 200809L
 #include "host_session.h"
 
