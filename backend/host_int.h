@@ -209,6 +209,14 @@ DlaStatus host_conv_geometry(HostCtx *c, int32_t node, int nsp, const int64_t *i
  * when no padding is needed); *pshape receives the padded shape. */
 LLVMValueRef host_pad_input(HostCtx *c, const IrValue *x, LLVMValueRef xp, const HostConvGeom *geo,
                             LLVMValueRef padval, IrShape *pshape);
+/* The direct (grouped) convolution as one accumulating loop nest over
+ * n, g, m, c, k[nsp], o[nsp]: sets the nest's extents and the element strides of
+ * the output (shape y), the padded input (shape xpad) and the weights (shape w,
+ * [M, C/G, k...]). Bases and dtypes are left to the caller, which zeroes the
+ * three accessors first. Shared by float Conv and the integer convolutions. */
+void host_conv_direct_nest(const HostConvGeom *geo, int64_t N, int64_t G, int64_t Mg, int64_t Cg, const IrShape *y,
+                           const IrShape *xpad, const IrShape *w, HostNest *nest, HostAcc *out, HostAcc *x,
+                           HostAcc *wt);
 
 /* (Log)softmax of x over the dims in mask into yp (host_ops_reduce.c). */
 void host_softmax_core(HostCtx *c, const IrValue *x, LLVMValueRef xp, const int *mask, LLVMValueRef yp, IrDtype ydt,

@@ -307,6 +307,40 @@ LLVMValueRef host_pad_input(HostCtx *c, const IrValue *x, LLVMValueRef xp, const
     return buf;
 }
 
+void host_conv_direct_nest(const HostConvGeom *geo, int64_t N, int64_t G, int64_t Mg, int64_t Cg, const IrShape *y,
+                           const IrShape *xpad, const IrShape *w, HostNest *nest, HostAcc *out, HostAcc *x,
+                           HostAcc *wt)
+{
+    int nsp = geo->nsp;
+    int64_t yst[IR_MAX_RANK], xst[IR_MAX_RANK], wst[IR_MAX_RANK];
+    host_strides(y, yst);
+    host_strides(xpad, xst);
+    host_strides(w, wst);
+    nest->n = 4 + 2 * nsp;
+    nest->ext[0] = N;
+    nest->ext[1] = G;
+    nest->ext[2] = Mg;
+    nest->ext[3] = Cg;
+    out->st[0] = yst[0];
+    out->st[1] = Mg * yst[1];
+    out->st[2] = yst[1];
+    wt->st[1] = Mg * wst[0];
+    wt->st[2] = wst[0];
+    wt->st[3] = wst[1];
+    x->st[0] = xst[0];
+    x->st[1] = Cg * xst[1];
+    x->st[3] = xst[1];
+    for (int i = 0; i < nsp; i++) {
+        int kd = 4 + i, od = 4 + nsp + i;
+        nest->ext[kd] = geo->k[i];
+        nest->ext[od] = geo->out[i];
+        wt->st[kd] = wst[2 + i];
+        x->st[kd] = geo->dil[i] * xst[2 + i];
+        x->st[od] = geo->stride[i] * xst[2 + i];
+        out->st[od] = yst[2 + i];
+    }
+}
+
 /* Stride-1 convolution as a register-blocked GEMM per (n, group): rows are
  * output channels, columns j walk the output positions in the padded
  * input's pitch (j = sum o_i * pitch_i), so the input tap for reduction step
@@ -522,10 +556,6 @@ DlaStatus host_lower_conv(HostCtx *c, int32_t node)
         host_fill(c, &yn, &ya, host_constf(c, dt, 0));
     }
     int64_t Mg = M / G;
-    int64_t yst[IR_MAX_RANK], xst[IR_MAX_RANK], wst[IR_MAX_RANK];
-    host_strides(&Y->shape, yst);
-    host_strides(&ps, xst);
-    host_strides(&W->shape, wst);
     int unit = 1;
     for (int i = 0; i < nsp; i++)
         unit &= geo.stride[i] == 1;
@@ -545,29 +575,7 @@ DlaStatus host_lower_conv(HostCtx *c, int32_t node)
     ins[0].dt = dt;
     ins[1].base = xp;
     ins[1].dt = dt;
-    nest.n = 4 + 2 * nsp;
-    nest.ext[0] = N;
-    nest.ext[1] = G;
-    nest.ext[2] = Mg;
-    nest.ext[3] = Cg;
-    out.st[0] = yst[0];
-    out.st[1] = Mg * yst[1];
-    out.st[2] = yst[1];
-    ins[0].st[1] = Mg * wst[0];
-    ins[0].st[2] = wst[0];
-    ins[0].st[3] = wst[1];
-    ins[1].st[0] = xst[0];
-    ins[1].st[1] = Cg * xst[1];
-    ins[1].st[3] = xst[1];
-    for (int i = 0; i < nsp; i++) {
-        int kd = 4 + i, od = 4 + nsp + i;
-        nest.ext[kd] = geo.k[i];
-        nest.ext[od] = geo.out[i];
-        ins[0].st[kd] = wst[2 + i];
-        ins[1].st[kd] = geo.dil[i] * xst[2 + i];
-        ins[1].st[od] = geo.stride[i] * xst[2 + i];
-        out.st[od] = yst[2 + i];
-    }
+    host_conv_direct_nest(&geo, N, G, Mg, Cg, &Y->shape, &ps, &W->shape, &nest, &out, &ins[1], &ins[0]);
     host_map(c, &nest, &out, ins, 2, HR_SUM, mul_fn, &dt);
     return DLA_OK;
 }

@@ -376,10 +376,6 @@ static DlaStatus iconv(HostCtx *c, int32_t node, int xi, int wi, int xzi, int wz
         host_fill(c, &an, &aa, LLVMConstInt(c->t_i32, 0, 0));
     }
     int64_t Mg = M / G;
-    int64_t yst[IR_MAX_RANK], xst[IR_MAX_RANK], wst[IR_MAX_RANK];
-    host_strides(&as, yst);
-    host_strides(&ps, xst);
-    host_strides(&W->shape, wst);
     HostNest nest;
     memset(&nest, 0, sizeof nest);
     HostAcc out, ins[4];
@@ -391,29 +387,7 @@ static DlaStatus iconv(HostCtx *c, int32_t node, int xi, int wi, int xzi, int wz
     ins[0].dt = X->dtype;
     ins[1].base = host_in(c, wi);
     ins[1].dt = W->dtype;
-    nest.n = 4 + 2 * nsp;
-    nest.ext[0] = N;
-    nest.ext[1] = G;
-    nest.ext[2] = Mg;
-    nest.ext[3] = Cg;
-    out.st[0] = yst[0];
-    out.st[1] = Mg * yst[1];
-    out.st[2] = yst[1];
-    ins[1].st[1] = Mg * wst[0];
-    ins[1].st[2] = wst[0];
-    ins[1].st[3] = wst[1];
-    ins[0].st[0] = xst[0];
-    ins[0].st[1] = Cg * xst[1];
-    ins[0].st[3] = xst[1];
-    for (int i = 0; i < nsp; i++) {
-        int kd = 4 + i, od = 4 + nsp + i;
-        nest.ext[kd] = geo.k[i];
-        nest.ext[od] = geo.out[i];
-        ins[1].st[kd] = wst[2 + i];
-        ins[0].st[kd] = geo.dil[i] * xst[2 + i];
-        ins[0].st[od] = geo.stride[i] * xst[2 + i];
-        out.st[od] = yst[2 + i];
-    }
+    host_conv_direct_nest(&geo, N, G, Mg, Cg, &as, &ps, &W->shape, &nest, &out, &ins[0], &ins[1]);
     int k = 2;
     if (s.has_az) {
         s.azdt = host_inv(c, xzi)->dtype;
