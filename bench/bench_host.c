@@ -9,7 +9,7 @@
  * For the comparison with ONNX Runtime (and CPU-time figures) see bench/README.md:
  * bench_host.sh with host_prof and ort_run.js. */
 #define _POSIX_C_SOURCE 200809L
-#include "host_session.h"
+#include "driver/host_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>

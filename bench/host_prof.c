@@ -29,7 +29,7 @@
  * fifos of `perf record -D -1 --control fifo:CTL,ACK`; perf is enabled for
  * exactly the timed AOT runs, so loading and compiling stay out of the profile. */
 #define _POSIX_C_SOURCE 200809L
-#include "host_session.h"
+#include "driver/host_session.h"
 
 #include <dlfcn.h>
 #include <math.h>

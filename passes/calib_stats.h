@@ -3,24 +3,12 @@
  * Post-training quantization runs the float graph on calibration inputs and
  * feeds every activation tensor, batch by batch, into a CalibStats. From those
  * statistics one of four methods picks the float range [lo, hi] to represent,
- * and calib_qparams_int8 turns it into per-tensor asymmetric int8 parameters.
+ * and quant_params_int8 turns it into per-tensor asymmetric int8 parameters.
  * Weights are quantized per output channel, symmetric, and biases to int32.
  * Pure C over float arrays; nothing here knows about graphs.
  *
- * Numerics (exact, so that other modules and tests can reproduce them):
- *  - int8 asymmetric: real = scale * (q - zero_point), q in [-128, 127].
- *      lo' = min(lo, 0), hi' = max(hi, 0)   (0 must be exactly representable)
- *      scale = (float)((hi' - lo') / 255)   computed in double, rounded to float;
- *              if hi' == lo' (all zeros) scale = 1, zero_point = 0
- *      zero_point = clamp(round_half_even(-128 - lo' / scale), -128, 127)
- *  - quantize (ONNX QuantizeLinear): q = saturate(round_half_even(x / scale) + zp),
- *      x / scale computed in float32.
- *  - weights, per output channel c (dim 0): scale[c] = max|w_c| / 127 in float32
- *      (1.0 when the channel is all zeros), q = clamp(round_half_even(w / scale[c]),
- *      -127, 127): symmetric, zero point 0, -128 never produced.
- *  - bias: bias_scale[c] = in_scale * w_scale[c] (float32 product),
- *      q = saturate_int32(round_half_even(b / bias_scale[c])) with the quotient in
- *      float32; q = 0 where bias_scale is 0. Zero point 0. */
+ * The int8 arithmetic itself (parameters, quantize, weights, bias) is defined
+ * once, in quant/quant.h. */
 #ifndef DLA_CALIB_STATS_H
 #define DLA_CALIB_STATS_H
 
@@ -28,6 +16,7 @@
 #include <stdint.h>
 
 #include "dla_err.h"
+#include "quant/quant.h"
 
 #define CALIB_METHODS(X)                                                           \
     X(MINMAX, "minmax", "the observed minimum and maximum")                         \
@@ -73,22 +62,5 @@ void calib_stats_add(CalibStats *s, const float *x, size_t n);
  * (DLA_ERR_INVALID) if no finite value was seen. */
 DlaStatus calib_range(const CalibStats *s, CalibMethod m, double percentile, double *lo, double *hi,
                       DlaError *err);
-
-typedef struct CalibQParams {
-    float scale;
-    int32_t zero_point;
-} CalibQParams;
-
-CalibQParams calib_qparams_int8(double lo, double hi);
-int8_t calib_quantize_int8(float x, float scale, int32_t zero_point);
-/* Round half to even, exactly, independent of the floating-point environment. */
-double calib_round_half_even(double x);
-
-/* Per-output-channel symmetric int8 weights: w has `channels` rows of `per`
- * values (OIHW order: per = I*H*W). Writes channels scales and channels*per q. */
-void calib_quant_weights(const float *w, int64_t channels, int64_t per, float *scales, int8_t *q);
-/* int32 bias: writes bias_scales (may be NULL) and q, channels entries each. */
-void calib_quant_bias(const float *b, int64_t channels, float in_scale, const float *w_scales,
-                      float *bias_scales, int32_t *q);
 
 #endif

@@ -1,5 +1,5 @@
 /* calibrate.c - calib_collect and pass_calibrate: post-training calibration on
- * the host JIT.
+ * an executor the driver provides (ir/exec.h; the host JIT in practice).
  *
  * pass_calibrate requires: a float graph partitioned by pass_partition, with
  *   PassContext.quantize set (otherwise it does nothing).
@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/host.h"
 #include "frontend/onnx.h"
+#include "ir/exec.h"
 #include "ir/infer.h"
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -98,7 +98,8 @@ static int shape_fits(const IrShape *gs, const IrShape *fs)
 typedef struct Run {
     IrGraph *g;
     int32_t in_slot, in_val;
-    HostModel *model;
+    const IrExecutor *ex;
+    void *model;
     IrShape compiled; /* input shape the model was compiled for */
     void **ins, **outs;
     size_t *out_bytes;
@@ -107,7 +108,7 @@ typedef struct Run {
 static void run_release(Run *r)
 {
     if (r->model)
-        host_model_free(r->model);
+        r->ex->release(r->ex, r->model);
     r->model = NULL;
     if (r->outs)
         for (int32_t k = 0; k < r->g->noutputs; k++)
@@ -149,9 +150,11 @@ static DlaStatus run_prepare(Run *r, const IrShape *s, const char *file, DlaErro
             return dla_errorf(err, DLA_ERR_INVALID, "calibration input '%s' (shape %s): %s", file,
                               ir_shape_str(s, (char[96]){0}, 96), e.msg);
     }
-    DlaStatus st = host_jit_compile(g, NULL, &r->model, err);
+    DlaStatus st = r->ex->compile(r->ex, g, &r->model, err);
     if (st != DLA_OK) {
-        dla_error_prefix(err, "calibration runs the float graph on the host: ");
+        char pre[96];
+        snprintf(pre, sizeof pre, "calibration runs the float graph on the %s: ", r->ex->name);
+        dla_error_prefix(err, pre);
         return st;
     }
     r->compiled = *s;
@@ -179,9 +182,12 @@ void calib_result_free(CalibResult *r)
     memset(r, 0, sizeof *r);
 }
 
-DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibResult *out, DlaError *err)
+DlaStatus calib_collect(IrGraph *g, const IrExecutor *ex, const char *calib_dir, CalibMethod m, CalibResult *out,
+                        DlaError *err)
 {
     memset(out, 0, sizeof *out);
+    if (!ex)
+        return dla_errorf(err, DLA_ERR_INVALID, "calibration needs an executor for the float graph (none given)");
     if (!calib_dir)
         return dla_errorf(err, DLA_ERR_INVALID,
                           "this float model needs calibration data for int8 quantization: pass --calib DIR, "
@@ -191,6 +197,7 @@ DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibR
     Run r;
     memset(&r, 0, sizeof r);
     r.g = g;
+    r.ex = ex;
     DlaStatus st = the_input(g, &r.in_slot, err);
     if (st != DLA_OK)
         return st;
@@ -252,7 +259,9 @@ DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibR
         }
         if (st == DLA_OK) {
             r.ins[r.in_slot] = t.data;
-            host_model_run(r.model, r.ins, r.outs);
+            st = ex->run(ex, r.model, r.ins, r.outs, err);
+        }
+        if (st == DLA_OK) {
             for (int32_t j = 0; j < nmark; j++) {
                 const float *p = slot[j] < 0 ? t.data : r.outs[slot[j]];
                 size_t n = slot[j] < 0 ? t.nbytes / sizeof(float) : r.out_bytes[slot[j]] / sizeof(float);
@@ -282,7 +291,7 @@ DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibR
                 dla_error_prefix(err, "calibration of '%s': ", g->values[vals[j]].name);
                 break;
             }
-            e->qp = calib_qparams_int8(e->lo, e->hi);
+            e->qp = quant_params_int8(e->lo, e->hi);
             out->n++;
         }
         if (st != DLA_OK)
@@ -311,7 +320,7 @@ DlaStatus pass_calibrate(IrGraph *g, const PassContext *ctx, DlaError *err)
     if (!any)
         return DLA_OK; /* nothing runs on the accelerator: nothing to quantize */
     CalibResult res;
-    DlaStatus st = calib_collect(g, ctx->calib_dir, (CalibMethod)ctx->calib_method, &res, err);
+    DlaStatus st = calib_collect(g, ctx->executor, ctx->calib_dir, (CalibMethod)ctx->calib_method, &res, err);
     if (st != DLA_OK)
         return st;
     for (int32_t j = 0; j < res.n; j++) {
@@ -320,13 +329,13 @@ DlaStatus pass_calibrate(IrGraph *g, const PassContext *ctx, DlaError *err)
         q->axis = -1;
         q->scale = dla_arena_alloc(&g->arena, sizeof *q->scale);
         q->zero_point = dla_arena_alloc(&g->arena, sizeof *q->zero_point);
-        CalibQParams qp = res.entries[j].qp;
+        QuantParams qp = res.entries[j].qp;
         /* The model's outputs (logits...) keep their whole observed range:
          * clipping them, as entropy/percentile do for the outliers of inner
          * activations, changes the answer itself (entropy clips digits_cnn's
          * logits from [-15.1, 12.0] to [-12.7, 12.0]). */
         if (g->values[res.entries[j].value].flags & IR_VAL_OUTPUT)
-            qp = calib_qparams_int8(res.entries[j].min, res.entries[j].max);
+            qp = quant_params_int8(res.entries[j].min, res.entries[j].max);
         q->scale[0] = qp.scale;
         q->zero_point[0] = qp.zero_point;
     }

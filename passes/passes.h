@@ -19,6 +19,7 @@
 
 #include "ir.h"
 #include "diag.h"
+#include "ir/exec.h"
 
 typedef enum PassId {
 #define PASS(id, name, fn, desc) PASS_##id,
@@ -53,6 +54,9 @@ typedef struct PassContext {
     int quantize;
     const char *calib_dir;
     int calib_method;
+    /* Runs the float graph for calibration (ir/exec.h); the driver provides it
+     * (driver/compile_quant.c). Required when quantize is set. */
+    const IrExecutor *executor;
 } PassContext;
 
 #define PASS_FOLD_MAX_ELEMS 65536

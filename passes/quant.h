@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "ir.h"
+#include "ir/exec.h"
 #include "passes/calib_stats.h"
 
 /* Values of IrNode.device. */
@@ -57,7 +58,7 @@ typedef struct CalibEntry {
     int32_t value;   /* value index in the graph calibrated */
     double min, max; /* observed over all calibration inputs */
     double lo, hi;   /* range chosen by the method */
-    CalibQParams qp; /* int8 parameters of [lo, hi] (calib_qparams_int8) */
+    QuantParams qp; /* int8 parameters of [lo, hi] (quant_params_int8) */
 } CalibEntry;
 
 typedef struct CalibResult {
@@ -68,15 +69,16 @@ typedef struct CalibResult {
 } CalibResult;
 
 /* Run g (float, one graph input; all shapes known except possibly the input's
- * batch dim) on the host JIT once per *.pb file in calib_dir (sorted by name),
- * each file one input tensor. The input's shape is taken from the file when
+ * batch dim) through the executor ex (ir/exec.h) once per *.pb file in
+ * calib_dir (sorted by name), each file one input tensor. The input's shape is taken from the file when
  * the graph's input has a symbolic dim or differs only in dim 0 (the batch):
  * shapes are then re-inferred for that run and restored afterwards. Collects
  * statistics of every value quant_int8_values marks and picks its int8
  * parameters with method m. g is unchanged on return (outputs, shapes).
  * Errors: calib_dir NULL or without *.pb (the message says to pass --calib
  * DIR), unreadable or mismatched files, a graph the host cannot compile. */
-DlaStatus calib_collect(IrGraph *g, const char *calib_dir, CalibMethod m, CalibResult *out, DlaError *err);
+DlaStatus calib_collect(IrGraph *g, const IrExecutor *ex, const char *calib_dir, CalibMethod m, CalibResult *out,
+                        DlaError *err);
 void calib_result_free(CalibResult *r);
 
 #endif

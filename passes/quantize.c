@@ -63,7 +63,7 @@ static int32_t rne_i(float f)
         return 1000000000;
     if (f < -1e9f)
         return -1000000000;
-    return (int32_t)calib_round_half_even((double)f);
+    return (int32_t)quant_round_half_even((double)f);
 }
 
 static int32_t clamp8(int64_t v) { return v < -128 ? -128 : v > 127 ? 127 : (int32_t)v; }
@@ -298,9 +298,9 @@ static void quant_wb(Qz *q, const float *wf, const float *bf, int64_t oc, int64_
                      float sy, int8_t *wq, int32_t *bq, float *sw, float *S)
 {
     (void)q;
-    calib_quant_weights(wf, oc, per, sw, wq);
+    quant_weights_int8(wf, oc, per, sw, wq);
     if (bf)
-        calib_quant_bias(bf, oc, sx, sw, NULL, bq);
+        quant_bias_int32(bf, oc, sx, sw, NULL, bq);
     else
         memset(bq, 0, (size_t)oc * sizeof *bq);
     for (int64_t c = 0; c < oc; c++) {

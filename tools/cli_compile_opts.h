@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-#include "backend/compile.h"
+#include "driver/compile.h"
 
 /* --target T, --calib DIR, --calib-method M, --input-shape NAME=dims, --plan. */
 typedef struct CliCompileOpts {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/compile.h"
+#include "driver/compile.h"
 #include "isa/dla_format.h"
 
 static void usage(FILE *f)

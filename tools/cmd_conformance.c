@@ -20,7 +20,7 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 #include "cli.h"
-#include "host_session.h"
+#include "driver/host_session.h"
 
 #include <dirent.h>
 #include <errno.h>

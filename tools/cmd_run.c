@@ -6,7 +6,7 @@
  * (load, shape inference, compile, run) goes to stderr. */
 #include "cli.h"
 #include "cmd_run_dla.h"
-#include "host_session.h"
+#include "driver/host_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>

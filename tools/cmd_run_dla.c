@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/compile.h"
+#include "driver/compile.h"
 #include "dlart.h"
 
 #define RUN_MAX_IO 64

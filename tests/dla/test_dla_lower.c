@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/dla_lower.h"
-#include "backend/qref.h"
+#include "backend/dla/dla_lower.h"
+#include "backend/qref/qref.h"
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "isa/dla_format.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/compile.h"
+#include "driver/compile.h"
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"

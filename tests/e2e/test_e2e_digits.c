@@ -1,16 +1,14 @@
 /* test_e2e_digits.c - digits_cnn end to end on dla-edge and dla-server
  * (e2e_common.h), and its int8 top-1 accuracy on the 397 labelled test
- * images in one batch (--input-shape input=397,1,8,8), which must be within
- * 1 point of the float model's accuracy.
+ * images in one batch (--input-shape input=397,1,8,8).
  *
- * The float accuracy is measured here, on the host path, rather than taken
- * from dataset/float_accuracy.txt: that file says 0.9975, but the shipped
- * model scores 0.6020 on the shipped images and labels, on dlacc's host path
- * and in an independent NumPy evaluation of the ONNX graph alike (every
- * input transformation tried scores lower). The test prints both. */
+ * The float accuracy is measured here, on the host path, and must match the
+ * dataset's own figure (dataset/float_accuracy.txt, 0.9975 under ONNX Runtime)
+ * within one image; int8 may lose at most half a point against it (two images
+ * of 397). */
 #include "e2e_common.h"
 #include "dlacc.h"
-#include "host_session.h"
+#include "driver/host_session.h"
 
 static int64_t count_right(const float *y, int64_t classes, const int64_t *l, int64_t n)
 {
@@ -37,6 +35,19 @@ static double float_accuracy(const char *zoo, const OnnxInputShape *sh, const On
     free(out[0]);
     host_session_close(&s);
     return acc;
+}
+
+/* The float accuracy the zoo states for the model (dataset/float_accuracy.txt). */
+static double dataset_accuracy(const char *zoo)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/digits_cnn/dataset/float_accuracy.txt", zoo);
+    FILE *f = fopen(path, "r");
+    double a = -1;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fscanf(f, "%lf", &a), 1);
+    fclose(f);
+    return a;
 }
 
 static void test_edge(void) { e2e_model("digits_cnn", "dla-edge"); }
@@ -70,13 +81,15 @@ static void accuracy(const char *target)
     OnnxTensorFile img;
     CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(images, &img, &e), DLA_OK);
     double facc = float_accuracy(zoo, &sh, &img, &lab);
+    double ref = dataset_accuracy(zoo);
     onnx_tensor_file_free(&img);
     fprintf(stderr,
             "E2E digits_cnn %-10s int8 accuracy %.4f (%lld/397), float (host path) %.4f, difference %+.2f points "
-            "(dataset/float_accuracy.txt says 0.9975: %+.2f points from it)  cycles %llu  util %.3f\n",
-            target, acc, (long long)right, facc, 100.0 * (acc - facc), 100.0 * (acc - 0.9975),
-            (unsigned long long)f.cycles, f.utilization);
-    CU_ASSERT(fabs(acc - facc) <= 0.01);
+            "(dataset/float_accuracy.txt: %.4f)  cycles %llu  util %.3f\n",
+            target, acc, (long long)right, facc, 100.0 * (acc - facc), ref, (unsigned long long)f.cycles,
+            f.utilization);
+    CU_ASSERT(fabs(facc - ref) <= 1.0 / 397 + 1e-9);
+    CU_ASSERT(acc >= facc - 0.005);
     onnx_tensor_file_free(&lab);
     dla_run_result_free(&res);
     dla_plan_free(p);

@@ -2,8 +2,8 @@
  * broadcasting, MatMul/Gemm/Conv against naive C references, the memory plan,
  * error reporting, and object emission for x86-64 and AArch64. */
 #include "dla_test.h"
-#include "host.h"
-#include "host_int.h"
+#include "backend/host/host.h"
+#include "backend/host/host_int.h"
 
 #include <math.h>
 #include <stdlib.h>

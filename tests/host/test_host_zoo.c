@@ -3,7 +3,7 @@
  * reference output: |got - want| <= 1e-4 + 1e-3 * |want| for every element.
  * Prints per-model max absolute and relative error and the timings. */
 #include "dla_test.h"
-#include "host_session.h"
+#include "driver/host_session.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * verifies, and print -> parse -> print round-trips byte for byte with the
  * structure (quantization parameters, devices, constant data) intact. */
 #include "dla_test.h"
+#include "backend/host/host.h"
 #include "frontend/onnx.h"
 #include "ir.h"
 #include "passes/passes.h"
@@ -29,6 +30,7 @@ static void quantized_round_trip(const char *name)
     PassContext ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.quantize = 1;
+    ctx.executor = host_executor();
     ctx.calib_dir = calib;
     DlaStatus st = pipeline(g, &ctx, &err);
     if (st != DLA_OK)

@@ -9,51 +9,51 @@
 
 static void test_rounding(void)
 {
-    CU_ASSERT_EQUAL(calib_round_half_even(0.5), 0);
-    CU_ASSERT_EQUAL(calib_round_half_even(1.5), 2);
-    CU_ASSERT_EQUAL(calib_round_half_even(2.5), 2);
-    CU_ASSERT_EQUAL(calib_round_half_even(-0.5), 0);
-    CU_ASSERT_EQUAL(calib_round_half_even(-1.5), -2);
-    CU_ASSERT_EQUAL(calib_round_half_even(-2.5), -2);
-    CU_ASSERT_EQUAL(calib_round_half_even(2.4999), 2);
-    CU_ASSERT_EQUAL(calib_round_half_even(-2.5001), -3);
+    CU_ASSERT_EQUAL(quant_round_half_even(0.5), 0);
+    CU_ASSERT_EQUAL(quant_round_half_even(1.5), 2);
+    CU_ASSERT_EQUAL(quant_round_half_even(2.5), 2);
+    CU_ASSERT_EQUAL(quant_round_half_even(-0.5), 0);
+    CU_ASSERT_EQUAL(quant_round_half_even(-1.5), -2);
+    CU_ASSERT_EQUAL(quant_round_half_even(-2.5), -2);
+    CU_ASSERT_EQUAL(quant_round_half_even(2.4999), 2);
+    CU_ASSERT_EQUAL(quant_round_half_even(-2.5001), -3);
     /* quantize: x/scale in float, half to even, then zero point, then saturate */
-    CU_ASSERT_EQUAL(calib_quantize_int8(1.25f, 0.5f, 0), 2);   /* 2.5 -> 2 */
-    CU_ASSERT_EQUAL(calib_quantize_int8(0.75f, 0.5f, 0), 2);   /* 1.5 -> 2 */
-    CU_ASSERT_EQUAL(calib_quantize_int8(-1.25f, 0.5f, 0), -2);
-    CU_ASSERT_EQUAL(calib_quantize_int8(0.0f, 0.5f, 10), 10);
-    CU_ASSERT_EQUAL(calib_quantize_int8(1000.0f, 0.5f, 0), 127);
-    CU_ASSERT_EQUAL(calib_quantize_int8(-1000.0f, 0.5f, 0), -128);
-    CU_ASSERT_EQUAL(calib_quantize_int8(60.0f, 0.5f, 10), 127); /* 120 + 10 saturates */
+    CU_ASSERT_EQUAL(quant_quantize_int8(1.25f, 0.5f, 0), 2);   /* 2.5 -> 2 */
+    CU_ASSERT_EQUAL(quant_quantize_int8(0.75f, 0.5f, 0), 2);   /* 1.5 -> 2 */
+    CU_ASSERT_EQUAL(quant_quantize_int8(-1.25f, 0.5f, 0), -2);
+    CU_ASSERT_EQUAL(quant_quantize_int8(0.0f, 0.5f, 10), 10);
+    CU_ASSERT_EQUAL(quant_quantize_int8(1000.0f, 0.5f, 0), 127);
+    CU_ASSERT_EQUAL(quant_quantize_int8(-1000.0f, 0.5f, 0), -128);
+    CU_ASSERT_EQUAL(quant_quantize_int8(60.0f, 0.5f, 10), 127); /* 120 + 10 saturates */
 }
 
 static void test_qparams(void)
 {
-    CalibQParams p = calib_qparams_int8(-64.0, 63.5); /* scale exactly 0.5 */
+    QuantParams p = quant_params_int8(-64.0, 63.5); /* scale exactly 0.5 */
     CU_ASSERT_EQUAL(p.scale, 0.5f);
     CU_ASSERT_EQUAL(p.zero_point, 0);
-    p = calib_qparams_int8(-63.0, 64.5);
+    p = quant_params_int8(-63.0, 64.5);
     CU_ASSERT_EQUAL(p.zero_point, -2);
-    p = calib_qparams_int8(-63.75, 63.75); /* -128 + 127.5 = -0.5 -> 0 (half to even) */
+    p = quant_params_int8(-63.75, 63.75); /* -128 + 127.5 = -0.5 -> 0 (half to even) */
     CU_ASSERT_EQUAL(p.scale, 0.5f);
     CU_ASSERT_EQUAL(p.zero_point, 0);
-    p = calib_qparams_int8(-64.25, 63.25); /* -128 + 128.5 = 0.5 -> 0 */
+    p = quant_params_int8(-64.25, 63.25); /* -128 + 128.5 = 0.5 -> 0 */
     CU_ASSERT_EQUAL(p.zero_point, 0);
-    p = calib_qparams_int8(-64.75, 62.75); /* -128 + 129.5 = 1.5 -> 2 */
+    p = quant_params_int8(-64.75, 62.75); /* -128 + 129.5 = 1.5 -> 2 */
     CU_ASSERT_EQUAL(p.zero_point, 2);
-    p = calib_qparams_int8(0.0, 2.55);
+    p = quant_params_int8(0.0, 2.55);
     CU_ASSERT_EQUAL(p.scale, (float)(2.55 / 255.0));
     CU_ASSERT_EQUAL(p.zero_point, -128);
-    p = calib_qparams_int8(1.0, 2.55); /* lo raised to include 0 */
+    p = quant_params_int8(1.0, 2.55); /* lo raised to include 0 */
     CU_ASSERT_EQUAL(p.zero_point, -128);
-    p = calib_qparams_int8(-2.55, -1.0); /* hi lowered to include 0 */
+    p = quant_params_int8(-2.55, -1.0); /* hi lowered to include 0 */
     CU_ASSERT_EQUAL(p.scale, (float)(2.55 / 255.0));
     CU_ASSERT_EQUAL(p.zero_point, 127);
-    p = calib_qparams_int8(-0.5, 2.0); /* zp = round(-128 + 0.5/(2.5/255)) = round(-76.999..) */
+    p = quant_params_int8(-0.5, 2.0); /* zp = round(-128 + 0.5/(2.5/255)) = round(-76.999..) */
     CU_ASSERT_EQUAL(p.zero_point, -77);
     /* 0 is exactly representable */
-    CU_ASSERT_EQUAL(calib_quantize_int8(0.0f, p.scale, p.zero_point), p.zero_point);
-    p = calib_qparams_int8(0.0, 0.0);
+    CU_ASSERT_EQUAL(quant_quantize_int8(0.0f, p.scale, p.zero_point), p.zero_point);
+    p = quant_params_int8(0.0, 0.0);
     CU_ASSERT(p.scale == 1.0f && p.zero_point == 0);
 }
 
@@ -62,7 +62,7 @@ static void test_weights_bias(void)
     const float w[] = {1, -2, 0.5f, 0, 0, 0, 127, 63.5f, -0.5f};
     float sc[3];
     int8_t q[9];
-    calib_quant_weights(w, 3, 3, sc, q);
+    quant_weights_int8(w, 3, 3, sc, q);
     CU_ASSERT_EQUAL(sc[0], 2.0f / 127.0f);
     CU_ASSERT_EQUAL(sc[1], 1.0f); /* all-zero channel */
     CU_ASSERT_EQUAL(sc[2], 1.0f);
@@ -75,7 +75,7 @@ static void test_weights_bias(void)
     const float ws[] = {0.25f, 2.0f, 1.0f};
     float bs[3];
     int32_t qb[3];
-    calib_quant_bias(b, 3, 0.5f, ws, bs, qb);
+    quant_bias_int32(b, 3, 0.5f, ws, bs, qb);
     CU_ASSERT(bs[0] == 0.125f && bs[1] == 1.0f && bs[2] == 0.5f);
     CU_ASSERT_EQUAL(qb[0], 8);
     CU_ASSERT_EQUAL(qb[1], -4); /* -3.5 -> -4 (even) */
@@ -194,10 +194,10 @@ static void test_entropy_mse(void)
     CU_ASSERT(mlo < -2.0);
     /* check the MSE claim directly on the data */
     double e_mm = 0, e_mse = 0;
-    CalibQParams pm = calib_qparams_int8(lo, hi), pe = calib_qparams_int8(mlo, mhi);
+    QuantParams pm = quant_params_int8(lo, hi), pe = quant_params_int8(mlo, mhi);
     for (size_t i = 0; i < n; i++) {
-        double a = pm.scale * (calib_quantize_int8(x[i], pm.scale, pm.zero_point) - pm.zero_point) - x[i];
-        double b = pe.scale * (calib_quantize_int8(x[i], pe.scale, pe.zero_point) - pe.zero_point) - x[i];
+        double a = pm.scale * (quant_quantize_int8(x[i], pm.scale, pm.zero_point) - pm.zero_point) - x[i];
+        double b = pe.scale * (quant_quantize_int8(x[i], pe.scale, pe.zero_point) - pe.zero_point) - x[i];
         e_mm += a * a;
         e_mse += b * b;
     }

@@ -17,8 +17,8 @@
  *    resnet18 and mobilenet_v2 run in
  *    int8 through qref against ONNX Runtime's output (SQNR >= 10 dB, top-1). */
 #include "dla_test.h"
-#include "backend/host.h"
-#include "backend/qref.h"
+#include "backend/host/host.h"
+#include "backend/qref/qref.h"
 #include "frontend/onnx.h"
 #include "ir.h"
 #include "ir/text.h"
@@ -84,6 +84,7 @@ static DlaStatus run_passes(IrGraph *g, const char *passes, const char *calib, D
     memset(&ctx, 0, sizeof ctx);
     ctx.passes = passes;
     ctx.quantize = 1;
+    ctx.executor = host_executor();
     ctx.calib_dir = calib;
     return pipeline(g, &ctx, err);
 }
@@ -438,7 +439,7 @@ static void test_calibrate_digits(void)
     int32_t nout = g->noutputs, in = g->inputs[0];
     IrShape ins = g->values[in].shape;
     CalibResult res;
-    DlaStatus st = calib_collect(g, calib, CALIB_MINMAX, &res, &err);
+    DlaStatus st = calib_collect(g, host_executor(), calib, CALIB_MINMAX, &res, &err);
     if (st != DLA_OK)
         fprintf(stderr, "calib_collect: %s\n", err.msg);
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
@@ -483,7 +484,7 @@ static void test_calibrate_digits(void)
     calib_result_free(&res);
     /* other methods give ranges inside min/max */
     for (int m = CALIB_PERCENTILE; m <= CALIB_MSE; m++) {
-        st = calib_collect(g, calib, (CalibMethod)m, &res, &err);
+        st = calib_collect(g, host_executor(), calib, (CalibMethod)m, &res, &err);
         CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
         for (int32_t j = 0; j < res.n; j++)
             CU_ASSERT(res.entries[j].lo >= res.entries[j].min - 1e-9 && res.entries[j].hi <= res.entries[j].max + 1e-9);
@@ -597,7 +598,7 @@ static DlaStatus run_int8(const IrGraph *g, const float *x, float *y, DlaError *
         if (strcmp(nd->op_type, "QuantizeLinear") == 0 && g->values[nd->inputs[0]].flags & IR_VAL_INPUT) {
             vals[nd->outputs[0]] = dla_malloc((size_t)numel);
             for (int64_t i = 0; i < numel; i++)
-                vals[nd->outputs[0]][i] = calib_quantize_int8(x[i], s, zp);
+                vals[nd->outputs[0]][i] = quant_quantize_int8(x[i], s, zp);
         } else if (strcmp(nd->op_type, "DequantizeLinear") == 0 && g->values[nd->outputs[0]].flags & IR_VAL_OUTPUT) {
             for (int64_t i = 0; i < numel; i++)
                 y[i] = (float)(vals[nd->inputs[0]][i] - zp) * s;
@@ -640,6 +641,7 @@ static IrGraph *quantized(const char *model, const char *input_shape, const char
     PassContext ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.quantize = 1;
+    ctx.executor = host_executor();
     ctx.calib_dir = calib;
     ctx.calib_method = (int)m;
     DlaError err = {0};
@@ -684,7 +686,7 @@ static void local_sqnr(const IrGraph *g, const IrGraph *gf, float **fv, const fl
             int64_t c = ir_shape_numel(&g->values[v].shape);
             lv[v] = dla_malloc((size_t)c);
             for (int64_t j = 0; j < c; j++)
-                lv[v][j] = calib_quantize_int8(src[j], g->values[v].quant.scale[0], g->values[v].quant.zero_point[0]);
+                lv[v][j] = quant_quantize_int8(src[j], g->values[v].quant.scale[0], g->values[v].quant.zero_point[0]);
         }
         DlaError err = {0};
         CU_ASSERT_EQUAL_FATAL(qref_run(g, &n, 1, lv, &err), DLA_OK);

@@ -7,7 +7,7 @@
  * test_data_set_0 input. Tolerance: |a-b| <= 1e-4 * max|a| + 1e-5 per output
  * (BN folding changes one rounding per weight and the summation order). */
 #include "dla_test.h"
-#include "backend/host.h"
+#include "backend/host/host.h"
 #include "frontend/onnx.h"
 #include "ir.h"
 #include "passes/passes.h"

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/compile.h"
-#include "backend/dla_lower.h"
-#include "backend/qref.h"
+#include "driver/compile.h"
+#include "backend/dla/dla_lower.h"
+#include "backend/qref/qref.h"
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/compile.h"
-#include "backend/dla_lower.h"
+#include "driver/compile.h"
+#include "backend/dla/dla_lower.h"
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"

@@ -13,7 +13,7 @@
 #ifndef DLA_BACKEND_HOST_SESSION_H
 #define DLA_BACKEND_HOST_SESSION_H
 
-#include "host.h"
+#include "backend/host/host.h"
 #include "frontend/onnx.h"
 
 typedef struct HostSession {

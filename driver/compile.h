@@ -23,7 +23,7 @@
 
 #include "dlart.h"
 #include "frontend/onnx.h"
-#include "host.h"
+#include "backend/host/host.h"
 #include "ir.h"
 #include "isa/program.h"
 #include "isa/target.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend/dla_lower.h"
+#include "backend/dla/dla_lower.h"
 #include "compile_int.h"
 
 double dla_compile_now(void)

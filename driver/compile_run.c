@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/qref.h"
+#include "backend/qref/qref.h"
 #include "compile_int.h"
 
 static size_t value_bytes(const IrGraph *g, int32_t v)

@@ -196,6 +196,33 @@ void host_model_run(HostModel *m, void **inputs, void **outputs)
 
 size_t host_model_arena_size(const HostModel *m) { return m->arena_size; }
 
+/* ---- the host JIT as an IrExecutor (ir/exec.h), for calibration ---- */
+
+static DlaStatus exec_compile(const IrExecutor *ex, IrGraph *g, void **handle, DlaError *err)
+{
+    (void)ex;
+    return host_jit_compile(g, NULL, (HostModel **)handle, err);
+}
+
+static DlaStatus exec_run(const IrExecutor *ex, void *handle, void **inputs, void **outputs, DlaError *err)
+{
+    (void)ex, (void)err;
+    host_model_run(handle, inputs, outputs);
+    return DLA_OK;
+}
+
+static void exec_release(const IrExecutor *ex, void *handle)
+{
+    (void)ex;
+    host_model_free(handle);
+}
+
+const IrExecutor *host_executor(void)
+{
+    static const IrExecutor ex = {"host JIT", exec_compile, exec_run, exec_release, NULL};
+    return &ex;
+}
+
 void host_model_free(HostModel *m)
 {
     if (!m)

@@ -34,6 +34,7 @@ DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError 
     memset(&ctx, 0, sizeof ctx);
     ctx.quantize = o->calib_dir != NULL;
     ctx.calib_dir = o->calib_dir;
+    ctx.executor = host_executor();
     if (o->calib_method) {
         CalibMethod m;
         if (calib_method_lookup(o->calib_method, &m))

@@ -16,6 +16,7 @@
 #define DLA_BACKEND_HOST_H
 
 #include "ir.h"
+#include "ir/exec.h"
 
 typedef struct HostOptions {
     int opt_level;          /* 0..3: LLVM pipeline default<On>; 2 when the struct is NULL (O3 costs
@@ -41,6 +42,9 @@ DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *wan
 /* Run once. inputs/outputs in graph order; allocates the arena on first use. */
 void host_model_run(HostModel *m, void **inputs, void **outputs);
 size_t host_model_arena_size(const HostModel *m);
+/* The host JIT as a graph executor (ir/exec.h): what the driver hands to
+ * calibration. Static; never freed. */
+const IrExecutor *host_executor(void);
 void host_model_free(HostModel *m);
 
 /* Compile g to an object file (ELF/Mach-O/COFF per triple). *arena_size (may be
