@@ -25,3 +25,14 @@ function(dla_module name folder)
   endif()
   target_link_libraries(${name} PUBLIC ${M_LINKS} PRIVATE ${M_PRIVATE_LINKS})
 endfunction()
+
+# dla_public_header(TARGET HEADER): the public header include/HEADER belongs to
+# TARGET: only targets that link TARGET see it (by its bare name).
+function(dla_public_header target header)
+  set(dir ${CMAKE_BINARY_DIR}/include-of/${target}-public)
+  file(MAKE_DIRECTORY ${dir})
+  if(NOT EXISTS ${dir}/${header})
+    file(CREATE_LINK ${CMAKE_SOURCE_DIR}/include/${header} ${dir}/${header} SYMBOLIC)
+  endif()
+  target_include_directories(${target} PUBLIC ${dir})
+endfunction()
