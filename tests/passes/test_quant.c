@@ -17,6 +17,7 @@
  *    resnet18 and mobilenet_v2 run in
  *    int8 through qref against ONNX Runtime's output (SQNR >= 10 dB, top-1). */
 #include "dla_test.h"
+#include "dla_test_zoo.h"
 #include "backend/host/host.h"
 #include "backend/qref/qref.h"
 #include "frontend/onnx.h"
@@ -354,25 +355,7 @@ static void test_lut_functions(void)
 
 /* ---- model zoo ---- */
 
-static IrGraph *load(const char *model, const char *input_shape)
-{
-    const char *dir = dla_test_models_dir();
-    if (!dir)
-        return NULL;
-    char path[8192];
-    snprintf(path, sizeof path, "%s/%s/model.onnx", dir, model);
-    IrGraph *g = NULL;
-    DlaError err = {0};
-    OnnxInputShape shp;
-    OnnxLoadOptions lo = {&shp, 1};
-    if (input_shape)
-        CU_ASSERT_EQUAL_FATAL(onnx_parse_input_shape(input_shape, &shp, &err), DLA_OK);
-    DlaStatus st = onnx_load(path, input_shape ? &lo : NULL, &g, &err);
-    if (st != DLA_OK)
-        fprintf(stderr, "%s: %s\n", model, err.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
-    return g;
-}
+static IrGraph *load(const char *model, const char *input_shape) { return dla_test_zoo_load(model, input_shape); }
 
 #define CANON "shapes,identity,fold,bn-fold,dce,reshapes"
 

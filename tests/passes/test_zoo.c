@@ -3,6 +3,7 @@
  * constant shape) and the per-op node counts before and after, printed for the
  * record. Skips, saying so, when ../shared/models is absent. */
 #include "dla_test.h"
+#include "dla_test_zoo.h"
 #include "frontend/onnx.h"
 #include "ir.h"
 #include "ir/verify.h"
@@ -35,25 +36,14 @@ static void print_counts(const char *model, const IrGraph *g, const char *when)
  * the optimized graph (caller frees) or NULL if the zoo is absent. */
 static IrGraph *canon(const char *model, const char *input_shape)
 {
-    const char *dir = dla_test_models_dir();
-    if (!dir)
+    IrGraph *g = dla_test_zoo_load(model, input_shape);
+    if (!g)
         return NULL;
-    char path[8192];
-    snprintf(path, sizeof path, "%s/%s/model.onnx", dir, model);
-    IrGraph *g = NULL;
     DlaError err = {0};
-    OnnxInputShape shp;
-    OnnxLoadOptions lo = {&shp, 1};
-    if (input_shape)
-        CU_ASSERT_EQUAL_FATAL(onnx_parse_input_shape(input_shape, &shp, &err), DLA_OK);
-    DlaStatus st = onnx_load(path, input_shape ? &lo : NULL, &g, &err);
-    if (st != DLA_OK)
-        fprintf(stderr, "%s: %s\n", model, err.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
     print_counts(model, g, "before");
     PassContext ctx;
     memset(&ctx, 0, sizeof ctx);
-    st = pipeline(g, &ctx, &err);
+    DlaStatus st = pipeline(g, &ctx, &err);
     if (st != DLA_OK)
         fprintf(stderr, "%s: %s\n", model, err.msg);
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
