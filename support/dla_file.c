@@ -4,6 +4,7 @@
 #include "dla_mem.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,29 +13,72 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Open path for reading, refusing what is not a regular file: a character
+ * device (/dev/zero) would be read until memory runs out, and a FIFO without a
+ * writer would block forever (opened non-blocking, so that the check itself
+ * cannot hang). On success *fd is open and *size is the file's size. */
+static DlaStatus open_regular(const char *path, int *fd, size_t *size, DlaError *err)
+{
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0)
+        return dla_errorf(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    DlaStatus s = DLA_OK;
+    if (fstat(*fd, &st) != 0)
+        s = dla_errorf(err, DLA_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        s = dla_errorf(err, DLA_ERR_IO, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
+    else if ((uint64_t)st.st_size > DLA_FILE_MAX_BYTES)
+        s = dla_errorf(err, DLA_ERR_LIMIT, "%s: %llu bytes, more than dlacc reads (%llu)", path,
+                       (unsigned long long)st.st_size, (unsigned long long)DLA_FILE_MAX_BYTES);
+    if (s) {
+        close(*fd);
+        *fd = -1;
+        return s;
+    }
+    int fl = fcntl(*fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
+    *size = (size_t)st.st_size;
+    return DLA_OK;
+}
+
 DlaStatus dla_file_read(const char *path, char **data, size_t *size, DlaError *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dla_errorf(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
+    size_t want;
+    int fd;
+    DlaStatus s = open_regular(path, &fd, &want, err);
+    if (s)
+        return s;
+    /* The size can change while we read (a file being written): read what is
+     * there, but never more than the limit. */
+    size_t cap = want + 2 > ((size_t)1 << 16) ? want + 2 : (size_t)1 << 16, n = 0; /* +2: room to see EOF */
     char *buf = dla_malloc(cap);
     for (;;) {
         if (n + 1 >= cap) {
+            if (cap > DLA_FILE_MAX_BYTES) {
+                free(buf);
+                close(fd);
+                return dla_errorf(err, DLA_ERR_LIMIT, "%s: grew past %llu bytes while being read", path,
+                                  (unsigned long long)DLA_FILE_MAX_BYTES);
+            }
             cap *= 2;
             buf = dla_realloc(buf, cap);
         }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return dla_errorf(err, DLA_ERR_IO, "%s: read error: %s", path, strerror(e));
+        }
         if (got == 0)
             break;
+        n += (size_t)got;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return dla_errorf(err, DLA_ERR_IO, "%s: read error", path);
-    }
+    close(fd);
     buf[n] = 0;
     *data = buf;
     *size = n;
@@ -46,30 +90,23 @@ DlaStatus dla_file_map(const char *path, DlaMapped *out, DlaError *err)
     out->data = NULL;
     out->size = 0;
     out->is_mmap = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return dla_errorf(err, DLA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        close(fd);
-        if (p == MAP_FAILED)
-            return dla_errorf(err, DLA_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
-        out->data = p;
-        out->size = (size_t)st.st_size;
-        out->is_mmap = 1;
-        return DLA_OK;
-    }
-    close(fd);
-    if (S_ISDIR(st.st_mode))
-        return dla_errorf(err, DLA_ERR_IO, "%s: is a directory", path);
-    char *d;
-    size_t n;
-    DlaStatus s = dla_file_read(path, &d, &n, err);
+    size_t size;
+    int fd;
+    DlaStatus s = open_regular(path, &fd, &size, err);
     if (s)
         return s;
-    out->data = d;
-    out->size = n;
+    if (size == 0) { /* mmap refuses length 0: an empty, NUL-terminated buffer */
+        close(fd);
+        out->data = dla_calloc(1, 1);
+        return DLA_OK;
+    }
+    void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return dla_errorf(err, DLA_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+    out->data = p;
+    out->size = size;
+    out->is_mmap = 1;
     return DLA_OK;
 }
 
@@ -87,16 +124,51 @@ void dla_file_unmap(DlaMapped *m)
 
 DlaStatus dla_file_write(const char *path, const void *data, size_t size, DlaError *err)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return dla_errorf(err, DLA_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    size_t put = size ? fwrite(data, 1, size, f) : 0;
-    int bad = put != size;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad)
-        return dla_errorf(err, DLA_ERR_IO, "%s: write error", path);
-    return DLA_OK;
+    /* Write a temporary file beside the target, then rename it over the
+     * target: a failed or interrupted write never leaves a truncated file and
+     * never destroys the previous one, and an input that is mapped (weights
+     * read through dla_file_map) keeps its old contents even when the output
+     * names the same file. */
+    char *dir = dla_path_dirname(path);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char *tmp = dla_malloc(strlen(dir) + strlen(base) + 16);
+    sprintf(tmp, "%s/.%s.XXXXXX", dir, base);
+    free(dir);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        DlaStatus st = dla_errorf(err, DLA_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(fd, 0666 & ~um); /* what fopen(path, "w") would have given */
+    const char *p = data;
+    size_t left = size;
+    int e = 0;
+    while (left > 0) {
+        ssize_t put = write(fd, p, left);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0) {
+            e = put < 0 ? errno : EIO;
+            break;
+        }
+        p += put;
+        left -= (size_t)put;
+    }
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    DlaStatus st = DLA_OK;
+    if (e) {
+        unlink(tmp);
+        st = dla_errorf(err, DLA_ERR_IO, "%s: write error: %s (the previous file, if any, is unchanged)", path,
+                        strerror(e));
+    }
+    free(tmp);
+    return st;
 }
 
 char *dla_path_dirname(const char *path)
