@@ -28,6 +28,14 @@
 /* Densifying a sparse tensor allocates its dense size, which a tiny hostile file
  * can make huge: the total per load is capped. */
 #define ONNX_MAX_DENSE_BYTES ((size_t)1 << 31)
+/* Nodes per model, over the main graph, every subgraph and every inlined
+ * function call. The depth limit alone does not bound inlining: a 2 KB model of
+ * nested function calls inlines to millions of nodes (each level multiplies).
+ * The largest real networks have tens of thousands of nodes. */
+#define ONNX_MAX_NODES (1 << 20)
+/* The newest version of the default ONNX domain dlacc accepts (ONNX 1.18);
+ * older versions down to 1 load (the node tests use opsets 1 and 6 too). */
+#define ONNX_MAX_OPSET 23
 
 typedef struct OnnxMapping {
     char *path;        /* resolved path, malloc'd */
@@ -62,6 +70,7 @@ typedef struct OnnxCtx {
     const OnnxStripped *pending;
     int strip_release;     /* the original buffer is our file mapping: drop copied pages */
     size_t dense_bytes;    /* densified sparse tensors so far (ONNX_MAX_DENSE_BYTES) */
+    size_t nodes;          /* nodes converted so far, all graphs (ONNX_MAX_NODES) */
     DlaError *err;
 } OnnxCtx;
 

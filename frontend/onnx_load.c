@@ -520,6 +520,10 @@ static DlaStatus conv_node(GCx *gc, const Scope *sc, Onnx__NodeProto *np)
     const char *dom = S(np->domain);
     if (strcmp(dom, "ai.onnx") == 0)
         dom = "";
+    if (++cx->nodes > ONNX_MAX_NODES)
+        return dla_errorf(cx->err, DLA_ERR_LIMIT,
+                          "%s: more than %d nodes (counting subgraphs and inlined model-local function calls)",
+                          cx->path, ONNX_MAX_NODES);
     const char *name = S(np->name);
     if (sc && name[0])
         name = scope_name(g, sc, name);
@@ -723,9 +727,18 @@ static DlaStatus load_bytes(const uint8_t *data, size_t len, const char *path_fo
     cx.model = m;
     for (size_t i = 0; i < m->n_opset_import && !s; i++) {
         const Onnx__OperatorSetIdProto *op = m->opset_import[i];
+        const char *dom = S(op->domain);
+        int onnx_domain = !dom[0] || !strcmp(dom, "ai.onnx");
         if (!op->has_version || op->version < 1)
             s = dla_errorf(err, DLA_ERR_FORMAT, "%s: opset_import for domain '%s' has no valid version",
-                           cx.path, S(op->domain));
+                           cx.path, dom);
+        else if (onnx_domain && op->version > ONNX_MAX_OPSET)
+            s = dla_errorf(err, DLA_ERR_UNSUPPORTED,
+                           "%s: opset %lld of the ONNX domain is newer than dlacc knows (1 to %d)", cx.path,
+                           (long long)op->version, ONNX_MAX_OPSET);
+        else if (op->version > INT32_MAX)
+            s = dla_errorf(err, DLA_ERR_FORMAT, "%s: opset_import for domain '%s' has version %lld", cx.path, dom,
+                           (long long)op->version);
         else
             ir_graph_set_opset(g, S(op->domain), op->version);
     }

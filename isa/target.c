@@ -503,15 +503,30 @@ DlaStatus dla_target_parse_xml(const char *xml, size_t len, const char *path, Dl
     memset(out, 0, sizeof *out);
     if (!path)
         path = "<target>";
-    if (len > INT_MAX)
-        return dla_errorf(err, DLA_ERR_LIMIT, "%s: target description too large (%zu bytes)", path, len);
+    /* A target description is a few KiB; 1 MiB is far more than any needs. */
+    if (len > DLA_TARGET_MAX_XML_BYTES)
+        return dla_errorf(err, DLA_ERR_LIMIT, "%s: target description too large (%zu bytes, at most %d)", path, len,
+                          DLA_TARGET_MAX_XML_BYTES);
+    /* libxml2 expands internal entities inside attribute values whatever the
+     * parser options say, so a DTD with nested entities ("billion laughs")
+     * costs minutes and gigabytes before any check of ours runs. A target file
+     * needs no DTD: refuse one before parsing. */
+    for (size_t i = 0, line = 1; i + 9 <= len; i++) {
+        if (xml[i] == '\n')
+            line++;
+        else if (xml[i] == '<' && !memcmp(xml + i, "<!DOCTYPE", 9))
+            return dla_errorf(err, DLA_ERR_FORMAT,
+                              "%s:%zu: a target description may not have a DTD (<!DOCTYPE ...>): entities and "
+                              "external subsets are not allowed",
+                              path, line);
+    }
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return dla_errorf(err, DLA_ERR_LIMIT, "%s: cannot create an XML parser", path);
     XmlErr xe = {0};
     ctxt->_private = &xe;
     ctxt->sax->serror = xml_error_handler;
-    /* No network, no entity expansion, no DTD loading: a target file is data. */
+    /* No network, no DTD loading (and no DTD at all, above): a target file is data. */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, path, NULL, opts);
     DlaStatus st = DLA_OK;

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include "dla_err.h"
 
+/* The largest target XML accepted (bytes). Target files have no DTD. */
+#define DLA_TARGET_MAX_XML_BYTES (1 << 20)
+
 typedef struct DlaTarget {
     char name[64];
     /* GEMM array: rows x cols int8 MACs per cycle, int32 accumulation.

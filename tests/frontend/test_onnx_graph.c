@@ -406,6 +406,50 @@ static void test_functions(void)
     ob_free_all();
 }
 
+/* An inlining bomb: F0 = Relu, and each F(k) calls F(k-1) ten times, so a
+ * call of F8 inlines to 10^8 nodes from a model of a few hundred bytes. The
+ * node limit (ONNX_MAX_NODES, 2^20) stops it after about a million nodes, with
+ * an error instead of hours and gigabytes (the depth limit alone did not). */
+static void test_inline_bomb(void)
+{
+    Onnx__ModelProto *m = ob_model(13);
+    char name[16], prev[16];
+    Onnx__FunctionProto *f = ob_function(m, "F0", NAMES("a"), NAMES("b"));
+    fn_node(f, "r", "Relu", NAMES("a"), NAMES("b"));
+    for (int k = 1; k <= 8; k++) {
+        snprintf(name, sizeof name, "F%d", k);
+        snprintf(prev, sizeof prev, "F%d", k - 1);
+        f = ob_function(m, name, NAMES("a"), NAMES("b"));
+        const char *in = "a";
+        static char outs[10][8];
+        for (int j = 0; j < 10; j++) {
+            snprintf(outs[j], sizeof outs[j], j == 9 ? "b" : "t%d", j);
+            Onnx__NodeProto *n = fn_node(f, NULL, prev, (const char *[]){in, NULL}, (const char *[]){outs[j], NULL});
+            n->domain = ob_str("local");
+            n->output[0] = ob_str(outs[j]);
+            in = n->output[0];
+        }
+    }
+    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    ob_node(m->graph, "c", "F8", NAMES("x"), NAMES("y"))->domain = ob_str("local");
+    expect_error_opt(m, NULL, DLA_ERR_LIMIT, "more than 1048576 nodes");
+    ob_free_all();
+}
+
+/* Opsets of the ONNX domain: 1 up to the newest dlacc knows; beyond, a clear error. */
+static void test_opset_range(void)
+{
+    Onnx__ModelProto *m = ob_model(99);
+    expect_error_opt(m, NULL, DLA_ERR_UNSUPPORTED, "opset 99 of the ONNX domain is newer than dlacc knows");
+    ob_free_all();
+    m = ob_model((int64_t)1 << 40);
+    expect_error_opt(m, NULL, DLA_ERR_UNSUPPORTED, "opset 1099511627776 of the ONNX domain");
+    ob_free_all();
+    m = ob_model(0);
+    expect_error_opt(m, NULL, DLA_ERR_FORMAT, "has no valid version");
+    ob_free_all();
+}
+
 /* ---- --input-shape ---- */
 
 static void test_parse_input_shape(void)
@@ -526,7 +570,7 @@ void dla_register_tests(void)
 {
     DLA_SUITE("onnx_graph", {"initializer_inputs", test_initializer_inputs}, {"bad_names", test_bad_names},
               {"generated_names", test_generated_names}, {"subgraphs", test_subgraphs},
-              {"attribute_types", test_attribute_types}, {"functions", test_functions},
+              {"attribute_types", test_attribute_types}, {"functions", test_functions}, {"inline_bomb", test_inline_bomb}, {"opset_range", test_opset_range},
               {"parse_input_shape", test_parse_input_shape}, {"bind_digits", test_bind_digits},
               {"bind_symbols", test_bind_symbols});
 }

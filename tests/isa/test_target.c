@@ -193,7 +193,7 @@ static const struct { const char *xml, *expect; } bad[] = {
      "t.xml:8: lookup-table memory (128 bytes) cannot hold one 256-entry table"},
     /* An external entity is never fetched: the file is data, not a program. */
     {L1 "<!DOCTYPE dla-target [<!ENTITY e SYSTEM \"file:///etc/hostname\">]>\n"
-        "<dla-target name=\"&e;\" version=\"1\">\n" L3 L10, "t.xml:3: malformed XML"},
+        "<dla-target name=\"&e;\" version=\"1\">\n" L3 L10, "t.xml:2: a target description may not have a DTD"},
     {L1 L2 L3 "  <vector xmlns:x=\"urn:x\" x:lanes=\"16\" lanes=\"16\"/>\n" L5 L6 L7 L8 L9 L10,
      "t.xml:4: unknown attribute 'lanes' on <vector>"},
 };
@@ -254,7 +254,9 @@ static void test_big_lines(void)
     free(x);
 }
 
-/* Exponential entity expansion ("billion laughs") is refused quickly, not expanded. */
+/* Exponential entity expansion ("billion laughs") is refused quickly, not
+ * expanded: any DTD is refused before libxml2 sees the text (libxml2 expands
+ * internal entities in attribute values whatever the options say). */
 static void test_entity_bomb(void)
 {
     char x[8192];
@@ -271,7 +273,21 @@ static void test_entity_bomb(void)
     DlaTarget t;
     DlaError err = {0};
     CU_ASSERT_EQUAL(dla_target_parse_xml(x, k, "bomb.xml", &t, &err), DLA_ERR_FORMAT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "bomb.xml:16: malformed XML"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "bomb.xml:2: a target description may not have a DTD"));
+    /* a harmless-looking DTD whose entity sits in an attribute value: refused too */
+    const char *small = "<?xml version=\"1.0\"?>\n<!DOCTYPE dla-target [<!ENTITY n \"edge\">]>\n"
+                        "<dla-target name=\"&n;\" version=\"1\"/>\n";
+    dla_error_clear(&err);
+    CU_ASSERT_EQUAL(dla_target_parse_xml(small, strlen(small), "ent.xml", &t, &err), DLA_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "ent.xml:2: a target description may not have a DTD"));
+    /* oversized: refused by size before parsing */
+    size_t big = DLA_TARGET_MAX_XML_BYTES + 1;
+    char *b = calloc(big, 1);
+    memset(b, ' ', big);
+    dla_error_clear(&err);
+    CU_ASSERT_EQUAL(dla_target_parse_xml(b, big, "big.xml", &t, &err), DLA_ERR_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "big.xml: target description too large"));
+    free(b);
 }
 
 /* Random damage to a shipped target file: always a clean result (a valid
