@@ -88,6 +88,23 @@ static int merge_declared(IrValue *v, const Declared *d, char *msg, size_t n)
     return 1;
 }
 
+/* A tensor whose byte size overflows or exceeds IR_MAX_TENSOR_BYTES is a
+ * resource error found here, at compile time (dlacc check), rather than a
+ * wrapped allocation size or an out-of-memory abort when it runs. */
+static int value_size_ok(const IrValue *v, char *msg, size_t n)
+{
+    if (v->shape.rank < 0)
+        return 1;
+    size_t es = ir_dtype_size(v->dtype);
+    int64_t numel = ir_shape_numel(&v->shape);
+    if (numel == -1 || (numel >= 0 && (uint64_t)numel <= IR_MAX_TENSOR_BYTES / (es ? es : 1)))
+        return 1;
+    char a[160];
+    snprintf(msg, n, "output '%s' %s %s needs more than %llu bytes (the limit for one tensor)", v->name,
+             ir_dtype_name(v->dtype), ir_shape_str(&v->shape, a, sizeof a), (unsigned long long)IR_MAX_TENSOR_BYTES);
+    return 0;
+}
+
 static DlaStatus arity_error(DlaError *e, const char *what, int32_t n, int32_t lo, int32_t hi)
 {
     if (hi < 0)
@@ -164,6 +181,9 @@ DlaStatus ir_infer_shapes(IrGraph *g, IrDiagList *diags, DlaError *err)
             char msg[512];
             if (!merge_declared(&g->values[v], &decl[i], msg, sizeof msg)) {
                 report(g, n, DLA_ERR_INVALID, msg, diags, err, &first);
+                all_ok = 0;
+            } else if (!value_size_ok(&g->values[v], msg, sizeof msg)) {
+                report(g, n, DLA_ERR_LIMIT, msg, diags, err, &first);
                 all_ok = 0;
             }
         }

@@ -44,6 +44,9 @@ typedef struct IrShape {
     const char *sym[IR_MAX_RANK]; /* arena string for symbolic dims, else NULL */
 } IrShape;
 
+/* The largest tensor dlacc accepts (bytes): shape inference reports a value
+ * above it (or whose byte size overflows) as DLA_ERR_LIMIT, naming the node. */
+#define IR_MAX_TENSOR_BYTES ((uint64_t)16 << 30)
 /* Number of elements, or -1 if any dim (or the rank) is unknown, or -2 on overflow. */
 int64_t ir_shape_numel(const IrShape *s);
 int ir_shape_known(const IrShape *s);

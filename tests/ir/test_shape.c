@@ -158,6 +158,32 @@ static void test_broadcast(void)
     ir_graph_free(g);
 }
 
+/* A Tile or Expand whose output has 2^62 float elements: numel fits int64 but
+ * its byte size wraps. Inference reports DLA_ERR_LIMIT naming the node (it
+ * used to pass, and a run then wrote past a 0-byte buffer). */
+static void test_huge_tensor(void)
+{
+    IrGraph *g = G(13);
+    int32_t x = V(g, "x", DT_FLOAT, 1, 2);
+    int64_t reps[1] = {(int64_t)1 << 61};
+    int32_t r = CI64(g, "reps", 1, reps);
+    int32_t y = V(g, "y", DT_UNDEFINED, -1);
+    N2(g, "tile", "Tile", x, r, y);
+    int64_t shp[1] = {(int64_t)1 << 40}; /* 4 TiB of float */
+    int32_t s = CI64(g, "shp", 1, shp), z = V(g, "z", DT_UNDEFINED, -1);
+    N2(g, "expand", "Expand", x, s, z);
+    IrDiagList dl = {0};
+    DlaError err;
+    CU_ASSERT_EQUAL(ir_infer_shapes(g, &dl, &err), DLA_ERR_LIMIT);
+    CU_ASSERT_EQUAL(dl.n, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "tile"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Tile"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "[4611686018427387904]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "the limit for one tensor"));
+    ir_diag_free(&dl);
+    ir_graph_free(g);
+}
+
 static void test_reshape(void)
 {
     IrGraph *g = G(14);
@@ -412,7 +438,7 @@ static void test_zoo(void)
 
 void dla_register_tests(void)
 {
-    DLA_SUITE("ir_shape", {"conv/pool output sizes", test_conv}, {"all errors reported", test_conv_errors_all_reported},
+    DLA_SUITE("ir_shape", {"conv/pool output sizes", test_conv}, {"all errors reported", test_conv_errors_all_reported}, {"huge tensor", test_huge_tensor},
               {"broadcasting", test_broadcast}, {"reshape 0/-1/allowzero", test_reshape},
               {"reductions", test_reduce}, {"slice negative steps", test_slice},
               {"shape chain constant propagation", test_shape_chain}, {"declared vs inferred", test_declared},
