@@ -24,6 +24,8 @@
 
 #include <string.h>
 
+#include "quant/quant.h"
+
 static int norm_axis(int64_t a, int rank, int *out)
 {
     if (a < -rank || a >= rank)
@@ -35,10 +37,10 @@ static int norm_axis(int64_t a, int rank, int *out)
 static int qrange(IrDtype t, double *lo, double *hi)
 {
     switch (t) {
-    case DT_UINT8: *lo = 0, *hi = 255; return 1;
-    case DT_INT8: *lo = -128, *hi = 127; return 1;
+    case DT_UINT8: *lo = QUANT_UINT8_MIN, *hi = QUANT_UINT8_MAX; return 1;
+    case DT_INT8: *lo = QUANT_INT8_MIN, *hi = QUANT_INT8_MAX; return 1;
     case DT_UINT16: *lo = 0, *hi = 65535; return 1;
-    case DT_INT16: *lo = -32768, *hi = 32767; return 1;
+    case DT_INT16: *lo = QUANT_INT16_MIN, *hi = QUANT_INT16_MAX; return 1;
     case DT_INT32: *lo = -2147483648.0, *hi = 2147483647.0; return 1;
     default: return 0;
     }
