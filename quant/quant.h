@@ -7,7 +7,8 @@
  * them again. docs/quant.md says where each module gets them.
  *
  * Two implementations are not C calls into this file, and are tested bit for
- * bit against it (tests/quant/test_quant_arith.c):
+ * bit against it (tests/quant/test_quant_arith.c, and test_quant_host_dla.c
+ * for the host's QLinear ops against the DLA path):
  *  - the simulator's REQUANT/FTOI kernels (isa/sim_exec.c): the hardware model
  *    sits below the compiler and links nothing of it; docs/isa.md defines the
  *    instruction, and the formulas below are that definition;

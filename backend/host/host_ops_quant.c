@@ -4,8 +4,8 @@
  *
  * Numerics: quant/quant.h's definition, emitted as the same IEEE binary32
  * operations in the same order (generated code cannot call into the compiler;
- * tests/quant/test_quant_arith.c checks the JIT-compiled ops against quant.h
- * and against the DLA path byte for byte):
+ * tests/quant/test_quant_arith.c checks the JIT-compiled ops against quant.h,
+ * test_quant_host_dla.c against the DLA path, byte for byte):
  *   quantize    q = sat(rne(x / scale) + zp)              x / scale in binary32
  *   dequantize  x = f32(q - zp) * scale                    q - zp exact (int64)
  *   QLinear ops acc = sum (a - a_zp) * (b - b_zp) exactly in int32 (wrap-around),
