@@ -4,13 +4,13 @@
  * each DLA segment checked against the integer reference (qref). */
 #include "compile.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/qref/qref.h"
 #include "compile_int.h"
+#include "quant/quant.h"
 
 static size_t value_bytes(const IrGraph *g, int32_t v)
 {
@@ -36,9 +36,9 @@ static int32_t const_zp(const IrGraph *g, int32_t v)
     }
 }
 
-/* ONNX QuantizeLinear to int8: q = saturate(round_half_even(x / s) + zp), the
- * quotient in binary32; DequantizeLinear: (q - zp) * s in binary32. rintf
- * rounds half to even in the default rounding mode, which dlacc never changes. */
+/* The boundary conversions, QuantizeLinear to int8 and DequantizeLinear from
+ * int8, are quant/quant.h's quantize and dequantize (the host backend's code
+ * for the same ops emits the same binary32 steps). */
 static void run_boundary(const IrGraph *g, int32_t n, void **buf)
 {
     const IrNode *nd = &g->nodes[n];
@@ -48,16 +48,13 @@ static void run_boundary(const IrGraph *g, int32_t n, void **buf)
     if (nd->op == OP_QUANTIZE_LINEAR) {
         const float *x = buf[nd->inputs[0]];
         int8_t *q = buf[nd->outputs[0]];
-        for (int64_t i = 0; i < cnt; i++) {
-            float r = rintf(x[i] / s);
-            float v = r + (float)zp;
-            q[i] = (int8_t)(isnan(r) ? zp : v < -128.0f ? -128 : v > 127.0f ? 127 : (int)v);
-        }
+        for (int64_t i = 0; i < cnt; i++)
+            q[i] = quant_quantize_int8(x[i], s, zp);
     } else {
         const int8_t *q = buf[nd->inputs[0]];
         float *x = buf[nd->outputs[0]];
         for (int64_t i = 0; i < cnt; i++)
-            x[i] = (float)(q[i] - zp) * s;
+            x[i] = quant_dequantize(q[i], s, zp);
     }
 }
 

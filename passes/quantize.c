@@ -55,19 +55,6 @@ static void emit(Qz *q, int32_t node)
     q->order[q->norder++] = node;
 }
 
-static int32_t rne_i(float f)
-{
-    if (!(f == f))
-        return 0;
-    if (f > 1e9f)
-        return 1000000000;
-    if (f < -1e9f)
-        return -1000000000;
-    return (int32_t)quant_round_half_even((double)f);
-}
-
-static int32_t clamp8(int64_t v) { return v < -128 ? -128 : v > 127 ? 127 : (int32_t)v; }
-
 static DlaStatus qparams(Qz *q, int32_t v, float *s, int32_t *zp, DlaError *err)
 {
     const IrQuant *qu = &q->g->values[v].quant;
@@ -242,14 +229,10 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
         mn = ir_attr_float(g, act, "min", -INFINITY);
         mx = ir_attr_float(g, act, "max", INFINITY);
     }
-    if (mn > -INFINITY) {
-        float t = mn / sy;
-        *lo = clamp8((int64_t)zy + rne_i(t));
-    }
-    if (mx < INFINITY) {
-        float t = mx / sy;
-        *hi = clamp8((int64_t)zy + rne_i(t));
-    }
+    if (mn > -INFINITY)
+        *lo = quant_quantize_int8(mn, sy, zy);
+    if (mx < INFINITY)
+        *hi = quant_quantize_int8(mx, sy, zy);
     if (*lo > *hi) /* a Clip whose range is below one step: a constant output */
         *lo = *hi;
 }
@@ -310,8 +293,7 @@ static void quant_wb(Qz *q, const float *wf, const float *bf, int64_t oc, int64_
             sum += wq[c * per + k];
         int64_t b = (int64_t)bq[c] - (int64_t)zx * sum;
         bq[c] = b < INT32_MIN ? INT32_MIN : b > INT32_MAX ? INT32_MAX : (int32_t)b;
-        float t = sx * sw[c]; /* docs/quant.md: multiply first, then divide, in fp32 */
-        S[c] = t / sy;
+        S[c] = quant_requant_scale(sx, sw[c], sy);
     }
 }
 
@@ -566,8 +548,7 @@ static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
     int64_t table[256];
     for (int i = 0; i < 256; i++) {
         float real = sx * (float)(i - 128 - zx);
-        float f = act_apply(g, n, real) / sy;
-        table[i] = clamp8((int64_t)rne_i(f) + zy);
+        table[i] = quant_quantize_int8(act_apply(g, n, real), sy, zy);
     }
     int32_t nn = ir_node_add(g, g->nodes[n].name, "QLut", "dlacc", &xq, 1, &yq, 1);
     attr_ints(g, nn, "table", table, 256);

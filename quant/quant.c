@@ -12,13 +12,67 @@ double quant_round_half_even(double x)
     return r;
 }
 
+int64_t quant_rne(float f)
+{
+    if (f != f)
+        return 0;
+    const double lim = 4611686018427387904.0; /* 2^62 */
+    double d = f;
+    if (d >= lim)
+        return (int64_t)lim;
+    if (d <= -lim)
+        return -(int64_t)lim;
+    return (int64_t)quant_round_half_even(d); /* exact: d is a float, floor(d) an integer near it */
+}
+
+int32_t quant_quantize(float x, float scale, int32_t zero_point, int32_t lo, int32_t hi)
+{
+    float t = x / scale; /* one binary32 division, as ONNX QuantizeLinear */
+    return quant_sat(quant_rne(t) + zero_point, lo, hi);
+}
+
 int8_t quant_quantize_int8(float x, float scale, int32_t zero_point)
 {
-    float t = x / scale; /* float32 quotient, as ONNX QuantizeLinear */
-    double q = quant_round_half_even((double)t) + zero_point;
-    if (q != q)
-        return (int8_t)(zero_point < -128 ? -128 : zero_point > 127 ? 127 : zero_point);
-    return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+    return (int8_t)quant_quantize(x, scale, zero_point, QUANT_INT8_MIN, QUANT_INT8_MAX);
+}
+
+uint8_t quant_quantize_uint8(float x, float scale, int32_t zero_point)
+{
+    return (uint8_t)quant_quantize(x, scale, zero_point, QUANT_UINT8_MIN, QUANT_UINT8_MAX);
+}
+
+float quant_dequantize(int32_t q, float scale, int32_t zero_point)
+{
+    return (float)((int64_t)q - zero_point) * scale;
+}
+
+float quant_requant_scale(float sx, float sw, float sy)
+{
+    float t = sx * sw; /* multiply first, then divide (docs/quant.md) */
+    return t / sy;
+}
+
+int32_t quant_requant(int32_t acc, float scale, int32_t zero_point, int32_t lo, int32_t hi)
+{
+    float f = (float)acc * scale;
+    return quant_sat(quant_rne(f) + zero_point, lo, hi);
+}
+
+int32_t quant_requant_fixed(int32_t acc, int32_t mult, uint32_t shift, int32_t zero_point, int32_t lo, int32_t hi)
+{
+    if (shift > 62)
+        return quant_sat(zero_point, lo, hi);
+    int64_t x = (int64_t)acc * mult; /* |x| <= 2^62: exact */
+    int64_t q = x;
+    if (shift) {
+        /* floor(x / 2^n) without shifting a negative number (implementation-defined in C) */
+        q = x >= 0 ? x >> shift : -((-(x + 1)) >> shift) - 1;
+        int64_t r = x - q * ((int64_t)1 << shift); /* in [0, 2^n) */
+        int64_t half = (int64_t)1 << (shift - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+    }
+    return quant_sat(q + zero_point, lo, hi);
 }
 
 QuantParams quant_params_int8(double lo, double hi)
@@ -53,8 +107,7 @@ void quant_weights_int8(const float *w, int64_t channels, int64_t per, float *sc
             s = FLT_MIN;
         scales[c] = s;
         for (int64_t i = 0; i < per; i++) {
-            double r = quant_round_half_even((double)(row[i] / s));
-            q[c * per + i] = (int8_t)(r != r ? 0 : r < -127 ? -127 : r > 127 ? 127 : r);
+            q[c * per + i] = (int8_t)quant_sat(quant_rne(row[i] / s), -127, 127);
         }
     }
 }
@@ -70,8 +123,7 @@ void quant_bias_int32(const float *b, int64_t channels, float in_scale, const fl
             q[c] = 0;
             continue;
         }
-        double r = quant_round_half_even((double)(b[c] / bs));
-        q[c] = r != r ? 0 : r < INT32_MIN ? INT32_MIN : r > INT32_MAX ? INT32_MAX : (int32_t)r;
+        q[c] = quant_sat(quant_rne(b[c] / bs), INT32_MIN, INT32_MAX);
     }
 }
 

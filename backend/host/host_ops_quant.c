@@ -2,17 +2,29 @@
  * DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, ConvInteger,
  * QLinearMatMul, QLinearConv.
  *
- * Numerics follow the ONNX reference: quantize is saturate(rint(x / scale) +
- * zero_point) with rint = round half to even; the QLinear ops accumulate
- * (a - a_zp) * (b - b_zp) exactly in int32 and requantize with
- *   y = saturate(rint(acc * M) + y_zp),  M = float32(a_scale * b_scale / y_scale),
- * the product acc * M taken in double (numpy promotes int32 * float32 so).
+ * Numerics: quant/quant.h's definition, emitted as the same IEEE binary32
+ * operations in the same order (generated code cannot call into the compiler;
+ * tests/quant/test_quant_arith.c checks the JIT-compiled ops against quant.h,
+ * test_quant_host_dla.c against the DLA path, byte for byte):
+ *   quantize    q = sat(rne(x / scale) + zp)              x / scale in binary32
+ *   dequantize  x = f32(q - zp) * scale                    q - zp exact (int64)
+ *   QLinear ops acc = sum (a - a_zp) * (b - b_zp) exactly in int32 (wrap-around),
+ *               y = sat(rne(f32(acc) * M) + y_zp),  M = (a_scale * b_scale) / y_scale,
+ *               every product and quotient in binary32: the DLA's REQUANT
+ *               mode=fp32 and ONNX Runtime's MLAS requantization, which the
+ *               ONNX node tests' expected outputs agree with. (The ONNX Python
+ *               reference multiplies in double; results differ from it only
+ *               where f32(acc) * M lands within an fp32 rounding of a tie.)
+ * rne is llvm.roundeven on binary32 with NaN -> 0; the zero point is added and
+ * the result saturated in double, where every value involved is exact.
  * Scales and zero points may be run-time inputs: they are loaded by the
  * generated code. Per-axis scales/zero points broadcast along `axis` (or the
  * output channel for convolution weights). */
 #include "host_int.h"
 
 #include <string.h>
+
+#include "quant/quant.h"
 
 static int norm_axis(int64_t a, int rank, int *out)
 {
@@ -25,10 +37,10 @@ static int norm_axis(int64_t a, int rank, int *out)
 static int qrange(IrDtype t, double *lo, double *hi)
 {
     switch (t) {
-    case DT_UINT8: *lo = 0, *hi = 255; return 1;
-    case DT_INT8: *lo = -128, *hi = 127; return 1;
+    case DT_UINT8: *lo = QUANT_UINT8_MIN, *hi = QUANT_UINT8_MAX; return 1;
+    case DT_INT8: *lo = QUANT_INT8_MIN, *hi = QUANT_INT8_MAX; return 1;
     case DT_UINT16: *lo = 0, *hi = 65535; return 1;
-    case DT_INT16: *lo = -32768, *hi = 32767; return 1;
+    case DT_INT16: *lo = QUANT_INT16_MIN, *hi = QUANT_INT16_MAX; return 1;
     case DT_INT32: *lo = -2147483648.0, *hi = 2147483647.0; return 1;
     default: return 0;
     }
@@ -52,10 +64,15 @@ typedef struct QState {
     double lo, hi;
 } QState;
 
-/* saturate(rint(v) + zp) in double, converted to ydt */
-static LLVMValueRef requant(HostCtx *c, const QState *s, LLVMValueRef v, LLVMValueRef zp)
+/* sat(rne(f) + zp) of a binary32 value f (quant.h: rne(NaN) = 0), converted to
+ * ydt. rne(f) is an integer-valued float (or +-inf), exact in double, and so
+ * is its sum with a zero point of up to 32 bits. */
+static LLVMValueRef requant(HostCtx *c, const QState *s, LLVMValueRef f, LLVMValueRef zp)
 {
-    v = host_math(c, "roundeven", DT_DOUBLE, v, NULL);
+    LLVMValueRef r = host_math(c, "roundeven", DT_FLOAT, f, NULL);
+    LLVMValueRef nan = LLVMBuildFCmp(c->b, LLVMRealUNO, f, f, "");
+    r = host_select(c, nan, LLVMConstReal(c->t_f32, 0), r);
+    LLVMValueRef v = host_convert(c, r, DT_FLOAT, DT_DOUBLE);
     if (zp)
         v = LLVMBuildFAdd(c->b, v, host_convert(c, zp, s->zdt, DT_DOUBLE), "");
     v = host_bin(c, HB_MAX, DT_DOUBLE, v, host_constf(c, DT_DOUBLE, s->lo));
@@ -66,10 +83,10 @@ static LLVMValueRef requant(HostCtx *c, const QState *s, LLVMValueRef v, LLVMVal
 static LLVMValueRef quant_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 {
     QState *s = user;
-    /* x / scale in float32 as the reference does, then rounding in double (exact) */
+    /* x / scale: one binary32 division */
     LLVMValueRef x = host_convert(c, a[0], s->xdt, DT_FLOAT);
     LLVMValueRef q = LLVMBuildFDiv(c->b, x, host_convert(c, a[1], s->sdt, DT_FLOAT), "");
-    return requant(c, s, host_convert(c, q, DT_FLOAT, DT_DOUBLE), s->has_zp ? a[2] : NULL);
+    return requant(c, s, q, s->has_zp ? a[2] : NULL);
 }
 
 DlaStatus host_lower_quantize(HostCtx *c, int32_t node)
@@ -99,9 +116,11 @@ DlaStatus host_lower_quantize(HostCtx *c, int32_t node)
 static LLVMValueRef dequant_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 {
     QState *s = user;
-    LLVMValueRef x = host_convert(c, a[0], s->xdt, DT_FLOAT);
+    /* f32(q - zp) * scale, q - zp exact in int64 */
+    LLVMValueRef q = host_convert(c, a[0], s->xdt, DT_INT64);
     if (s->has_zp)
-        x = LLVMBuildFSub(c->b, x, host_convert(c, a[2], s->zdt, DT_FLOAT), "");
+        q = LLVMBuildSub(c->b, q, host_convert(c, a[2], s->zdt, DT_INT64), "");
+    LLVMValueRef x = host_convert(c, q, DT_INT64, DT_FLOAT);
     return host_convert(c, LLVMBuildFMul(c->b, x, host_convert(c, a[1], s->sdt, DT_FLOAT), ""), DT_FLOAT, s->ydt);
 }
 
@@ -145,7 +164,7 @@ static LLVMValueRef dyn_zp(HostCtx *c, const LLVMValueRef *a, void *user)
     LLVMValueRef q = LLVMBuildFDiv(c->b, LLVMBuildFNeg(c->b, a[0], ""), a[1], "");
     LLVMValueRef z = LLVMBuildFCmp(c->b, LLVMRealOEQ, a[1], LLVMConstReal(c->t_f32, 0), "");
     q = host_select(c, z, LLVMConstReal(c->t_f32, 0), q);
-    return requant(c, s, host_convert(c, q, DT_FLOAT, DT_DOUBLE), NULL);
+    return requant(c, s, q, NULL);
 }
 
 DlaStatus host_lower_dynquant(HostCtx *c, int32_t node)
@@ -293,14 +312,15 @@ typedef struct RqState {
     IrDtype s1, s2, s3;
 } RqState;
 
-/* a: acc(int32), s_a, s_b, s_y, zp_y -> requantized */
+/* a: acc(int32), s_a, s_b, s_y, zp_y -> requantized: quant_requant(acc,
+ * quant_requant_scale(s_a, s_b, s_y), zp_y, lo, hi), all in binary32 */
 static LLVMValueRef rq_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 {
     RqState *s = user;
     LLVMValueRef m = LLVMBuildFMul(c->b, host_convert(c, a[1], s->s1, DT_FLOAT), host_convert(c, a[2], s->s2, DT_FLOAT), "");
     m = LLVMBuildFDiv(c->b, m, host_convert(c, a[3], s->s3, DT_FLOAT), "");
-    LLVMValueRef v = LLVMBuildFMul(c->b, host_convert(c, a[0], DT_INT32, DT_DOUBLE), host_convert(c, m, DT_FLOAT, DT_DOUBLE), "");
-    return requant(c, &s->q, v, a[4]);
+    LLVMValueRef f = LLVMBuildFMul(c->b, host_convert(c, a[0], DT_INT32, DT_FLOAT), m, "");
+    return requant(c, &s->q, f, a[4]);
 }
 
 DlaStatus host_lower_qlinear_matmul(HostCtx *c, int32_t node)

@@ -8,31 +8,7 @@
 
 #include "dla_mem.h"
 #include "ops.h"
-
-int64_t qref_rne(float f)
-{
-    if (isnan(f))
-        return 0;
-    const double lim = 4611686018427387904.0; /* 2^62 */
-    double d = f;
-    if (d >= lim)
-        return (int64_t)lim;
-    if (d <= -lim)
-        return -(int64_t)lim;
-    double fl = floor(d), frac = d - fl; /* exact: d is a float, fl an integer near it */
-    int64_t r = (int64_t)fl;
-    if (frac > 0.5 || (frac == 0.5 && (r & 1)))
-        r++;
-    return r;
-}
-
-static int32_t clamp32(int64_t v, int32_t lo, int32_t hi) { return (int32_t)(v < lo ? lo : v > hi ? hi : v); }
-
-int32_t qref_requant(int32_t acc, float s, int32_t zy, int32_t lo, int32_t hi)
-{
-    float f = (float)acc * s;
-    return clamp32(qref_rne(f) + zy, lo, hi);
-}
+#include "quant/quant.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -191,7 +167,7 @@ static DlaStatus run_conv(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
                                 int32_t wv = wd[((c * icg + ic) * q.kh + kh) * q.kw + kw];
                                 acc += (uint32_t)(xv * wv);
                             }
-                    yd[((n * oc + c) * y.h + oh) * y.w + ow] = (int8_t)qref_requant((int32_t)acc, sc[c], y.zp, lo, hi);
+                    yd[((n * oc + c) * y.h + oh) * y.w + ow] = (int8_t)quant_requant((int32_t)acc, sc[c], y.zp, lo, hi);
                 }
         }
     return DLA_OK;
@@ -216,7 +192,7 @@ static DlaStatus run_add(const IrGraph *g, int32_t node, int8_t **vals, DlaError
         float fa = (float)(ad[i] - a.zp) * sa;
         float fb = (float)(bdat[i] - b.zp) * sb;
         float f = (fa + fb) / sy;
-        yd[i] = (int8_t)clamp32(qref_rne(f) + y.zp, lo, hi);
+        yd[i] = (int8_t)quant_sat(quant_rne(f) + y.zp, lo, hi);
     }
     return DLA_OK;
 }
@@ -262,7 +238,7 @@ static DlaStatus run_pool(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
                         mx = v > mx ? v : mx;
                         sum += (uint32_t)(v - x.zp);
                     }
-                int32_t r = op == OP_QMAX_POOL ? mx : qref_requant((int32_t)sum, sc[0], y.zp, -128, 127);
+                int32_t r = op == OP_QMAX_POOL ? mx : quant_requant((int32_t)sum, sc[0], y.zp, -128, 127);
                 yd[(nc * y.h + oh) * y.w + ow] = (int8_t)r;
             }
     return DLA_OK;
@@ -318,7 +294,7 @@ static DlaStatus run_concat(const IrGraph *g, int32_t node, int8_t **vals, DlaEr
         const int8_t *xd = vals[nd->inputs[k]];
         for (int64_t o = 0; o < outer; o++)
             for (int64_t j = 0; j < blk; j++)
-                yd[o * ytot + off + j] = (int8_t)qref_requant(xd[o * blk + j] - x.zp, sc[k], y.zp, -128, 127);
+                yd[o * ytot + off + j] = (int8_t)quant_requant(xd[o * blk + j] - x.zp, sc[k], y.zp, -128, 127);
         off += blk;
     }
     return DLA_OK;

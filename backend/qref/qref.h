@@ -3,7 +3,8 @@
  * accumulation with wrap-around, one IEEE binary32 operation at a time in the
  * documented order, round half to even). It is the oracle the DLA lowering
  * plus simulator is compared with bit for bit, so it shares no code with
- * either (backend/dla_*.c, isa/sim*.c).
+ * either (backend/dla/, isa/sim*.c); its scalar steps (rne, requant,
+ * saturation) are quant/quant.h's, the one definition of the arithmetic.
  *
  * Tensors are int8 in the IR's logical row-major order (NCHW for images,
  * [M,K] for QGemm). Quantization parameters come from IrValue.quant
@@ -33,11 +34,5 @@
  * Errors (DLA_ERR_INVALID / DLA_ERR_UNSUPPORTED): a non-Q-op, a missing
  * input buffer, unknown shapes, missing quantization, bad attributes. */
 DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_t **vals, DlaError *err);
-
-/* The scalar steps, exported for tests: rne() rounds half to even (NaN -> 0,
- * magnitudes beyond 2^62 clamp there), requant() is docs/quant.md's
- * requant(acc, S, zy, lo, hi). */
-int64_t qref_rne(float f);
-int32_t qref_requant(int32_t acc, float s, int32_t zy, int32_t lo, int32_t hi);
 
 #endif

@@ -16,6 +16,7 @@
 #include "isa/dla_format.h"
 #include "isa/sim.h"
 #include "ops.h"
+#include "quant/quant.h"
 
 static uint64_t rng_state;
 static uint32_t rnd(void)
@@ -805,18 +806,19 @@ static void test_errors(void)
     ir_graph_free(g);
 }
 
+/* qref's scalar steps are quant/quant.h's (tests/quant tests them in depth). */
 static void test_qref_scalar(void)
 {
-    CU_ASSERT_EQUAL(qref_rne(2.5f), 2);
-    CU_ASSERT_EQUAL(qref_rne(3.5f), 4);
-    CU_ASSERT_EQUAL(qref_rne(-2.5f), -2);
-    CU_ASSERT_EQUAL(qref_rne(-0.5f), 0);
-    CU_ASSERT_EQUAL(qref_rne(-1.5f), -2);
-    CU_ASSERT_EQUAL(qref_rne(NAN), 0);
-    CU_ASSERT_EQUAL(qref_requant(1000, 0.01f, 3, -128, 127), 13);
-    CU_ASSERT_EQUAL(qref_requant(-100000, 0.01f, 3, -128, 127), -128);
-    CU_ASSERT_EQUAL(qref_requant(-1000, 0.01f, 3, 3, 127), 3);
-    CU_ASSERT_EQUAL(qref_requant(2147483647, 1e30f, 100, -128, 127), 127);
+    CU_ASSERT_EQUAL(quant_rne(2.5f), 2);
+    CU_ASSERT_EQUAL(quant_rne(3.5f), 4);
+    CU_ASSERT_EQUAL(quant_rne(-2.5f), -2);
+    CU_ASSERT_EQUAL(quant_rne(-0.5f), 0);
+    CU_ASSERT_EQUAL(quant_rne(-1.5f), -2);
+    CU_ASSERT_EQUAL(quant_rne(NAN), 0);
+    CU_ASSERT_EQUAL(quant_requant(1000, 0.01f, 3, -128, 127), 13);
+    CU_ASSERT_EQUAL(quant_requant(-100000, 0.01f, 3, -128, 127), -128);
+    CU_ASSERT_EQUAL(quant_requant(-1000, 0.01f, 3, 3, 127), 3);
+    CU_ASSERT_EQUAL(quant_requant(2147483647, 1e30f, 100, -128, 127), 127);
 }
 
 void dla_register_tests(void)
