@@ -288,9 +288,9 @@ static int fold_reshape_like(IrGraph *g, int32_t n, FResult *r, DlaError *err)
     if (!operand(g, n, 0, &x))
         return FOLD_NO;
     IrShape os = ir_shape_make(0, NULL);
-    if (pu_is_op(nd, "Identity")) {
+    if (nd->op == OP_IDENTITY) {
         os = x.sh;
-    } else if (pu_is_op(nd, "Reshape")) {
+    } else if (nd->op == OP_RESHAPE) {
         FTensor s;
         if (!operand(g, n, 1, &s) || !is_int(s.dt) || s.sh.rank != 1 || s.n > IR_MAX_RANK)
             return FOLD_NO;
@@ -326,7 +326,7 @@ static int fold_reshape_like(IrGraph *g, int32_t n, FResult *r, DlaError *err)
         }
         if (known != x.n)
             return bad(g, n, err, "Reshape: element count changes"), -1;
-    } else if (pu_is_op(nd, "Flatten")) {
+    } else if (nd->op == OP_FLATTEN) {
         int64_t axis = norm_axis(ir_attr_int(g, n, "axis", 1), x.sh.rank);
         if (axis < 0 || axis > x.sh.rank)
             return bad(g, n, err, "Flatten: axis out of range"), -1;
@@ -339,7 +339,7 @@ static int fold_reshape_like(IrGraph *g, int32_t n, FResult *r, DlaError *err)
         int na, given;
         if (!get_axes(g, n, axes, &na, &given))
             return FOLD_NO;
-        if (pu_is_op(nd, "Unsqueeze")) {
+        if (nd->op == OP_UNSQUEEZE) {
             int orank = x.sh.rank + na;
             if (orank > IR_MAX_RANK || !given)
                 return bad(g, n, err, "Unsqueeze: bad axes or rank too large"), -1;
@@ -765,27 +765,27 @@ static int fold_constant(IrGraph *g, int32_t n, FResult *r)
 static int fold_node(IrGraph *g, int32_t n, int64_t limit, FResult *r, DlaError *err)
 {
     const IrNode *nd = &g->nodes[n];
-    if (pu_is_op(nd, "Shape")) return fold_shape(g, n, r);
-    if (pu_is_op(nd, "Size")) return fold_size(g, n, r);
-    if (pu_is_op(nd, "Identity") || pu_is_op(nd, "Reshape") || pu_is_op(nd, "Flatten") ||
-        pu_is_op(nd, "Squeeze") || pu_is_op(nd, "Unsqueeze"))
+    if (nd->op == OP_SHAPE) return fold_shape(g, n, r);
+    if (nd->op == OP_SIZE) return fold_size(g, n, r);
+    if (nd->op == OP_IDENTITY || nd->op == OP_RESHAPE || nd->op == OP_FLATTEN ||
+        nd->op == OP_SQUEEZE || nd->op == OP_UNSQUEEZE)
         return fold_reshape_like(g, n, r, err);
-    if (pu_is_op(nd, "Cast")) return fold_cast(g, n, r, limit);
-    if (pu_is_op(nd, "Add")) return fold_binary(g, n, r, limit, B_ADD);
-    if (pu_is_op(nd, "Sub")) return fold_binary(g, n, r, limit, B_SUB);
-    if (pu_is_op(nd, "Mul")) return fold_binary(g, n, r, limit, B_MUL);
-    if (pu_is_op(nd, "Div")) return fold_binary(g, n, r, limit, B_DIV);
-    if (pu_is_op(nd, "Equal")) return fold_binary(g, n, r, limit, B_EQ);
-    if (pu_is_op(nd, "Less")) return fold_binary(g, n, r, limit, B_LT);
-    if (pu_is_op(nd, "Greater")) return fold_binary(g, n, r, limit, B_GT);
-    if (pu_is_op(nd, "Where")) return fold_where(g, n, r, limit);
-    if (pu_is_op(nd, "Gather")) return fold_gather(g, n, r, limit, err);
-    if (pu_is_op(nd, "Concat")) return fold_concat(g, n, r, limit, err);
-    if (pu_is_op(nd, "Slice")) return fold_slice(g, n, r, limit, err);
-    if (pu_is_op(nd, "Transpose")) return fold_transpose(g, n, r, limit, err);
-    if (pu_is_op(nd, "ConstantOfShape")) return fold_const_of_shape(g, n, r, limit, err);
-    if (pu_is_op(nd, "Range")) return fold_range(g, n, r, limit, err);
-    if (pu_is_op(nd, "Constant")) return fold_constant(g, n, r);
+    if (nd->op == OP_CAST) return fold_cast(g, n, r, limit);
+    if (nd->op == OP_ADD) return fold_binary(g, n, r, limit, B_ADD);
+    if (nd->op == OP_SUB) return fold_binary(g, n, r, limit, B_SUB);
+    if (nd->op == OP_MUL) return fold_binary(g, n, r, limit, B_MUL);
+    if (nd->op == OP_DIV) return fold_binary(g, n, r, limit, B_DIV);
+    if (nd->op == OP_EQUAL) return fold_binary(g, n, r, limit, B_EQ);
+    if (nd->op == OP_LESS) return fold_binary(g, n, r, limit, B_LT);
+    if (nd->op == OP_GREATER) return fold_binary(g, n, r, limit, B_GT);
+    if (nd->op == OP_WHERE) return fold_where(g, n, r, limit);
+    if (nd->op == OP_GATHER) return fold_gather(g, n, r, limit, err);
+    if (nd->op == OP_CONCAT) return fold_concat(g, n, r, limit, err);
+    if (nd->op == OP_SLICE) return fold_slice(g, n, r, limit, err);
+    if (nd->op == OP_TRANSPOSE) return fold_transpose(g, n, r, limit, err);
+    if (nd->op == OP_CONSTANT_OF_SHAPE) return fold_const_of_shape(g, n, r, limit, err);
+    if (nd->op == OP_RANGE) return fold_range(g, n, r, limit, err);
+    if (nd->op == OP_CONSTANT) return fold_constant(g, n, r);
     return FOLD_NO;
 }
 
