@@ -8,7 +8,7 @@
  *   host_plan.c       liveness memory plan of intermediates in one arena
  *   host_compile.c    graph -> LLVM module (one function per node + the entry)
  *   host_jit.c        target set-up, the optimization pipeline, ORC JIT, object files
- *   host_ops.def      the table op type -> lowering function
+ *   host_ops.def      the table IrOp -> lowering function
  *   host_ops_*.c      lowerings grouped by op family; each only builds loop nests
  *                     through host_emit_loops.c
  *
