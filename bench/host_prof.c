@@ -61,13 +61,13 @@ static double node_macs(const IrGraph *g, const IrNode *nd)
     double out = (double)ir_shape_numel(&g->values[nd->outputs[0]].shape);
     if (nd->ninputs >= 2 && nd->inputs[1] >= 0) {
         const IrShape *w = &g->values[nd->inputs[1]].shape;
-        if (!strcmp(nd->op_type, "Conv") && w->rank >= 3) {
+        if (nd->op == OP_CONV && w->rank >= 3) {
             double k = 1; /* per output element: C/group * kernel */
             for (int i = 1; i < w->rank; i++)
                 k *= (double)w->dims[i];
             return out * k;
         }
-        if ((!strcmp(nd->op_type, "Gemm") || !strcmp(nd->op_type, "MatMul")) && w->rank >= 1) {
+        if ((nd->op == OP_GEMM || nd->op == OP_MAT_MUL) && w->rank >= 1) {
             /* K: Gemm's B is [K,N] or, transB, [N,K]; MatMul's B is [..,K,N] */
             int64_t transb = 0;
             for (int32_t a = 0; a < nd->nattrs; a++)

@@ -134,57 +134,6 @@ static DlaStatus compile_host(DlaPlan *p, const DlaCompileOptions *o, DlaError *
     return DLA_OK;
 }
 
-/* Reload with the fed tensors' shapes for inputs whose dims are unknown. */
-static DlaStatus bind_inputs(const char *model, const DlaCompileOptions *o, IrGraph **g, DlaError *err)
-{
-    if (!o->bind)
-        return DLA_OK;
-    OnnxInputShape shp[64];
-    char *names[64];
-    int32_t n = 0;
-    for (int32_t i = 0; i < o->nshapes && n < 64; i++, n++) {
-        shp[n] = o->shapes[i];
-        names[n] = NULL;
-    }
-    int rebind = 0;
-    for (int32_t i = 0; i < (*g)->ninputs && i < o->nbind && n < 64; i++) {
-        const IrValue *v = &(*g)->values[(*g)->inputs[i]];
-        if (ir_shape_known(&v->shape))
-            continue;
-        if (o->bind[i].shape.rank != v->shape.rank) {
-            char a[160], b[160];
-            for (int32_t k = 0; k < n; k++)
-                free(names[k]);
-            return dla_errorf(err, DLA_ERR_INVALID, "input '%s' is %s, the tensor given for it is %s", v->name,
-                              ir_shape_str(&v->shape, a, sizeof a), ir_shape_str(&o->bind[i].shape, b, sizeof b));
-        }
-        int given = 0;
-        for (int32_t k = 0; k < o->nshapes; k++) {
-            size_t l = o->shapes[k].name_len ? o->shapes[k].name_len : strlen(o->shapes[k].name);
-            given |= strlen(v->name) == l && !strncmp(v->name, o->shapes[k].name, l);
-        }
-        if (given)
-            continue;
-        memset(&shp[n], 0, sizeof shp[n]);
-        names[n] = dla_strdup(v->name);
-        shp[n].name = names[n];
-        shp[n].rank = o->bind[i].shape.rank;
-        memcpy(shp[n].dims, o->bind[i].shape.dims, sizeof shp[n].dims);
-        n++;
-        rebind = 1;
-    }
-    DlaStatus st = DLA_OK;
-    if (rebind) {
-        ir_graph_free(*g);
-        *g = NULL;
-        OnnxLoadOptions lo = {shp, n};
-        st = onnx_load(model, &lo, g, err);
-    }
-    for (int32_t i = 0; i < n; i++)
-        free(names[i]);
-    return st;
-}
-
 DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **out, DlaError *err)
 {
     *out = NULL;
@@ -193,10 +142,9 @@ DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **o
     DlaStatus st = dla_target_load(o->target ? o->target : "dla-edge", &p->target, err);
     if (st)
         goto fail;
+    /* inputs with unknown dims take the fed tensors' shapes */
     OnnxLoadOptions lo = {o->shapes, o->nshapes};
-    if ((st = onnx_load(model, &lo, &p->g, err)))
-        goto fail;
-    if ((st = bind_inputs(model, o, &p->g, err)) || (st = dla_compile_check_calib(p, o, err)))
+    if ((st = onnx_load_fed(model, &lo, o->bind, o->nbind, &p->g, err)) || (st = dla_compile_check_calib(p, o, err)))
         goto fail;
     for (int32_t i = 0; i < p->g->ninputs; i++) {
         const IrValue *v = &p->g->values[p->g->inputs[i]];

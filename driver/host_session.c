@@ -50,46 +50,12 @@ static DlaStatus load_infer(const char *model, const HostSessionOptions *o, cons
                             DlaError *err)
 {
     double t0 = host_now();
-    /* --input-shape given explicitly, else the fed tensors' shapes for inputs with unknown dims */
-    OnnxInputShape shp[64];
-    int32_t nsh = 0;
-    for (int32_t i = 0; i < o->nshapes && nsh < 64; i++)
-        shp[nsh++] = o->shapes[i];
+    /* --input-shape given explicitly, the fed tensors' shapes for the other inputs with unknown dims */
     IrGraph *g = NULL;
-    OnnxLoadOptions lo = {shp, nsh};
-    DlaStatus st = onnx_load(model, &lo, &g, err);
+    OnnxLoadOptions lo = {o->shapes, o->nshapes};
+    DlaStatus st = onnx_load_fed(model, &lo, o->inputs, o->ninputs, &g, err);
     if (st)
         return st;
-    if (o->inputs && !o->nshapes) {
-        int rebind = 0;
-        for (int32_t i = 0; i < g->ninputs && i < o->ninputs && nsh < 64; i++) {
-            IrValue *v = &g->values[g->inputs[i]];
-            if (has_unknown_dims(&v->shape) && o->inputs[i].shape.rank <= IR_MAX_RANK) {
-                OnnxInputShape *b = &shp[nsh++];
-                memset(b, 0, sizeof *b);
-                b->name = v->name;
-                b->rank = o->inputs[i].shape.rank;
-                memcpy(b->dims, o->inputs[i].shape.dims, sizeof b->dims);
-                rebind = 1;
-            }
-        }
-        if (rebind) {
-            /* the names point into g: keep copies across the reload */
-            char *names[64];
-            for (int32_t i = 0; i < nsh; i++) {
-                names[i] = dla_strdup(shp[i].name);
-                shp[i].name = names[i];
-            }
-            ir_graph_free(g);
-            g = NULL;
-            lo.nshapes = nsh;
-            st = onnx_load(model, &lo, &g, err);
-            for (int32_t i = 0; i < nsh; i++)
-                free(names[i]);
-            if (st)
-                return st;
-        }
-    }
     if (o->specialize && o->inputs)
         /* test data wins over a declared input shape that disagrees with it (some
          * ONNX node tests declare shapes their data does not have) */
@@ -133,11 +99,11 @@ DlaStatus host_session_open(const char *model, const HostSessionOptions *o, Host
 {
     memset(s, 0, sizeof *s);
     int spec = o->specialize && o->inputs;
-    uint8_t fold[256];
-    memset(fold, 0, sizeof fold);
+    /* fold[i]: original input i becomes a constant (any number of inputs) */
+    uint8_t *fold = dla_calloc((size_t)(o->ninputs > 0 ? o->ninputs : 1), 1);
     DlaError e1 = {0};
     DlaStatus st = load_infer(model, o, NULL, s, &e1);
-    if (spec && (st || !all_shapes_known(s->g)) && o->ninputs <= 256) {
+    if (spec && (st || !all_shapes_known(s->g))) {
         /* shapes depend on input values: fold the integer inputs in as constants */
         for (int32_t i = 0; i < o->ninputs; i++)
             fold[i] = is_int_dtype(o->inputs[i].dtype);
@@ -151,6 +117,7 @@ DlaStatus host_session_open(const char *model, const HostSessionOptions *o, Host
         if (err)
             *err = e1;
         host_session_close(s);
+        free(fold);
         return st;
     }
     double t0 = host_now();
@@ -166,7 +133,7 @@ DlaStatus host_session_open(const char *model, const HostSessionOptions *o, Host
         if (st && err)
             *err = e2; /* the last round's reason */
         int more = 0;
-        if (st == DLA_ERR_UNSUPPORTED && spec && o->ninputs <= 256 && round < 6)
+        if (st == DLA_ERR_UNSUPPORTED && spec && round < 6)
             for (int32_t k = 0; k < s->nin; k++) {
                 int32_t i = s->in_map[k];
                 if (i < o->ninputs && want[s->g->inputs[k]] && !fold[i])
@@ -183,6 +150,7 @@ DlaStatus host_session_open(const char *model, const HostSessionOptions *o, Host
         }
     }
     s->t_compile = host_now() - t0;
+    free(fold);
     if (st)
         host_session_close(s);
     return st;

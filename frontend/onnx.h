@@ -91,4 +91,24 @@ DlaStatus onnx_tensor_write(const char *path, const char *name, IrDtype dt, cons
  * splits name and dims. */
 DlaStatus onnx_parse_input_shape(const char *arg, OnnxInputShape *out, DlaError *err);
 
+/* Input shapes bound from the tensors that will be fed (dlacc run, the host
+ * session): opt's explicit shapes first, then, for every graph input i < nfed
+ * of g whose shape is not fully known and that opt does not name, the shape of
+ * fed[i] (fed is in graph-input order). There is no limit on the number of
+ * inputs. A fed tensor whose rank differs from the declared rank is an error
+ * naming the input and both shapes. nbound == 0: nothing was bound, g needs no
+ * reload. Free with onnx_fed_shapes_free. */
+typedef struct OnnxFedShapes {
+    OnnxInputShape *shapes; /* malloc'd, nshapes entries */
+    char **names;           /* malloc'd copies of the bound inputs' names (nbound), so g may be freed */
+    int32_t nshapes, nbound;
+} OnnxFedShapes;
+DlaStatus onnx_fed_shapes(const IrGraph *g, const OnnxLoadOptions *opt, const OnnxTensorFile *fed, int32_t nfed,
+                          OnnxFedShapes *out, DlaError *err);
+void onnx_fed_shapes_free(OnnxFedShapes *s);
+/* onnx_load, then, when some input takes its shape from a fed tensor
+ * (onnx_fed_shapes), load again with those shapes bound. fed may be NULL. */
+DlaStatus onnx_load_fed(const char *path, const OnnxLoadOptions *opt, const OnnxTensorFile *fed, int32_t nfed,
+                        IrGraph **out, DlaError *err);
+
 #endif

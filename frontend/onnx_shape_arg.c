@@ -1,5 +1,6 @@
-/* onnx_shape_arg.c - the --input-shape NAME=D0,D1,... argument: parsing it, and
- * binding the shapes to graph inputs at load time (semantics in onnx.h). */
+/* onnx_shape_arg.c - the --input-shape NAME=D0,D1,... argument: parsing it,
+ * binding the shapes to graph inputs at load time, and deriving them from the
+ * tensors that will be fed (semantics in onnx.h). */
 #include "onnx_internal.h"
 
 #include <stdio.h>
@@ -160,4 +161,83 @@ DlaStatus onnx_bind_input_shapes(OnnxCtx *cx, IrGraph *g, const OnnxLoadOptions 
         subst_syms(g, binds, nb);
     free(binds);
     return s;
+}
+
+/* Does an explicit shape in opt name input `name`? */
+static int shape_given(const OnnxLoadOptions *opt, const char *name)
+{
+    size_t n = strlen(name);
+    for (int32_t k = 0; opt && k < opt->nshapes; k++) {
+        const OnnxInputShape *is = &opt->shapes[k];
+        size_t l = is->name_len ? is->name_len : strlen(is->name);
+        if (l == n && memcmp(is->name, name, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void onnx_fed_shapes_free(OnnxFedShapes *s)
+{
+    for (int32_t i = 0; i < s->nbound; i++)
+        free(s->names[i]);
+    free(s->names);
+    free(s->shapes);
+    memset(s, 0, sizeof *s);
+}
+
+DlaStatus onnx_fed_shapes(const IrGraph *g, const OnnxLoadOptions *opt, const OnnxTensorFile *fed, int32_t nfed,
+                          OnnxFedShapes *out, DlaError *err)
+{
+    memset(out, 0, sizeof *out);
+    int32_t ngiven = opt ? opt->nshapes : 0, nbind = fed ? (nfed < g->ninputs ? nfed : g->ninputs) : 0;
+    out->shapes = dla_malloc((size_t)(ngiven + nbind + 1) * sizeof *out->shapes);
+    out->names = dla_malloc((size_t)(nbind + 1) * sizeof *out->names);
+    for (int32_t k = 0; k < ngiven; k++)
+        out->shapes[out->nshapes++] = opt->shapes[k];
+    for (int32_t i = 0; i < nbind; i++) {
+        const IrValue *v = &g->values[g->inputs[i]];
+        if (ir_shape_known(&v->shape) || shape_given(opt, v->name))
+            continue;
+        if (v->shape.rank >= 0 && fed[i].shape.rank != v->shape.rank) {
+            char a[160], b[160];
+            DlaStatus st = dla_errorf(err, DLA_ERR_INVALID, "input '%s' is %s, the tensor given for it is %s",
+                                      v->name, ir_shape_str(&v->shape, a, sizeof a),
+                                      ir_shape_str(&fed[i].shape, b, sizeof b));
+            onnx_fed_shapes_free(out);
+            return st;
+        }
+        OnnxInputShape *b = &out->shapes[out->nshapes++];
+        memset(b, 0, sizeof *b);
+        b->name = out->names[out->nbound++] = dla_strdup(v->name);
+        b->rank = fed[i].shape.rank;
+        memcpy(b->dims, fed[i].shape.dims, sizeof b->dims);
+    }
+    return DLA_OK;
+}
+
+DlaStatus onnx_load_fed(const char *path, const OnnxLoadOptions *opt, const OnnxTensorFile *fed, int32_t nfed,
+                        IrGraph **out, DlaError *err)
+{
+    *out = NULL;
+    IrGraph *g = NULL;
+    DlaStatus st = onnx_load(path, opt, &g, err);
+    if (st || !fed)
+        goto done;
+    OnnxFedShapes fs;
+    if ((st = onnx_fed_shapes(g, opt, fed, nfed, &fs, err)))
+        goto done;
+    if (fs.nbound) {
+        ir_graph_free(g);
+        g = NULL;
+        OnnxLoadOptions lo = {fs.shapes, fs.nshapes};
+        st = onnx_load(path, &lo, &g, err);
+    }
+    onnx_fed_shapes_free(&fs);
+done:
+    if (st) {
+        ir_graph_free(g);
+        g = NULL;
+    }
+    *out = g;
+    return st;
 }

@@ -1,5 +1,6 @@
 /* infer.c - whole-graph shape and dtype inference (see infer.h). */
 #include "infer.h"
+#include "consteval.h"
 #include "shape_util.h"
 
 #include <stdio.h>
@@ -192,6 +193,63 @@ DlaStatus ir_infer_shapes(IrGraph *g, IrDiagList *diags, DlaError *err)
     }
     free(decl);
     return first;
+}
+
+/* Every present input constant and small (at most IR_FOLD_MAX_ELEMS elements):
+ * shape arithmetic, not a weight tensor. */
+static int small_const_inputs(IrGraph *g, int32_t node)
+{
+    for (int32_t i = 0; i < g->nodes[node].ninputs; i++) {
+        const IrValue *v = shp_in(g, node, i);
+        if (v && (!shp_is_const(v) || ir_shape_numel(&v->shape) > IR_FOLD_MAX_ELEMS))
+            return 0;
+    }
+    return 1;
+}
+
+/* Shape-level constant propagation: inference decides which nodes (the ops of
+ * shape arithmetic, small outputs of the inferred dtype and shape), the one
+ * constant evaluator (consteval.h) computes them. */
+int ir_fold_shape_node(IrGraph *g, int32_t node)
+{
+    IrNode *nd = &g->nodes[node];
+    if (nd->noutputs < 1 || nd->outputs[0] < 0)
+        return 0;
+    int32_t yv = nd->outputs[0];
+    IrValue *y = &g->values[yv];
+    if ((y->flags & (IR_VAL_CONST | IR_VAL_SEQUENCE | IR_VAL_OPTIONAL | IR_VAL_MAP)) || !ir_shape_known(&y->shape))
+        return 0;
+    if (nd->op != OP_CONSTANT &&
+        (ir_shape_numel(&y->shape) > IR_FOLD_MAX_ELEMS || !ir_dtype_size(y->dtype) || y->dtype == DT_STRING))
+        return 0;
+    const IrValue *x = shp_in(g, node, 0);
+    switch (nd->op) {
+    case OP_CONSTANT: case OP_SHAPE: case OP_SIZE: case OP_CONSTANT_OF_SHAPE:
+        break; /* read attributes and known shapes, not input data */
+    case OP_GATHER:
+        if (x && !(x->flags & IR_VAL_CONST))
+            break; /* Gather(Shape(t), const): the evaluator reads t's known dims */
+        /* fall through */
+    case OP_IDENTITY: case OP_RESHAPE: case OP_FLATTEN: case OP_SQUEEZE: case OP_UNSQUEEZE: case OP_EXPAND:
+    case OP_WHERE: case OP_CONCAT: case OP_SLICE: case OP_RANGE: case OP_ADD: case OP_SUB: case OP_MUL:
+    case OP_DIV: case OP_NEG: case OP_EQUAL: case OP_LESS: case OP_GREATER: case OP_CAST: case OP_ABS:
+    case OP_CEIL: case OP_FLOOR: case OP_RELU: case OP_MAX: case OP_MIN:
+        if (!x || !small_const_inputs(g, node))
+            return 0;
+        break;
+    default:
+        return 0;
+    }
+    IrConstResult r;
+    DlaError ignored = {0}; /* a rule broken by constant inputs is the shape function's to report */
+    if (ir_const_eval(g, node, IR_FOLD_MAX_ELEMS, &r, &ignored) != 1 || r.dt != y->dtype ||
+        !ir_shape_equal(&r.sh, &y->shape))
+        return 0;
+    if (r.shared && nd->op != OP_CONSTANT)
+        ir_value_set_data(g, yv, r.data, r.nbytes); /* a copy: y must not alias its input */
+    else
+        ir_value_borrow_data(g, yv, r.data, r.nbytes);
+    return 1;
 }
 
 DlaStatus ir_infer_subgraph(IrGraph *body, DlaError *err)

@@ -17,7 +17,8 @@
  * chains like Shape -> Gather -> Concat -> Reshape resolve to static shapes;
  * Gather(Shape(x), const) folds as soon as the gathered dims of x are known
  * (others may be symbolic). Only outputs of at most IR_FOLD_MAX_ELEMS
- * elements are materialized.
+ * elements are materialized. The values come from ir_const_eval
+ * (consteval.h), the one constant evaluator, which pass_fold uses too.
  *
  * Subgraphs (If/Loop/Scan bodies) are inferred by their node's shape function;
  * their references to outer-scope values are resolved by name through

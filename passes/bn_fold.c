@@ -56,7 +56,7 @@ static int try_fold(IrGraph *g, int32_t bn, const int32_t *uses)
         return 0;
     int32_t cn = g->values[x].producer;
     IrNode *c = &g->nodes[cn];
-    if (c->dead || !pu_is_op(c, "Conv") || c->noutputs != 1 || c->ninputs < 2)
+    if (c->dead || c->op != OP_CONV || c->noutputs != 1 || c->ninputs < 2)
         return 0;
     int32_t w = c->inputs[1], bias = ir_in(g, cn, 2);
     const IrValue *wv = w >= 0 ? &g->values[w] : NULL;
@@ -122,7 +122,7 @@ DlaStatus pass_bn_fold(IrGraph *g, const PassContext *ctx, DlaError *err)
     (void)err;
     int32_t *uses = pu_use_counts(g);
     for (int32_t n = 0; n < g->nnodes; n++)
-        if (!g->nodes[n].dead && pu_is_op(&g->nodes[n], "BatchNormalization"))
+        if (!g->nodes[n].dead && g->nodes[n].op == OP_BATCH_NORMALIZATION)
             try_fold(g, n, uses);
     free(uses);
     ir_graph_compact(g);

@@ -39,7 +39,7 @@ DlaStatus pass_identity(IrGraph *g, const PassContext *ctx, DlaError *err)
         IrNode *nd = &g->nodes[n];
         if (nd->dead || nd->ninputs < 1 || nd->noutputs < 1)
             continue;
-        if (!pu_is_op(nd, "Identity") && !(pu_is_op(nd, "Dropout") && dropout_is_identity(g, n, uses)))
+        if (nd->op != OP_IDENTITY && !(nd->op == OP_DROPOUT && dropout_is_identity(g, n, uses)))
             continue;
         int32_t x = nd->inputs[0], y = nd->outputs[0];
         if (x < 0 || y < 0 || pu_used_by_subgraph(g, y))

@@ -110,7 +110,7 @@ static int pads_ok(const IrGraph *g, int32_t n)
         for (int32_t i = 0; i < nk; i++)
             if (ks[i] - 1 > DLA_MAX_PAD)
                 return 0;
-        if (nk < 0 && pu_is_op(&g->nodes[n], "Conv")) {
+        if (nk < 0 && g->nodes[n].op == OP_CONV) {
             const IrShape *w = &g->values[g->nodes[n].inputs[1]].shape;
             for (int i = 2; i < w->rank; i++)
                 if (w->dims[i] - 1 > DLA_MAX_PAD)
@@ -155,7 +155,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     if (nd->dead)
         return WHY("dead node");
     int32_t x = ir_in(g, n, 0);
-    if (pu_is_op(nd, "Conv")) {
+    if (nd->op == OP_CONV) {
         int32_t w = ir_in(g, n, 1), b = ir_in(g, n, 2);
         if (!is_act(g, x) || rank_of(g, x) != 4)
             return WHY("input is not a float NCHW activation");
@@ -171,7 +171,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("image wider than the lowering tiles");
         return 1;
     }
-    if (pu_is_op(nd, "Gemm")) {
+    if (nd->op == OP_GEMM) {
         int32_t w = ir_in(g, n, 1), c = ir_in(g, n, 2);
         if (!is_act(g, x) || rank_of(g, x) != 2)
             return WHY("A is not a 2-D float activation");
@@ -197,7 +197,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("B not finite");
         return 1;
     }
-    if (pu_is_op(nd, "MatMul")) {
+    if (nd->op == OP_MAT_MUL) {
         int32_t w = ir_in(g, n, 1);
         /* [..., M, K] x [K, N]: the leading dims fold into M (a reshape on the host) */
         if (!is_act(g, x) || rank_of(g, x) < 2 || (rank_of(g, x) > 2 && !ir_shape_known(&g->values[x].shape)))
@@ -208,7 +208,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("B not finite");
         return 1;
     }
-    if (pu_is_op(nd, "Add")) {
+    if (nd->op == OP_ADD) {
         int32_t y = ir_in(g, n, 1);
         if (!is_act(g, x) || !is_act(g, y))
             return WHY("an operand is constant or not a float activation");
@@ -218,7 +218,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("rank other than 2 or 4");
         return 1;
     }
-    if (pu_is_op(nd, "MaxPool") || pu_is_op(nd, "AveragePool")) {
+    if (nd->op == OP_MAX_POOL || nd->op == OP_AVERAGE_POOL) {
         if (!is_act(g, x) || rank_of(g, x) != 4)
             return WHY("input is not a float NCHW activation");
         if (node_has_output(g, n, 1))
@@ -229,7 +229,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("padding beyond what the DLA load can add");
         if (!width_ok(g, x))
             return WHY("image wider than the lowering tiles");
-        if (pu_is_op(nd, "AveragePool") && !ir_attr_int(g, n, "count_include_pad", 0)) {
+        if (nd->op == OP_AVERAGE_POOL && !ir_attr_int(g, n, "count_include_pad", 0)) {
             const int64_t *p;
             int32_t k = ir_attr_ints(g, n, "pads", &p);
             for (int32_t i = 0; i < k; i++)
@@ -241,11 +241,11 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
         }
         /* a ceil_mode window that runs past the padded input averages over
          * fewer positions; QAvgPool divides by the whole window */
-        if (pu_is_op(nd, "AveragePool") && ir_attr_int(g, n, "ceil_mode", 0))
+        if (nd->op == OP_AVERAGE_POOL && ir_attr_int(g, n, "ceil_mode", 0))
             return WHY("ceil_mode average (partial windows)");
         return 1;
     }
-    if (pu_is_op(nd, "GlobalAveragePool")) {
+    if (nd->op == OP_GLOBAL_AVERAGE_POOL) {
         if (!is_act(g, x) || rank_of(g, x) != 4)
             return WHY("input is not a float NCHW activation");
         return 1;
@@ -253,14 +253,14 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     if (quant_is_lut_op(nd)) {
         if (!is_act(g, x))
             return WHY("input is not a float activation");
-        if (pu_is_op(nd, "Clip") && !clip_ok(g, n))
+        if (nd->op == OP_CLIP && !clip_ok(g, n))
             return WHY("Clip bounds are not constant");
         int32_t p = g->values[x].producer;
         if (p < 0 || g->nodes[p].device != IR_DEVICE_DLA)
             return WHY("input comes from the host (not worth a round trip)");
         return 1;
     }
-    if (pu_is_op(nd, "Flatten") || pu_is_op(nd, "Reshape")) {
+    if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) {
         if (quant_is_view(g, n))
             return 1;
         return WHY("not a [N,C,1,1] -> [N,C] view in front of an accelerator Gemm");
@@ -270,18 +270,20 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
 
 int quant_is_lut_op(const IrNode *nd)
 {
-    static const char *const ops[] = {"Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu"};
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if (pu_is_op(nd, ops[i]))
-            return nd->noutputs == 1;
-    return 0;
+    switch (nd->op) {
+    case OP_RELU: case OP_CLIP: case OP_SIGMOID: case OP_TANH:
+    case OP_LEAKY_RELU: case OP_HARD_SIGMOID: case OP_HARD_SWISH: case OP_ELU:
+        return nd->noutputs == 1;
+    default:
+        return 0;
+    }
 }
 
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
 {
     const IrNode *nd = &g->nodes[n];
     if (nd->dead || nd->device != IR_DEVICE_DLA || nd->noutputs < 1 ||
-        !(pu_is_op(nd, "Conv") || pu_is_op(nd, "Gemm") || pu_is_op(nd, "MatMul") || pu_is_op(nd, "Add")))
+        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || nd->op == OP_ADD))
         return -1;
     int32_t y = nd->outputs[0];
     if (y < 0 || uses[y] != 1 || (g->values[y].flags & IR_VAL_OUTPUT))
@@ -290,7 +292,7 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
         const IrNode *cn = &g->nodes[c];
         if (cn->dead || cn->ninputs < 1 || cn->inputs[0] != y)
             continue;
-        if (cn->device == IR_DEVICE_DLA && (pu_is_op(cn, "Relu") || pu_is_op(cn, "Clip")))
+        if (cn->device == IR_DEVICE_DLA && (cn->op == OP_RELU || cn->op == OP_CLIP))
             return c;
         return -1;
     }
@@ -300,7 +302,7 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
 int quant_is_view(const IrGraph *g, int32_t n)
 {
     const IrNode *nd = &g->nodes[n];
-    if (nd->dead || nd->noutputs != 1 || !(pu_is_op(nd, "Flatten") || pu_is_op(nd, "Reshape")))
+    if (nd->dead || nd->noutputs != 1 || !(nd->op == OP_FLATTEN || nd->op == OP_RESHAPE))
         return 0;
     int32_t x = ir_in(g, n, 0), y = nd->outputs[0];
     if (!is_act(g, x) || y < 0 || (g->values[y].flags & IR_VAL_OUTPUT))
@@ -310,7 +312,7 @@ int quant_is_view(const IrGraph *g, int32_t n)
         return 0;
     if (xs->dims[0] != ys->dims[0] || (xs->dims[0] < 0 && (!xs->sym[0] || !ys->sym[0] || strcmp(xs->sym[0], ys->sym[0]))))
         return 0;
-    if (pu_is_op(nd, "Flatten") && ir_attr_int(g, n, "axis", 1) != 1)
+    if (nd->op == OP_FLATTEN && ir_attr_int(g, n, "axis", 1) != 1)
         return 0;
     int users = 0;
     for (int32_t c = n + 1; c < g->nnodes; c++) {
@@ -321,7 +323,7 @@ int quant_is_view(const IrGraph *g, int32_t n)
             if (cn->inputs[i] != y)
                 continue;
             /* only as A of an accelerator Gemm/MatMul */
-            if (i != 0 || cn->device != IR_DEVICE_DLA || !(pu_is_op(cn, "Gemm") || pu_is_op(cn, "MatMul")))
+            if (i != 0 || cn->device != IR_DEVICE_DLA || !(cn->op == OP_GEMM || cn->op == OP_MAT_MUL))
                 return 0;
             users++;
         }
@@ -390,7 +392,7 @@ DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
      * Views read their consumers' decisions, so they come second. */
     for (int32_t n = 0; n < g->nnodes; n++) {
         const IrNode *nd = &g->nodes[n];
-        if (nd->dead || pu_is_op(nd, "Flatten") || pu_is_op(nd, "Reshape"))
+        if (nd->dead || nd->op == OP_FLATTEN || nd->op == OP_RESHAPE)
             continue;
         g->nodes[n].device = quant_dla_supported(g, n, NULL) ? IR_DEVICE_DLA : IR_DEVICE_HOST;
     }

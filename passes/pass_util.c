@@ -3,12 +3,6 @@
 
 #include <string.h>
 
-int pu_is_op(const IrNode *nd, const char *op_type)
-{
-    return (nd->domain[0] == 0 || strcmp(nd->domain, "ai.onnx") == 0) &&
-           strcmp(nd->op_type, op_type) == 0;
-}
-
 /* Calls fn(name) for every outer-scope reference made by g's subgraphs
  * (at any depth): the values of a body flagged IR_VAL_OUTER. */
 static void each_outer_ref(const IrGraph *sub, void (*fn)(const char *, void *), void *arg)

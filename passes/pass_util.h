@@ -5,9 +5,9 @@
 
 #include "ir.h"
 
-/* Is node nd the ai.onnx op `op_type`? Passes match by the ONNX name so that
- * they do not depend on which ops the op table knows yet. */
-int pu_is_op(const IrNode *nd, const char *op_type);
+/* Passes dispatch on IrNode.op (OP_* from ir/ops.def), never on op_type: the
+ * enum carries the domain (OP_CONV is ai.onnx Conv, OP_QCONV is dlacc QConv),
+ * and an op the table does not know is OP_UNKNOWN, which matches nothing. */
 
 /* Number of references to each value: inputs of live nodes, graph outputs, and
  * references by name from subgraphs (If/Loop/Scan bodies). malloc'd, nvalues entries. */

@@ -214,7 +214,7 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
     *hi = 127;
     if (act < 0)
         return;
-    if (pu_is_op(&g->nodes[act], "Relu")) {
+    if (g->nodes[act].op == OP_RELU) {
         *lo = zy;
         return;
     }
@@ -241,19 +241,19 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
 static float act_apply(const IrGraph *g, int32_t act, float x)
 {
     const IrNode *nd = &g->nodes[act];
-    if (pu_is_op(nd, "Relu"))
+    if (nd->op == OP_RELU)
         return x > 0 ? x : 0;
-    if (pu_is_op(nd, "Sigmoid"))
+    if (nd->op == OP_SIGMOID)
         return (float)(1.0 / (1.0 + exp(-(double)x)));
-    if (pu_is_op(nd, "Tanh"))
+    if (nd->op == OP_TANH)
         return (float)tanh((double)x);
-    if (pu_is_op(nd, "LeakyRelu"))
+    if (nd->op == OP_LEAKY_RELU)
         return x >= 0 ? x : ir_attr_float(g, act, "alpha", 0.01f) * x;
-    if (pu_is_op(nd, "Elu"))
+    if (nd->op == OP_ELU)
         return x >= 0 ? x : (float)(ir_attr_float(g, act, "alpha", 1.0f) * expm1((double)x));
-    if (pu_is_op(nd, "HardSigmoid") || pu_is_op(nd, "HardSwish")) {
+    if (nd->op == OP_HARD_SIGMOID || nd->op == OP_HARD_SWISH) {
         /* HardSwish(x) = x * HardSigmoid(x) with alpha 1/6, beta 0.5 */
-        int swish = pu_is_op(nd, "HardSwish");
+        int swish = nd->op == OP_HARD_SWISH;
         float a = swish ? 1.0f / 6.0f : ir_attr_float(g, act, "alpha", 0.2f);
         float b = swish ? 0.5f : ir_attr_float(g, act, "beta", 0.5f);
         float h = a * x + b;
@@ -348,7 +348,7 @@ static int32_t reshape_int8(Qz *q, int32_t src, int rank, const int64_t *dims, c
 static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
 {
     IrGraph *g = q->g;
-    int conv = pu_is_op(&g->nodes[n], "Conv"), matmul = pu_is_op(&g->nodes[n], "MatMul");
+    int conv = g->nodes[n].op == OP_CONV, matmul = g->nodes[n].op == OP_MAT_MUL;
     int32_t x = ir_in(g, n, 0), w = ir_in(g, n, 1), b = matmul ? -1 : ir_in(g, n, 2);
     int32_t y = act >= 0 ? g->nodes[act].outputs[0] : g->nodes[n].outputs[0];
     int32_t xq, yq, zx, zy;
@@ -491,7 +491,7 @@ static DlaStatus q_pool(Qz *q, int32_t n, DlaError *err)
 {
     IrGraph *g = q->g;
     /* no IrNode pointer is kept: adding nodes moves the array */
-    int max = pu_is_op(&g->nodes[n], "MaxPool"), global = pu_is_op(&g->nodes[n], "GlobalAveragePool");
+    int max = g->nodes[n].op == OP_MAX_POOL, global = g->nodes[n].op == OP_GLOBAL_AVERAGE_POOL;
     int32_t x = ir_in(g, n, 0), y = g->nodes[n].outputs[0];
     int32_t xq, yq, zx, zy;
     float sx, sy;
@@ -568,7 +568,7 @@ static int int8_concat(const Qz *q, int32_t n)
 {
     const IrGraph *g = q->g;
     const IrNode *nd = &g->nodes[n];
-    if (nd->dead || nd->device != IR_DEVICE_HOST || !pu_is_op(nd, "Concat") || nd->noutputs != 1 ||
+    if (nd->dead || nd->device != IR_DEVICE_HOST || nd->op != OP_CONCAT || nd->noutputs != 1 ||
         nd->outputs[0] < 0 || nd->ninputs < 1 || g->values[nd->outputs[0]].quant.count != 1 ||
         g->values[nd->outputs[0]].dtype != DT_FLOAT)
         return 0;
@@ -578,7 +578,7 @@ static int int8_concat(const Qz *q, int32_t n)
             (g->values[v].flags & IR_VAL_OUTPUT) || g->values[v].producer < 0)
             return 0;
         const IrNode *p = &g->nodes[g->values[v].producer];
-        if (p->device != IR_DEVICE_DLA || pu_is_op(p, "MaxPool") || pu_is_op(p, "Flatten") || pu_is_op(p, "Reshape"))
+        if (p->device != IR_DEVICE_DLA || p->op == OP_MAX_POOL || p->op == OP_FLATTEN || p->op == OP_RESHAPE)
             return 0;
     }
     return 1;
@@ -622,11 +622,11 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
     }
     int32_t act = quant_fused_act(g, n, q->uses);
     DlaStatus st;
-    if (pu_is_op(nd, "Conv") || pu_is_op(nd, "Gemm") || pu_is_op(nd, "MatMul"))
+    if (nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL)
         st = q_conv_gemm(q, n, act, err);
-    else if (pu_is_op(nd, "Add"))
+    else if (nd->op == OP_ADD)
         st = q_add(q, n, act, err);
-    else if (pu_is_op(nd, "MaxPool") || pu_is_op(nd, "AveragePool") || pu_is_op(nd, "GlobalAveragePool"))
+    else if (nd->op == OP_MAX_POOL || nd->op == OP_AVERAGE_POOL || nd->op == OP_GLOBAL_AVERAGE_POOL)
         st = q_pool(q, n, err);
     else if (quant_is_lut_op(nd))
         st = q_lut(q, n, err);

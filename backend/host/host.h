@@ -56,8 +56,8 @@ DlaStatus host_emit_object(IrGraph *g, const HostOptions *opt, const char *path,
  * process that forks workers calls it first so they inherit it). */
 void host_llvm_init(void);
 
-/* 1 if the host backend has a lowering for the node's op type (attributes and
+/* 1 if the host backend has a lowering for op (IrNode.op; attributes and
  * dtypes are checked only when compiling). */
-int host_supports_op(const char *op_type, const char *domain);
+int host_supports_op(IrOp op);
 
 #endif

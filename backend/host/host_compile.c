@@ -20,28 +20,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *op_type, *domain;
-    HostLowerFn fn;
-} lower_table[] = {
-#define HOST_OP(name, domain, fn) {name, domain, fn},
+/* Indexed by IrOp; NULL where the host backend has no lowering (always for
+ * OP_UNKNOWN: an op the table does not know cannot be lowered). */
+static const HostLowerFn lower_table[OP__COUNT] = {
+#define HOST_OP(op, fn) [OP_##op] = fn,
 #include "host_ops.def"
 #undef HOST_OP
 };
 
-HostLowerFn host_find_lowering(const char *op_type, const char *domain)
+HostLowerFn host_find_lowering(IrOp op)
 {
-    if (!domain || !strcmp(domain, "ai.onnx"))
-        domain = "";
-    for (size_t i = 0; i < sizeof lower_table / sizeof lower_table[0]; i++)
-        if (!strcmp(lower_table[i].op_type, op_type) && !strcmp(lower_table[i].domain, domain))
-            return lower_table[i].fn;
-    return NULL;
+    return (unsigned)op < OP__COUNT ? lower_table[op] : NULL;
 }
 
-int host_supports_op(const char *op_type, const char *domain)
+int host_supports_op(IrOp op)
 {
-    return host_find_lowering(op_type, domain) != NULL;
+    return host_find_lowering(op) != NULL;
 }
 
 DlaStatus host_unsupported(HostCtx *c, const char *fmt, ...)
@@ -172,7 +166,7 @@ static DlaStatus precheck(IrGraph *g, DlaError *err)
         char buf[256];
         if (host_node_folded(g, n))
             continue;
-        if (!host_find_lowering(nd->op_type, nd->domain)) {
+        if (!host_find_lowering(nd->op)) {
             why = "op type not supported by the host backend";
         } else {
             for (int32_t i = 0; i < nd->ninputs + nd->noutputs && !why; i++) {
@@ -309,7 +303,7 @@ DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, co
         c.scratch = pv[np];
         c.scratch_used = 0;
         LLVMPositionBuilderAtEnd(c.b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
-        st = host_find_lowering(nd->op_type, nd->domain)(&c, n);
+        st = host_find_lowering(nd->op)(&c, n);
         if (st) {
             char sb[256] = "";
             size_t k = 0;

@@ -8,7 +8,7 @@
  *   host_plan.c       liveness memory plan of intermediates in one arena
  *   host_compile.c    graph -> LLVM module (one function per node + the entry)
  *   host_jit.c        target set-up, the optimization pipeline, ORC JIT, object files
- *   host_ops.def      the table op type -> lowering function
+ *   host_ops.def      the table IrOp -> lowering function
  *   host_ops_*.c      lowerings grouped by op family; each only builds loop nests
  *                     through host_emit_loops.c
  *
@@ -66,7 +66,7 @@ int host_node_folded(const IrGraph *g, int32_t n);
  * the total arena size (intermediates + scratch). */
 DlaStatus host_build_module(IrGraph *g, LLVMContextRef ctx, int embed_consts, const char *entry,
                             uint8_t *want_const, LLVMModuleRef *out, size_t *arena_size, DlaError *err);
-HostLowerFn host_find_lowering(const char *op_type, const char *domain);
+HostLowerFn host_find_lowering(IrOp op); /* NULL if the op has no lowering */
 
 /* Node operand access inside a lowering. */
 static inline IrNode *host_nd(HostCtx *c) { return &c->g->nodes[c->node]; }
@@ -238,7 +238,7 @@ void host_gemm(HostCtx *c, const HostGemm *g);
 void host_gemm_nt(HostCtx *c, int64_t M, int64_t N, int64_t K, const HostAcc *out, const HostAcc *a, const HostAcc *b);
 
 /* Lowerings are declared from the table. */
-#define HOST_OP(name, domain, fn) DlaStatus fn(HostCtx *c, int32_t node);
+#define HOST_OP(op, fn) DlaStatus fn(HostCtx *c, int32_t node);
 #include "host_ops.def"
 #undef HOST_OP
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct EwState {
-    const char *op;
+    IrOp op;
     IrDtype dt;      /* compute dtype of the operands */
     IrDtype out_dt;
     float alpha, beta, gamma;
@@ -47,27 +47,27 @@ static LLVMValueRef unary_fn(HostCtx *c, const LLVMValueRef *a, void *user)
     EwState *s = user;
     LLVMBuilderRef B = c->b;
     LLVMValueRef x = a[0];
-    const char *op = s->op;
+    IrOp op = s->op;
     int fl = host_is_float(s->dt);
-    if (!strcmp(op, "Relu"))
+    if (op == OP_RELU)
         return host_bin(c, HB_MAX, s->dt, x, cf(c, s, 0));
-    if (!strcmp(op, "Abs"))
+    if (op == OP_ABS)
         return fl ? m1(c, s, "fabs", x) : host_is_signed(s->dt) ? host_select(c, lt0(c, s, x), LLVMBuildNeg(B, x, ""), x) : x;
-    if (!strcmp(op, "Neg"))
+    if (op == OP_NEG)
         return fl ? LLVMBuildFNeg(B, x, "") : LLVMBuildNeg(B, x, "");
-    if (!strcmp(op, "Sign")) {
+    if (op == OP_SIGN) {
         LLVMValueRef pos = host_bin(c, HB_GT, s->dt, x, cf(c, s, 0));
         return host_select(c, pos, cf(c, s, 1), host_select(c, lt0(c, s, x), cf(c, s, -1), cf(c, s, 0)));
     }
-    if (!strcmp(op, "Identity"))
+    if (op == OP_IDENTITY)
         return x;
-    if (!strcmp(op, "Not"))
+    if (op == OP_NOT)
         return LLVMBuildNot(B, x, "");
-    if (!strcmp(op, "BitwiseNot"))
+    if (op == OP_BITWISE_NOT)
         return LLVMBuildNot(B, x, "");
-    if (!strcmp(op, "IsNaN"))
+    if (op == OP_IS_NAN)
         return LLVMBuildFCmp(B, LLVMRealUNO, x, x, "");
-    if (!strcmp(op, "IsInf")) {
+    if (op == OP_IS_INF) {
         LLVMValueRef pinf = LLVMBuildFCmp(B, LLVMRealOEQ, x, cf(c, s, INFINITY), "");
         LLVMValueRef ninf = LLVMBuildFCmp(B, LLVMRealOEQ, x, cf(c, s, -INFINITY), "");
         LLVMValueRef r = LLVMConstInt(c->t_i1, 0, 0);
@@ -80,52 +80,55 @@ static LLVMValueRef unary_fn(HostCtx *c, const LLVMValueRef *a, void *user)
     if (!fl)
         return NULL;
     /* float-only below */
-    if (!strcmp(op, "Sigmoid"))
+    if (op == OP_SIGMOID)
         return LLVMBuildFDiv(B, cf(c, s, 1), LLVMBuildFAdd(B, cf(c, s, 1), m1(c, s, "exp", LLVMBuildFNeg(B, x, "")), ""), "");
-    if (!strcmp(op, "Exp")) return m1(c, s, "exp", x);
-    if (!strcmp(op, "Log")) return m1(c, s, "log", x);
-    if (!strcmp(op, "Sqrt")) return m1(c, s, "sqrt", x);
-    if (!strcmp(op, "Floor")) return m1(c, s, "floor", x);
-    if (!strcmp(op, "Ceil")) return m1(c, s, "ceil", x);
-    if (!strcmp(op, "Round")) return m1(c, s, "roundeven", x);
-    if (!strcmp(op, "Sin")) return m1(c, s, "sin", x);
-    if (!strcmp(op, "Cos")) return m1(c, s, "cos", x);
-    static const char *const libm[] = {"Tan", "tan", "Asin", "asin", "Acos", "acos", "Atan", "atan", "Sinh", "sinh",
-                                       "Cosh", "cosh", "Asinh", "asinh", "Acosh", "acosh", "Atanh", "atanh",
-                                       "Tanh", "tanh", "Erf", "erf", NULL};
-    for (int i = 0; libm[i]; i += 2)
-        if (!strcmp(op, libm[i]))
-            return m1(c, s, libm[i + 1], x);
-    if (!strcmp(op, "Reciprocal"))
+    if (op == OP_EXP) return m1(c, s, "exp", x);
+    if (op == OP_LOG) return m1(c, s, "log", x);
+    if (op == OP_SQRT) return m1(c, s, "sqrt", x);
+    if (op == OP_FLOOR) return m1(c, s, "floor", x);
+    if (op == OP_CEIL) return m1(c, s, "ceil", x);
+    if (op == OP_ROUND) return m1(c, s, "roundeven", x);
+    if (op == OP_SIN) return m1(c, s, "sin", x);
+    if (op == OP_COS) return m1(c, s, "cos", x);
+    static const struct {
+        IrOp op;
+        const char *fn;
+    } libm[] = {{OP_TAN, "tan"},     {OP_ASIN, "asin"},   {OP_ACOS, "acos"},   {OP_ATAN, "atan"},
+                {OP_SINH, "sinh"},   {OP_COSH, "cosh"},   {OP_ASINH, "asinh"}, {OP_ACOSH, "acosh"},
+                {OP_ATANH, "atanh"}, {OP_TANH, "tanh"},   {OP_ERF, "erf"}};
+    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++)
+        if (op == libm[i].op)
+            return m1(c, s, libm[i].fn, x);
+    if (op == OP_RECIPROCAL)
         return LLVMBuildFDiv(B, cf(c, s, 1), x, "");
-    if (!strcmp(op, "Softplus"))
+    if (op == OP_SOFTPLUS)
         return softplus(c, s, x);
-    if (!strcmp(op, "Softsign"))
+    if (op == OP_SOFTSIGN)
         return LLVMBuildFDiv(B, x, LLVMBuildFAdd(B, cf(c, s, 1), m1(c, s, "fabs", x), ""), "");
-    if (!strcmp(op, "LeakyRelu"))
+    if (op == OP_LEAKY_RELU)
         return host_select(c, lt0(c, s, x), LLVMBuildFMul(B, x, cf(c, s, s->alpha), ""), x);
-    if (!strcmp(op, "Elu"))
+    if (op == OP_ELU)
         return host_select(c, lt0(c, s, x), LLVMBuildFMul(B, cf(c, s, s->alpha), expm1_(c, s, x), ""), x);
-    if (!strcmp(op, "Selu")) {
+    if (op == OP_SELU) {
         LLVMValueRef neg = LLVMBuildFMul(B, cf(c, s, s->alpha), expm1_(c, s, x), "");
         LLVMValueRef le = host_bin(c, HB_LE, s->dt, x, cf(c, s, 0));
         return LLVMBuildFMul(B, cf(c, s, s->gamma), host_select(c, le, neg, x), "");
     }
-    if (!strcmp(op, "Celu")) {
+    if (op == OP_CELU) {
         LLVMValueRef e = LLVMBuildFMul(B, cf(c, s, s->alpha),
                                        expm1_(c, s, LLVMBuildFDiv(B, x, cf(c, s, s->alpha), "")), "");
         return LLVMBuildFAdd(B, host_bin(c, HB_MAX, s->dt, x, cf(c, s, 0)), host_bin(c, HB_MIN, s->dt, e, cf(c, s, 0)), "");
     }
-    if (!strcmp(op, "HardSigmoid") || !strcmp(op, "HardSwish")) {
+    if (op == OP_HARD_SIGMOID || op == OP_HARD_SWISH) {
         LLVMValueRef t = LLVMBuildFAdd(B, LLVMBuildFMul(B, x, cf(c, s, s->alpha), ""), cf(c, s, s->beta), "");
         t = host_bin(c, HB_MAX, s->dt, host_bin(c, HB_MIN, s->dt, t, cf(c, s, 1)), cf(c, s, 0));
-        return !strcmp(op, "HardSwish") ? LLVMBuildFMul(B, x, t, "") : t;
+        return op == OP_HARD_SWISH ? LLVMBuildFMul(B, x, t, "") : t;
     }
-    if (!strcmp(op, "ThresholdedRelu"))
+    if (op == OP_THRESHOLDED_RELU)
         return host_select(c, host_bin(c, HB_GT, s->dt, x, cf(c, s, s->alpha)), x, cf(c, s, 0));
-    if (!strcmp(op, "Mish"))
+    if (op == OP_MISH)
         return LLVMBuildFMul(B, x, m1(c, s, "tanh", softplus(c, s, x)), "");
-    if (!strcmp(op, "Gelu")) {
+    if (op == OP_GELU) {
         LLVMValueRef inner;
         if (s->flag1) { /* tanh approximation */
             LLVMValueRef x3 = LLVMBuildFMul(B, x, LLVMBuildFMul(B, x, x, ""), "");
@@ -136,7 +139,7 @@ static LLVMValueRef unary_fn(HostCtx *c, const LLVMValueRef *a, void *user)
         }
         return LLVMBuildFMul(B, LLVMBuildFMul(B, cf(c, s, 0.5), x, ""), LLVMBuildFAdd(B, cf(c, s, 1), inner, ""), "");
     }
-    if (!strcmp(op, "Shrink")) {
+    if (op == OP_SHRINK) {
         LLVMValueRef lo = host_bin(c, HB_LT, s->dt, x, cf(c, s, -s->alpha));
         LLVMValueRef hi = host_bin(c, HB_GT, s->dt, x, cf(c, s, s->alpha));
         return host_select(c, lo, LLVMBuildFAdd(B, x, cf(c, s, s->beta), ""),
@@ -145,7 +148,7 @@ static LLVMValueRef unary_fn(HostCtx *c, const LLVMValueRef *a, void *user)
     return NULL;
 }
 
-static const char *const int_ok_unary[] = {"Relu", "Abs", "Neg", "Sign", "Identity", "Not", "BitwiseNot", NULL};
+static const IrOp int_ok_unary[] = {OP_RELU, OP_ABS, OP_NEG, OP_SIGN, OP_IDENTITY, OP_NOT, OP_BITWISE_NOT};
 
 /* Map with every input broadcast to output 0's shape. */
 static void ew_map(HostCtx *c, int nin, const int *which, HostScalarFn f, void *user)
@@ -165,40 +168,40 @@ DlaStatus host_lower_unary(HostCtx *c, int32_t node)
 {
     EwState s;
     memset(&s, 0, sizeof s);
-    s.op = host_nd(c)->op_type;
+    s.op = host_nd(c)->op;
     s.dt = host_inv(c, 0)->dtype;
     s.out_dt = host_outv(c, 0)->dtype;
-    const char *op = s.op;
+    IrOp op = s.op;
     IrGraph *g = c->g;
     int intok = 0;
-    for (int i = 0; int_ok_unary[i]; i++)
-        intok |= !strcmp(int_ok_unary[i], op);
-    if (!host_is_float(s.dt) && !intok && strcmp(op, "IsNaN") && strcmp(op, "IsInf"))
+    for (size_t i = 0; i < sizeof int_ok_unary / sizeof int_ok_unary[0]; i++)
+        intok |= int_ok_unary[i] == op;
+    if (!host_is_float(s.dt) && !intok && op != OP_IS_NAN && op != OP_IS_INF)
         return host_unsupported(c, "dtype %s", ir_dtype_name(s.dt));
-    if ((!strcmp(op, "Not") && s.dt != DT_BOOL) || (!strcmp(op, "BitwiseNot") && !host_is_int(s.dt)))
+    if ((op == OP_NOT && s.dt != DT_BOOL) || (op == OP_BITWISE_NOT && !host_is_int(s.dt)))
         return host_unsupported(c, "dtype %s", ir_dtype_name(s.dt));
-    if ((!strcmp(op, "IsNaN") || !strcmp(op, "IsInf")) && !host_is_float(s.dt))
+    if ((op == OP_IS_NAN || op == OP_IS_INF) && !host_is_float(s.dt))
         return host_unsupported(c, "dtype %s", ir_dtype_name(s.dt));
-    if (!strcmp(op, "LeakyRelu"))
+    if (op == OP_LEAKY_RELU)
         s.alpha = ir_attr_float(g, node, "alpha", 0.01f);
-    else if (!strcmp(op, "Elu") || !strcmp(op, "Celu") || !strcmp(op, "ThresholdedRelu"))
+    else if (op == OP_ELU || op == OP_CELU || op == OP_THRESHOLDED_RELU)
         s.alpha = ir_attr_float(g, node, "alpha", 1.0f);
-    else if (!strcmp(op, "Selu")) {
+    else if (op == OP_SELU) {
         s.alpha = ir_attr_float(g, node, "alpha", 1.67326319217681884765625f);
         s.gamma = ir_attr_float(g, node, "gamma", 1.05070102214813232421875f);
-    } else if (!strcmp(op, "HardSigmoid")) {
+    } else if (op == OP_HARD_SIGMOID) {
         s.alpha = ir_attr_float(g, node, "alpha", 0.2f);
         s.beta = ir_attr_float(g, node, "beta", 0.5f);
-    } else if (!strcmp(op, "HardSwish")) {
+    } else if (op == OP_HARD_SWISH) {
         s.alpha = 1.0f / 6;
         s.beta = 0.5f;
-    } else if (!strcmp(op, "Shrink")) {
+    } else if (op == OP_SHRINK) {
         s.alpha = ir_attr_float(g, node, "lambd", 0.5f);
         s.beta = ir_attr_float(g, node, "bias", 0.0f);
-    } else if (!strcmp(op, "IsInf")) {
+    } else if (op == OP_IS_INF) {
         s.flag1 = (int)ir_attr_int(g, node, "detect_negative", 1);
         s.flag2 = (int)ir_attr_int(g, node, "detect_positive", 1);
-    } else if (!strcmp(op, "Gelu")) {
+    } else if (op == OP_GELU) {
         const char *ap = ir_attr_string(g, node, "approximate", "none");
         if (strcmp(ap, "none") && strcmp(ap, "tanh"))
             return host_unsupported(c, "approximate='%s'", ap);
@@ -211,17 +214,17 @@ DlaStatus host_lower_unary(HostCtx *c, int32_t node)
 /* ---- binary and variadic ---- */
 
 static const struct {
-    const char *op;
+    IrOp op;
     HostBin bin;
     int logic; /* 1: bool operands only, 2: integer only */
 } bin_table[] = {
-    {"Add", HB_ADD, 0}, {"Sub", HB_SUB, 0}, {"Mul", HB_MUL, 0}, {"Div", HB_DIV, 0}, {"Pow", HB_POW, 0},
-    {"Max", HB_MAX, 0}, {"Min", HB_MIN, 0}, {"Sum", HB_ADD, 0}, {"Mean", HB_ADD, 0}, {"Mod", HB_MOD, 0},
-    {"And", HB_AND, 1}, {"Or", HB_OR, 1}, {"Xor", HB_XOR, 1},
-    {"BitwiseAnd", HB_BITAND, 2}, {"BitwiseOr", HB_BITOR, 2}, {"BitwiseXor", HB_BITXOR, 2},
-    {"BitShift", HB_SHL, 2},
-    {"Equal", HB_EQ, 0}, {"Less", HB_LT, 0}, {"LessOrEqual", HB_LE, 0}, {"Greater", HB_GT, 0},
-    {"GreaterOrEqual", HB_GE, 0},
+    {OP_ADD, HB_ADD, 0}, {OP_SUB, HB_SUB, 0}, {OP_MUL, HB_MUL, 0}, {OP_DIV, HB_DIV, 0}, {OP_POW, HB_POW, 0},
+    {OP_MAX, HB_MAX, 0}, {OP_MIN, HB_MIN, 0}, {OP_SUM, HB_ADD, 0}, {OP_MEAN, HB_ADD, 0}, {OP_MOD, HB_MOD, 0},
+    {OP_AND, HB_AND, 1}, {OP_OR, HB_OR, 1}, {OP_XOR, HB_XOR, 1},
+    {OP_BITWISE_AND, HB_BITAND, 2}, {OP_BITWISE_OR, HB_BITOR, 2}, {OP_BITWISE_XOR, HB_BITXOR, 2},
+    {OP_BIT_SHIFT, HB_SHL, 2},
+    {OP_EQUAL, HB_EQ, 0}, {OP_LESS, HB_LT, 0}, {OP_LESS_OR_EQUAL, HB_LE, 0}, {OP_GREATER, HB_GT, 0},
+    {OP_GREATER_OR_EQUAL, HB_GE, 0},
 };
 
 static LLVMValueRef binary_fn(HostCtx *c, const LLVMValueRef *a, void *user)
@@ -248,12 +251,12 @@ DlaStatus host_lower_binary(HostCtx *c, int32_t node)
 {
     EwState s;
     memset(&s, 0, sizeof s);
-    s.op = host_nd(c)->op_type;
+    s.op = host_nd(c)->op;
     s.dt = host_inv(c, 0)->dtype;
     s.nargs = host_nin(c);
     int found = 0;
     for (size_t i = 0; i < sizeof bin_table / sizeof bin_table[0]; i++)
-        if (!strcmp(bin_table[i].op, s.op)) {
+        if (bin_table[i].op == s.op) {
             s.bin = bin_table[i].bin;
             if ((bin_table[i].logic == 1 && s.dt != DT_BOOL) || (bin_table[i].logic == 2 && !host_is_int(s.dt)))
                 return host_unsupported(c, "dtype %s", ir_dtype_name(s.dt));
@@ -263,7 +266,7 @@ DlaStatus host_lower_binary(HostCtx *c, int32_t node)
     for (int i = 0; i < s.nargs; i++)
         if (!host_has_in(c, i))
             return host_unsupported(c, "absent input %d", i);
-    if (!strcmp(s.op, "Pow")) {
+    if (s.op == OP_POW) {
         s.flag2 = (int)host_inv(c, 1)->dtype;
         s.nargs = 2;
         ew_map(c, 2, NULL, pow_fn, &s);
@@ -273,11 +276,11 @@ DlaStatus host_lower_binary(HostCtx *c, int32_t node)
         if (host_inv(c, i)->dtype != s.dt)
             return host_unsupported(c, "mixed operand dtypes %s and %s", ir_dtype_name(s.dt),
                                     ir_dtype_name(host_inv(c, i)->dtype));
-    if (!strcmp(s.op, "Mean"))
+    if (s.op == OP_MEAN)
         s.flag1 = 1;
-    if (!strcmp(s.op, "Mod") && ir_attr_int(c->g, node, "fmod", 0))
+    if (s.op == OP_MOD && ir_attr_int(c->g, node, "fmod", 0))
         s.bin = HB_FMOD;
-    if (!strcmp(s.op, "BitShift")) {
+    if (s.op == OP_BIT_SHIFT) {
         const char *d = ir_attr_string(c->g, node, "direction", "");
         if (strcmp(d, "LEFT") && strcmp(d, "RIGHT"))
             return host_unsupported(c, "direction='%s'", d);

@@ -210,7 +210,7 @@ DlaStatus host_lower_depth_to_space(HostCtx *c, int32_t node)
 {
     IrValue *x = host_inv(c, 0), *y = host_outv(c, 0);
     int64_t b = ir_attr_int(c->g, node, "blocksize", 0);
-    int d2s = !strcmp(host_nd(c)->op_type, "DepthToSpace");
+    int d2s = host_nd(c)->op == OP_DEPTH_TO_SPACE;
     if (x->shape.rank != 4 || b < 1)
         return host_unsupported(c, "rank/blocksize");
     const char *mode = ir_attr_string(c->g, node, "mode", "DCR");

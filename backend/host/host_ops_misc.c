@@ -31,7 +31,7 @@ static void win_body(HostCtx *c, const LLVMValueRef *idx, void *user)
 DlaStatus host_lower_window(HostCtx *c, int32_t node)
 {
     IrValue *y = host_outv(c, 0);
-    const char *op = host_nd(c)->op_type;
+    IrOp op = host_nd(c)->op;
     WinState s = {0, 0, 0, 0, y->dtype, host_out(c, 0)};
     if (y->shape.rank != 1 || y->dtype == DT_BOOL)
         return host_unsupported(c, "output");
@@ -40,9 +40,9 @@ DlaStatus host_lower_window(HostCtx *c, int32_t node)
     s.n = (double)(periodic ? N : N - 1);
     if (s.n <= 0)
         s.n = 1;
-    if (!strcmp(op, "HannWindow"))
+    if (op == OP_HANN_WINDOW)
         s.a0 = 0.5, s.a1 = 0.5;
-    else if (!strcmp(op, "HammingWindow"))
+    else if (op == OP_HAMMING_WINDOW)
         s.a0 = 25.0 / 46.0, s.a1 = 21.0 / 46.0;
     else
         s.a0 = 0.42, s.a1 = 0.5, s.a2 = 0.08;

@@ -95,17 +95,17 @@ static DlaStatus get_axes(HostCtx *c, int32_t node, int r, int *mask, int *none)
 }
 
 typedef struct RedKind {
-    const char *op;
+    IrOp op;
     HostRed red;
     int pre;  /* 0 -, 1 |x|, 2 x^2, 3 exp(x) */
     int post; /* 0 -, 1 /count, 2 sqrt, 3 log */
 } RedKind;
 
 static const RedKind red_kinds[] = {
-    {"ReduceSum", HR_SUM, 0, 0}, {"ReduceMean", HR_SUM, 0, 1}, {"ReduceMax", HR_MAX, 0, 0},
-    {"ReduceMin", HR_MIN, 0, 0}, {"ReduceProd", HR_PROD, 0, 0}, {"ReduceL1", HR_SUM, 1, 0},
-    {"ReduceL2", HR_SUM, 2, 2}, {"ReduceLogSum", HR_SUM, 0, 3}, {"ReduceLogSumExp", HR_SUM, 3, 3},
-    {"ReduceSumSquare", HR_SUM, 2, 0},
+    {OP_REDUCE_SUM, HR_SUM, 0, 0}, {OP_REDUCE_MEAN, HR_SUM, 0, 1}, {OP_REDUCE_MAX, HR_MAX, 0, 0},
+    {OP_REDUCE_MIN, HR_MIN, 0, 0}, {OP_REDUCE_PROD, HR_PROD, 0, 0}, {OP_REDUCE_L1, HR_SUM, 1, 0},
+    {OP_REDUCE_L2, HR_SUM, 2, 2}, {OP_REDUCE_LOG_SUM, HR_SUM, 0, 3}, {OP_REDUCE_LOG_SUM_EXP, HR_SUM, 3, 3},
+    {OP_REDUCE_SUM_SQUARE, HR_SUM, 2, 0},
 };
 
 typedef struct RedState {
@@ -149,7 +149,7 @@ DlaStatus host_lower_reduce(HostCtx *c, int32_t node)
     RedState s;
     memset(&s, 0, sizeof s);
     for (size_t i = 0; i < sizeof red_kinds / sizeof red_kinds[0]; i++)
-        if (!strcmp(red_kinds[i].op, host_nd(c)->op_type))
+        if (red_kinds[i].op == host_nd(c)->op)
             s.k = &red_kinds[i];
     DLA_ASSERT(s.k);
     s.dt = x->dtype;
@@ -234,7 +234,7 @@ DlaStatus host_lower_argmax(HostCtx *c, int32_t node)
         return host_unsupported(c, "axis/dtype");
     ArgState s;
     memset(&s, 0, sizeof s);
-    s.is_max = !strcmp(host_nd(c)->op_type, "ArgMax");
+    s.is_max = host_nd(c)->op == OP_ARG_MAX;
     s.last = ir_attr_int(c->g, node, "select_last_index", 0) != 0;
     s.dt = x->dtype;
     s.D = x->shape.dims[a];
@@ -333,7 +333,7 @@ DlaStatus host_lower_softmax(HostCtx *c, int32_t node)
     DlaStatus st = softmax_mask(c, node, r, mask);
     if (st)
         return st;
-    host_softmax_core(c, x, host_in(c, 0), mask, host_out(c, 0), y->dtype, !strcmp(host_nd(c)->op_type, "LogSoftmax"));
+    host_softmax_core(c, x, host_in(c, 0), mask, host_out(c, 0), y->dtype, host_nd(c)->op == OP_LOG_SOFTMAX);
     return DLA_OK;
 }
 

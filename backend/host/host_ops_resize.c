@@ -147,7 +147,7 @@ DlaStatus host_lower_resize(HostCtx *c, int32_t node)
     IrGraph *g = c->g;
     IrValue *x = host_inv(c, 0), *y = host_outv(c, 0);
     int r = x->shape.rank;
-    int upsample = !strcmp(host_nd(c)->op_type, "Upsample");
+    int upsample = host_nd(c)->op == OP_UPSAMPLE;
     int64_t opset = ir_graph_opset(g, "");
     if (!host_is_float(x->dtype) || y->shape.rank != r)
         return host_unsupported(c, "dtype %s", ir_dtype_name(x->dtype));

@@ -169,10 +169,10 @@ static void mm_bt(HostCtx *c, IrDtype dt, int64_t nb, int64_t nj, int64_t nk, Ho
 DlaStatus host_lower_rnn(HostCtx *c, int32_t node)
 {
     IrGraph *g = c->g;
-    const char *op = host_nd(c)->op_type;
+    IrOp op = host_nd(c)->op;
     Rnn r;
     memset(&r, 0, sizeof r);
-    r.kind = !strcmp(op, "LSTM") ? K_LSTM : !strcmp(op, "GRU") ? K_GRU : K_RNN;
+    r.kind = op == OP_LSTM ? K_LSTM : op == OP_GRU ? K_GRU : K_RNN;
     r.G = r.kind == K_LSTM ? 4 : r.kind == K_GRU ? 3 : 1;
     IrValue *X = host_inv(c, 0), *W = host_inv(c, 1);
     r.dt = X->dtype;

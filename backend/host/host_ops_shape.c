@@ -31,7 +31,7 @@ DlaStatus host_lower_copy(HostCtx *c, int32_t node)
     IrValue *x = host_inv(c, 0), *y = host_outv(c, 0);
     if (nbytes_of(x) != nbytes_of(y) || x->dtype != y->dtype)
         return host_unsupported(c, "input and output sizes differ");
-    if (!strcmp(host_nd(c)->op_type, "Dropout") && host_has_in(c, 2)) {
+    if (host_nd(c)->op == OP_DROPOUT && host_has_in(c, 2)) {
         int64_t *tm;
         int64_t n = host_const_ints(c, 2, &tm);
         int training = n == 1 && tm[0];

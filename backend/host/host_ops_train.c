@@ -83,8 +83,8 @@ static LLVMValueRef adam_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 
 DlaStatus host_lower_optimizer(HostCtx *c, int32_t node)
 {
-    const char *op = host_nd(c)->op_type;
-    int kind = !strcmp(op, "Adagrad") ? 0 : !strcmp(op, "Momentum") ? 1 : 2;
+    IrOp op = host_nd(c)->op;
+    int kind = op == OP_ADAGRAD ? 0 : op == OP_MOMENTUM ? 1 : 2;
     int nstate = kind == 2 ? 2 : 1;
     int nin = host_nin(c), n = (nin - 2) / (2 + nstate);
     if (n < 1 || nin != 2 + n * (2 + nstate) || host_nd(c)->noutputs != n * (1 + nstate))

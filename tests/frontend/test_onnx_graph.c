@@ -7,7 +7,9 @@
 #include "onnx_build.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static IrGraph *load_ok(Onnx__ModelProto *m)
 {
@@ -566,11 +568,100 @@ static void test_bind_symbols(void)
     }
 }
 
+/* Shapes bound from fed tensors: 100 inputs x<i>[N<i>,?] (more than the 64 the
+ * driver once stopped at, silently), one given explicitly, one fed tensor of
+ * the wrong rank. */
+#define FED_N 100
+static Onnx__ModelProto *fed_model(void)
+{
+    Onnx__ModelProto *m = ob_model(13);
+    static char names[FED_N][16], syms[FED_N][16];
+    const char *ins[FED_N + 1];
+    for (int i = 0; i < FED_N; i++) {
+        snprintf(names[i], sizeof names[i], "x%d", i);
+        snprintf(syms[i], sizeof syms[i], "N%d", i);
+        OB_PUSH(m->graph->input, m->graph->n_input,
+                ob_vinfo(names[i], DT_FLOAT, 2, (int64_t[]){-1, -1}, (const char *[]){syms[i], NULL}));
+        ins[i] = names[i];
+    }
+    ins[FED_N] = NULL;
+    Onnx__NodeProto *n = ob_node(m->graph, "cat", "Concat", ins, NAMES("y"));
+    Onnx__AttributeProto *a = ob_attr(n, "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+    a->has_i = 1;
+    a->i = 0;
+    OB_PUSH(m->graph->output, m->graph->n_output, ob_vinfo("y", DT_FLOAT, -1, NULL, NULL));
+    return m;
+}
+
+static void test_bind_fed(void)
+{
+    Onnx__ModelProto *m = fed_model();
+    OnnxTensorFile fed[FED_N];
+    memset(fed, 0, sizeof fed);
+    for (int i = 0; i < FED_N; i++) {
+        fed[i].dtype = DT_FLOAT;
+        fed[i].shape = ir_shape_make(2, (int64_t[]){i + 1, 3});
+    }
+    OnnxInputShape given;
+    DlaError err;
+    CU_ASSERT_EQUAL_FATAL(onnx_parse_input_shape("x7=70,5", &given, &err), DLA_OK);
+    OnnxLoadOptions opt = {&given, 1};
+    IrGraph *g = ob_load(m, NULL, &opt, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    OnnxFedShapes fs;
+    CU_ASSERT_EQUAL_FATAL(onnx_fed_shapes(g, &opt, fed, FED_N, &fs, &err), DLA_OK);
+    CU_ASSERT_EQUAL(fs.nbound, FED_N - 1); /* x7 was given */
+    CU_ASSERT_EQUAL(fs.nshapes, FED_N);
+    CU_ASSERT(fs.shapes[0].rank == 2 && fs.shapes[0].dims[0] == 70); /* the explicit one first */
+    ir_graph_free(g);
+    g = NULL;
+    /* the names were copied: g is gone, loading with the bound shapes works */
+    OnnxLoadOptions lo = {fs.shapes, fs.nshapes};
+    g = ob_load(m, NULL, &lo, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    for (int i = 0; i < FED_N; i++) {
+        const IrValue *v = &g->values[g->inputs[i]];
+        CU_ASSERT(v->shape.rank == 2 && v->shape.dims[0] == (i == 7 ? 70 : i + 1) && v->shape.dims[1] == (i == 7 ? 5 : 3));
+    }
+    onnx_fed_shapes_free(&fs);
+    /* nothing unknown left: nothing to bind */
+    CU_ASSERT_EQUAL(onnx_fed_shapes(g, NULL, fed, FED_N, &fs, &err), DLA_OK);
+    CU_ASSERT_EQUAL(fs.nbound, 0);
+    onnx_fed_shapes_free(&fs);
+    ir_graph_free(g);
+
+    /* a fed tensor of the wrong rank, past the 64th input: an error naming it */
+    g = ob_load(m, NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    fed[80].shape = ir_shape_make(3, (int64_t[]){1, 2, 3});
+    CU_ASSERT_EQUAL(onnx_fed_shapes(g, NULL, fed, FED_N, &fs, &err), DLA_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "input 'x80'"));
+    CU_ASSERT_PTR_NULL(fs.shapes);
+    ir_graph_free(g);
+
+    /* onnx_load_fed: load from a file, reload with the fed shapes */
+    fed[80].shape = ir_shape_make(2, (int64_t[]){81, 3});
+    size_t len;
+    uint8_t *buf = ob_pack_model(m, &len);
+    char path[] = "/tmp/dla_test_fed_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    CU_ASSERT_FATAL(f && fwrite(buf, 1, len, f) == len);
+    fclose(f);
+    CU_ASSERT_EQUAL(onnx_load_fed(path, NULL, fed, FED_N, &g, &err), DLA_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_EQUAL(g->values[g->inputs[FED_N - 1]].shape.dims[0], FED_N);
+    ir_graph_free(g);
+    remove(path);
+    ob_free_all();
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("onnx_graph", {"initializer_inputs", test_initializer_inputs}, {"bad_names", test_bad_names},
               {"generated_names", test_generated_names}, {"subgraphs", test_subgraphs},
               {"attribute_types", test_attribute_types}, {"functions", test_functions}, {"inline_bomb", test_inline_bomb}, {"opset_range", test_opset_range},
               {"parse_input_shape", test_parse_input_shape}, {"bind_digits", test_bind_digits},
-              {"bind_symbols", test_bind_symbols});
+              {"bind_symbols", test_bind_symbols}, {"bind_fed_shapes", test_bind_fed});
 }

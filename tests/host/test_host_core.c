@@ -381,6 +381,37 @@ static void test_object_emission(void)
     ir_graph_free(g);
 }
 
+/* The lowering table is keyed by IrOp: every host_ops.def entry is a real op of
+ * ir/ops.def (it would not compile otherwise), each appears once, and lookup
+ * respects the domain the enum carries. */
+static void test_dispatch_table(void)
+{
+    static const IrOp listed[] = {
+#define HOST_OP(op, fn) OP_##op,
+#include "backend/host/host_ops.def"
+#undef HOST_OP
+    };
+    int nlisted = (int)(sizeof listed / sizeof listed[0]), nsupported = 0;
+    for (int i = 0; i < nlisted; i++) {
+        CU_ASSERT(listed[i] != OP_UNKNOWN && listed[i] < OP__COUNT);
+        CU_ASSERT(host_supports_op(listed[i]));
+        CU_ASSERT(host_find_lowering(listed[i]) != NULL);
+    }
+    for (int op = 0; op < OP__COUNT; op++)
+        nsupported += host_supports_op((IrOp)op);
+    CU_ASSERT_EQUAL(nsupported, nlisted); /* no entry twice, nothing supported that is not listed */
+    CU_ASSERT(!host_supports_op(OP_UNKNOWN));
+    CU_ASSERT(!host_supports_op(OP__COUNT));
+    /* domains: ai.onnx Conv yes, the accelerator's dlacc QConv no; the training
+     * optimizers only in their own domain */
+    CU_ASSERT(host_supports_op(ir_op_lookup("Conv", "")));
+    CU_ASSERT(host_supports_op(ir_op_lookup("Conv", "ai.onnx")));
+    CU_ASSERT(!host_supports_op(ir_op_lookup("QConv", "dlacc")));
+    CU_ASSERT(host_supports_op(ir_op_lookup("Adagrad", "ai.onnx.preview.training")));
+    CU_ASSERT(!host_supports_op(ir_op_lookup("Adagrad", "")));
+    CU_ASSERT(!host_supports_op(ir_op_lookup("Conv", "com.microsoft")));
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("host_core", {"broadcast add + relu", test_broadcast_add_relu},
@@ -388,5 +419,6 @@ void dla_register_tests(void)
               {"gemm transposed", test_gemm_trans}, {"gemm transB dot kernel", test_gemm_nt},
               {"conv vs reference", test_conv},
               {"memory plan reuse", test_plan_reuse}, {"unsupported ops listed", test_unsupported_listed},
-              {"object files x86-64 + aarch64", test_object_emission});
+              {"object files x86-64 + aarch64", test_object_emission},
+              {"dispatch table keyed by IrOp", test_dispatch_table});
 }
