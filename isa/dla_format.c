@@ -87,6 +87,26 @@ static size_t dtype_size(uint32_t code)
     return 0;
 }
 
+const char *dla_seg_kind_name(uint32_t kind)
+{
+    switch (kind) {
+    case DLA_SEG_HOST: return "host";
+    case DLA_SEG_DLA: return "dla";
+    case DLA_SEG_BOUNDARY: return "boundary";
+    }
+    return NULL;
+}
+
+int dla_seg_kind_from_name(const char *name, uint32_t *kind)
+{
+    for (uint32_t k = 0; dla_seg_kind_name(k); k++)
+        if (!strcmp(name, dla_seg_kind_name(k))) {
+            *kind = k;
+            return 1;
+        }
+    return 0;
+}
+
 int dla_tensor_role_from_name(const char *name, uint32_t *role)
 {
     for (uint32_t r = 0; dla_tensor_role_name(r); r++)
@@ -139,7 +159,7 @@ static uint64_t align8(uint64_t v) { return (v + 7) & ~(uint64_t)7; }
 
 /* Where the records came from, for messages; NULL for in-memory programs. */
 typedef struct Loc {
-    uint64_t code_off, tensors_off, layers_off;
+    uint64_t code_off, tensors_off, layers_off, segments_off;
 } Loc;
 
 static void at(char *buf, size_t n, const Loc *loc, uint64_t base, uint64_t rec, uint64_t recsize)
@@ -251,6 +271,100 @@ static DlaStatus validate_tensor(const DlaProgram *p, uint32_t i, const Loc *loc
 
 static const char *lname(const DlaLayerMap *l) { return l->name ? l->name : ""; }
 
+/* SEGMENTS: known kinds in code order (each starts at or after the end of the
+ * one before); a DLA segment is a non-empty code range ending in `end`, the
+ * others are empty; tensor indices in range, each at most once per segment;
+ * no non-empty layer straddles a DLA segment's boundary. */
+static DlaStatus validate_segments(const DlaProgram *p, const Loc *loc, DlaError *err)
+{
+    if (!p->nsegments)
+        return DLA_OK;
+    uint8_t *seen = dla_calloc(p->ntensors ? p->ntensors : 1, 1);
+    uint32_t *dla = dla_malloc(sizeof *dla * p->nsegments); /* DLA segment indices, in code order */
+    uint32_t ndla = 0;
+    uint64_t prev_end = 0;
+    DlaStatus st = DLA_OK;
+    char w[80];
+#define SFAIL(...) do { \
+        char m_[512]; \
+        snprintf(m_, sizeof m_, __VA_ARGS__); \
+        st = dla_errorf(err, DLA_ERR_FORMAT, "segments: segment %u%s: %s", i, w, m_); \
+        goto done; \
+    } while (0)
+    for (uint32_t i = 0; i < p->nsegments; i++) {
+        const DlaSegmentDesc *g = &p->segments[i];
+        at(w, sizeof w, loc, loc ? loc->segments_off : 0, i, DLA_FORMAT_SEGMENT_BYTES);
+        if (!dla_seg_kind_name(g->kind))
+            SFAIL("kind %u is not host (0), dla (1) or boundary (2)", g->kind);
+        if (g->first_insn > p->ninsns || g->ninsns > p->ninsns - g->first_insn)
+            SFAIL("instructions [%u, +%u) exceed the code (%u instructions)", g->first_insn, g->ninsns, p->ninsns);
+        if (g->first_insn < prev_end)
+            SFAIL("starts at instruction %u, before the end of the segment before it (%llu)", g->first_insn,
+                  (unsigned long long)prev_end);
+        if (g->kind == DLA_SEG_DLA) {
+            if (!g->ninsns)
+                SFAIL("a dla segment has no instructions");
+            DlaInsn in;
+            DlaError e = {0};
+            if (dla_insn_decode(p->code + (size_t)(g->first_insn + g->ninsns - 1) * DLA_INSN_WORDS, &in, &e) ||
+                in.op != DLA_OP_END)
+                SFAIL("its last instruction (%u) is not `end`", g->first_insn + g->ninsns - 1);
+            dla[ndla++] = i;
+        } else if (g->ninsns) {
+            SFAIL("a %s segment has %u instructions (only dla segments have code)", dla_seg_kind_name(g->kind),
+                  g->ninsns);
+        }
+        prev_end = (uint64_t)g->first_insn + g->ninsns;
+        if (g->ntensors && !g->tensors) {
+            st = dla_errorf(err, DLA_ERR_INVALID, "segments: segment %u: %u tensors but no array", i, g->ntensors);
+            goto done;
+        }
+        uint32_t j = 0;
+        for (; j < g->ntensors; j++) {
+            uint32_t t = g->tensors[j];
+            if (t >= p->ntensors)
+                SFAIL("tensor reference %u is %u, out of range (%u tensors)", j, t, p->ntensors);
+            if (seen[t])
+                SFAIL("lists tensor %u '%.200s' twice", t, p->tensors[t].name);
+            seen[t] = 1;
+        }
+        for (uint32_t k = 0; k < g->ntensors; k++)
+            seen[g->tensors[k]] = 0;
+    }
+#undef SFAIL
+    /* Layers vs DLA segments (code order: binary search for the last one
+     * starting at or before the layer). */
+    for (uint32_t l = 0; l < p->nlayers && ndla; l++) {
+        const DlaLayerMap *ly = &p->layers[l];
+        if (!ly->ninsns)
+            continue;
+        uint32_t lo = 0, hi = ndla; /* first DLA segment starting after the layer's first instruction */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (p->segments[dla[mid]].first_insn <= ly->first_insn)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        uint64_t a = ly->first_insn, b = a + ly->ninsns;
+        for (uint32_t k = lo ? lo - 1 : 0; k < ndla && k <= lo; k++) {
+            const DlaSegmentDesc *g = &p->segments[dla[k]];
+            uint64_t sa = g->first_insn, sb = sa + g->ninsns;
+            if (a < sb && b > sa && (a < sa || b > sb)) {
+                st = dla_errorf(err, DLA_ERR_FORMAT,
+                                "segments: layer %u '%.200s' (instructions [%u, +%u)) straddles the boundary of "
+                                "segment %u (instructions [%u, +%u))", l, lname(ly), ly->first_insn, ly->ninsns,
+                                dla[k], g->first_insn, g->ninsns);
+                goto done;
+            }
+        }
+    }
+done:
+    free(seen);
+    free(dla);
+    return st;
+}
+
 static DlaStatus validate(const DlaProgram *p, const Loc *loc, DlaError *err)
 {
     DlaStatus st = dla_target_validate(&p->target, err);
@@ -345,7 +459,9 @@ static DlaStatus validate(const DlaProgram *p, const Loc *loc, DlaError *err)
         if (st)
             return st;
     }
-    return DLA_OK;
+    if (p->nsegments && !p->segments)
+        return dla_errorf(err, DLA_ERR_INVALID, "segments: %u segments but no array", p->nsegments);
+    return validate_segments(p, loc, err);
 }
 
 DlaStatus dla_program_validate(const DlaProgram *p, DlaError *err)
@@ -367,6 +483,9 @@ void dla_program_free(DlaProgram *p)
         free(p->layers[i].op_type);
     }
     free(p->layers);
+    for (uint32_t i = 0; i < p->nsegments && p->segments; i++)
+        free(p->segments[i].tensors);
+    free(p->segments);
     memset(p, 0, sizeof *p);
 }
 
@@ -396,12 +515,16 @@ DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *siz
     if (strbytes > UINT32_MAX)
         return dla_errorf(err, DLA_ERR_LIMIT, "cannot write: names take %llu bytes (limit 4 GiB)",
                           (unsigned long long)strbytes);
+    uint64_t nrefs = 0; /* tensor indices of all segments; <= nsegments * ntensors (unique per segment) */
+    for (uint32_t i = 0; i < p->nsegments; i++)
+        nrefs += p->segments[i].ntensors;
     /* Canonical order; the reader accepts any order. */
     SecPlan sec[DLA_FORMAT_NSECTIONS] = {
         {DLA_SEC_TARGET, DLA_TARGET_NFIELDS, 0, 64 + 8 * (uint64_t)DLA_TARGET_NFIELDS},
         {DLA_SEC_CODE, p->ninsns, 0, (uint64_t)p->ninsns * DLA_INSN_WORDS * 4},
         {DLA_SEC_TENSORS, p->ntensors, 0, (uint64_t)p->ntensors * DLA_FORMAT_TENSOR_BYTES},
         {DLA_SEC_LAYERS, p->nlayers, 0, (uint64_t)p->nlayers * DLA_FORMAT_LAYER_BYTES},
+        {DLA_SEC_SEGMENTS, p->nsegments, 0, (uint64_t)p->nsegments * DLA_FORMAT_SEGMENT_BYTES + 4 * nrefs},
         {DLA_SEC_STRINGS, 0, 0, strbytes},
         {DLA_SEC_CONSTS, 0, 0, p->const_bytes},
     };
@@ -464,6 +587,19 @@ DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *siz
     }
 #undef PUT_STR
     DLA_ASSERT(so == strbytes);
+    /* SEGMENTS: the records, then every segment's tensor indices in order. */
+    q = base[DLA_SEC_SEGMENTS];
+    uint8_t *refs = q + (size_t)p->nsegments * DLA_FORMAT_SEGMENT_BYTES;
+    for (uint32_t i = 0; i < p->nsegments; i++) {
+        const DlaSegmentDesc *g = &p->segments[i];
+        uint8_t *r = q + (size_t)i * DLA_FORMAT_SEGMENT_BYTES;
+        wr32(r, g->kind);
+        wr32(r + 4, g->first_insn);
+        wr32(r + 8, g->ninsns);
+        wr32(r + 12, g->ntensors);
+        for (uint32_t j = 0; j < g->ntensors; j++, refs += 4)
+            wr32(refs, g->tensors[j]);
+    }
     /* Section table, then the header whose CRC covers header + table. */
     for (int i = 0; i < DLA_FORMAT_NSECTIONS; i++) {
         uint8_t *e = b + DLA_FORMAT_HEADER_BYTES + i * DLA_FORMAT_SECTION_BYTES;
@@ -545,8 +681,10 @@ static DlaStatus read_sections(const uint8_t *b, size_t n, Sec *by_kind, DlaErro
         return dla_errorf(err, DLA_ERR_FORMAT, "header: not a .dla file (bad magic at offset 0)");
     uint32_t ver = rd32(b + 8);
     if (ver != DLA_FORMAT_VERSION)
-        return dla_errorf(err, DLA_ERR_UNSUPPORTED, "header: format version %u at offset 0x8 is not supported "
-                          "(this dlacc reads version %d)", ver, DLA_FORMAT_VERSION);
+        return dla_errorf(err, DLA_ERR_UNSUPPORTED,
+                          "header: format version %u at offset 0x8 is not supported: the file was written by %s "
+                          "dlacc (this one reads version %d only; %s)", ver, ver < DLA_FORMAT_VERSION ? "an older" : "a newer",
+                          DLA_FORMAT_VERSION, ver < DLA_FORMAT_VERSION ? "compile the model again" : "use a newer dlacc");
     if (rd32(b + 12) != DLA_FORMAT_HEADER_BYTES)
         return dla_errorf(err, DLA_ERR_FORMAT, "header: header size %u at offset 0xc is not %d", rd32(b + 12),
                           DLA_FORMAT_HEADER_BYTES);
@@ -619,10 +757,19 @@ static DlaStatus read_sections(const uint8_t *b, size_t n, Sec *by_kind, DlaErro
     struct { uint32_t kind; uint64_t recsize, fixed; } shape[] = {
         {DLA_SEC_TARGET, 8, 64}, {DLA_SEC_CODE, DLA_INSN_WORDS * 4, 0},
         {DLA_SEC_TENSORS, DLA_FORMAT_TENSOR_BYTES, 0}, {DLA_SEC_LAYERS, DLA_FORMAT_LAYER_BYTES, 0},
-        {DLA_SEC_CONSTS, 0, 0}, {DLA_SEC_STRINGS, 0, 0}};
+        {DLA_SEC_CONSTS, 0, 0}, {DLA_SEC_STRINGS, 0, 0}, {DLA_SEC_SEGMENTS, 0, 0}};
     for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++) {
         const Sec *s = &by_kind[shape[i].kind];
         const char *nm = dla_section_name(s->kind);
+        if (s->kind == DLA_SEC_SEGMENTS) { /* records, then u32 tensor indices (their sum is checked on reading) */
+            if (s->size / DLA_FORMAT_SEGMENT_BYTES < s->count ||
+                (s->size - (uint64_t)s->count * DLA_FORMAT_SEGMENT_BYTES) % 4)
+                return dla_errorf(err, DLA_ERR_FORMAT,
+                                  "%s section (entry at 0x%llx): count %u does not fit its size of %llu bytes "
+                                  "(%d per record, then 4 per tensor index)", nm, (unsigned long long)s->entry,
+                                  s->count, (unsigned long long)s->size, DLA_FORMAT_SEGMENT_BYTES);
+            continue;
+        }
         if (!shape[i].recsize) {
             if (s->count)
                 return dla_errorf(err, DLA_ERR_FORMAT, "%s section (entry at 0x%llx): count %u must be 0", nm,
@@ -744,7 +891,36 @@ DlaStatus dla_program_read_mem(const void *data, size_t n, DlaProgram *out, DlaE
         l->ninsns = rd32(r + 20);
         l->macs = rd64(r + 24);
     }
-    Loc loc = {sec[DLA_SEC_CODE].off, sec[DLA_SEC_TENSORS].off, sec[DLA_SEC_LAYERS].off};
+    /* Segments: the indices after the records must be exactly the ones the
+     * records count, before any list is allocated. */
+    const Sec *sg = &sec[DLA_SEC_SEGMENTS];
+    uint32_t nsg = sg->count;
+    uint64_t nrefs = (sg->size - (uint64_t)nsg * DLA_FORMAT_SEGMENT_BYTES) / 4, sum = 0;
+    for (uint32_t i = 0; i < nsg; i++)
+        sum += rd32(b + sg->off + (uint64_t)i * DLA_FORMAT_SEGMENT_BYTES + 12);
+    if (sum != nrefs) {
+        st = dla_errorf(err, DLA_ERR_FORMAT,
+                        "segments section (offset 0x%llx): the records list %llu tensor indices, the section holds "
+                        "%llu", (unsigned long long)sg->off, (unsigned long long)sum, (unsigned long long)nrefs);
+        goto fail;
+    }
+    p->segments = nsg ? dla_calloc(nsg, sizeof *p->segments) : NULL;
+    const uint8_t *ref = b + sg->off + (uint64_t)nsg * DLA_FORMAT_SEGMENT_BYTES;
+    for (uint32_t i = 0; i < nsg; i++) {
+        const uint8_t *r = b + sg->off + (uint64_t)i * DLA_FORMAT_SEGMENT_BYTES;
+        DlaSegmentDesc *g = &p->segments[i];
+        p->nsegments = i + 1;
+        g->kind = rd32(r);
+        g->first_insn = rd32(r + 4);
+        g->ninsns = rd32(r + 8);
+        g->ntensors = rd32(r + 12);
+        if (g->ntensors) {
+            g->tensors = dla_malloc(sizeof *g->tensors * g->ntensors);
+            for (uint32_t j = 0; j < g->ntensors; j++, ref += 4)
+                g->tensors[j] = rd32(ref);
+        }
+    }
+    Loc loc = {sec[DLA_SEC_CODE].off, sec[DLA_SEC_TENSORS].off, sec[DLA_SEC_LAYERS].off, sg->off};
     if ((st = validate(p, &loc, err)))
         goto fail;
     return DLA_OK;
