@@ -280,21 +280,25 @@ static void test_errors(void)
     CU_ASSERT(file_has(tmp("err.txt"), "unknown target 'dla-nope'"));
 }
 
-/* Randomly damaged objdump output: `as` either builds a file that reads back
- * as valid, or fails with a message; it never crashes. */
+/* Randomly damaged objdump output (tensors, segments, layers, code): `as`
+ * either builds a file that reads back as valid, or fails with a message; it
+ * never crashes. */
 static void test_as_fuzz(void)
 {
     write_text(tmp("f.s"), ".dram 0x3000\n"
                            ".tensor \"in \\\"q\\\"\" role=input dtype=int8 layout=nhwc shape=[1,8,8,16] scale=0.5 zp=-7 "
                            "offset=0x1000 bytes=1024\n"
                            ".tensor \"out\" role=output dtype=float32 shape=[4] offset=0x2000 bytes=16\n"
+                           ".segment boundary tensors=[0]\n"
+                           ".segment dla tensors=[0,1]\n"
                            ".layer \"a\" \"Conv\" macs=99\n"
                            "load mem=inp dram=0x1000 x=16 y=4 push_next   # 0\n"
                            ".layer \"b\" \"Relu\" empty\n"
                            "gemm reset pop_prev push_next\n"
                            ".endlayer\n"
                            "store dram=0x2000 x=4 pop_prev\n"
-                           "end\n");
+                           "end\n"
+                           ".segment host tensors=[1]\n");
     size_t n;
     uint8_t *orig = slurp(tmp("f.s"), &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(orig);
