@@ -74,7 +74,8 @@ static DlaStatus make_segments(DlartProgram *p, DlaError *err)
             stop[k] = g->first_insn + g->ninsns;
             s->ntensors = g->ntensors;
             s->tensors = dla_malloc((g->ntensors ? g->ntensors : 1) * sizeof *s->tensors);
-            memcpy(s->tensors, g->tensors, g->ntensors * sizeof *s->tensors);
+            if (g->ntensors)
+                memcpy(s->tensors, g->tensors, g->ntensors * sizeof *s->tensors);
             k++;
         }
     }

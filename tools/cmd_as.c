@@ -136,7 +136,7 @@ static DlaStatus dir_tensor(As *a, const char *s)
         }
         *eq = 0;
         const char *k = tok, *v = eq + 1;
-        uint64_t u;
+        uint64_t u = 0; /* gcc -O3 cannot see that parse_u64 sets it on success */
         int64_t iv = 0;
         if (!strcmp(k, "role")) {
             if (!dla_tensor_role_from_name(v, &d.role))

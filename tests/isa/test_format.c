@@ -59,7 +59,8 @@ static void make_program(DlaProgram *p)
         DlaSegmentDesc *g = &p->segments[k];
         *g = (DlaSegmentDesc){kinds[k], first[k], n[k], NULL, nrefs[k]};
         g->tensors = nrefs[k] ? dla_malloc(nrefs[k] * sizeof *g->tensors) : NULL;
-        memcpy(g->tensors, refs[k], nrefs[k] * sizeof *g->tensors);
+        if (nrefs[k])
+            memcpy(g->tensors, refs[k], nrefs[k] * sizeof *g->tensors);
     }
 }
 
