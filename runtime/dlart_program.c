@@ -89,15 +89,18 @@ static DlaStatus make_segments(DlartProgram *p, DlaError *err)
     p->stats.nlayers = nl;
     p->stats.layers = p->lstats;
     uint32_t *owner = dla_malloc((size_t)(nl ? nl : 1) * sizeof *owner);
-    for (uint32_t i = 0; i < nl; i++) {
+    for (uint32_t i = 0; i < nl; i++) { /* starts ascend strictly (DLA segments are non-empty, in order) */
         const DlaLayerMap *l = &img->layers[i];
-        owner[i] = UINT32_MAX;
-        for (uint32_t k = 0; k < p->nsegs && owner[i] == UINT32_MAX; k++)
-            if (l->first_insn >= start[k] && l->first_insn < stop[k])
-                owner[i] = k;
-        for (uint32_t k = 0; k < p->nsegs && owner[i] == UINT32_MAX; k++)
-            if (!l->ninsns && l->first_insn == stop[k])
-                owner[i] = k;
+        uint32_t lo = 0, hi = p->nsegs; /* first segment starting after the layer */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (start[mid] <= l->first_insn)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        uint32_t k = lo - 1; /* the last one starting at or before it, if lo > 0 */
+        owner[i] = lo && (l->first_insn < stop[k] || (!l->ninsns && l->first_insn == stop[k])) ? k : UINT32_MAX;
     }
     for (uint32_t k = 0; k < p->nsegs; k++) {
         DlartSegment *s = &p->segs[k];
