@@ -125,6 +125,13 @@ static void compile_objdump(const char *model, const char *target, const char *e
     CU_ASSERT(markers >= min_segments);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "(QConv)")); /* each instruction's comment names its layer */
     free(s);
+    /* objdump --consts output assembles back to the identical file, SEGMENTS table included */
+    snprintf(cmd, sizeof cmd,
+             "'%s' objdump --consts '%s/%s.bin' '%s/%s.dla' > '%s/%s.s' && '%s' as '%s/%s.s' --target %s -o "
+             "'%s/%s.re.dla' && cmp -s '%s/%s.dla' '%s/%s.re.dla'",
+             DLACC, work, model, work, model, work, model, DLACC, work, model, target, work, model, work, model, work,
+             model);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
 }
 
 static void test_compile_digits(void) { compile_objdump("digits_cnn", "dla-edge", "--input-shape input=1,1,8,8", 1); }
