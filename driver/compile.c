@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "backend/dla/dla_lower.h"
+#include "isa/dla_format.h"
 #include "compile_int.h"
 
 double dla_compile_now(void)
@@ -47,6 +48,108 @@ static uint64_t node_compulsory_bytes(const IrGraph *g, int32_t n)
     return b;
 }
 
+/* Per-layer compulsory bytes and the merged tensor index of every DLA
+ * segment's input and output values. Part k is DLA segment k of p->prog:
+ * its layers follow the layers of the parts before it, its tensors are
+ * p->prog.segments[k].tensors in part order. dla_lower names each descriptor
+ * after its IR value, unique within the part, so a value's descriptor is
+ * found by exact name in its own part and referred to by index from then on. */
+static DlaStatus map_parts(DlaPlan *p, const DlaProgram *parts, DlaError *err)
+{
+    p->compulsory = dla_calloc(p->prog.nlayers ? p->prog.nlayers : 1, sizeof *p->compulsory);
+    uint32_t lbase = 0;
+    for (int32_t s = 0; s < p->nsegs; s++) {
+        DlaSegment *sg = &p->segs[s];
+        if (sg->kind != DLA_SEG_DLA)
+            continue;
+        uint32_t k = sg->dla_index;
+        const DlaProgram *part = &parts[k];
+        DLA_ASSERT(k < p->prog.nsegments && p->prog.segments[k].ntensors == part->ntensors);
+        for (uint32_t l = 0; l < part->nlayers; l++)
+            for (int32_t i = 0; i < sg->nnodes; i++)
+                if (!strcmp(p->g->nodes[sg->nodes[i]].name, part->layers[l].name)) {
+                    p->compulsory[lbase + l] = node_compulsory_bytes(p->g, sg->nodes[i]);
+                    break;
+                }
+        lbase += part->nlayers;
+        sg->in_tensor = dla_malloc((size_t)(sg->nin ? sg->nin : 1) * sizeof *sg->in_tensor);
+        sg->out_tensor = dla_malloc((size_t)(sg->nout ? sg->nout : 1) * sizeof *sg->out_tensor);
+        for (int32_t io = 0; io < 2; io++) {
+            int32_t nv = io ? sg->nout : sg->nin;
+            const int32_t *vals = io ? sg->out_vals : sg->in_vals;
+            int32_t *tix = io ? sg->out_tensor : sg->in_tensor;
+            for (int32_t i = 0; i < nv; i++) {
+                const char *vn = p->g->values[vals[i]].name;
+                tix[i] = -1;
+                for (uint32_t t = 0; t < part->ntensors; t++)
+                    if (!strcmp(part->tensors[t].name, vn)) {
+                        tix[i] = (int32_t)p->prog.segments[k].tensors[t];
+                        break;
+                    }
+                if (tix[i] < 0)
+                    return dla_errorf(err, DLA_ERR_INVALID,
+                                      "internal: DLA segment %u has no tensor descriptor for value '%s'", k, vn);
+            }
+        }
+    }
+    return DLA_OK;
+}
+
+/* The program's SEGMENTS table: every segment of the plan in run order. DLA
+ * segments keep their code ranges and tensors; a HOST or BOUNDARY segment sits
+ * (without code) where the code stands when it runs, and lists the program
+ * tensors it consumes (DLA outputs of its inputs) or produces (DLA inputs of
+ * its outputs). */
+static void plan_segments(DlaPlan *p)
+{
+    DlaSegmentDesc *all = dla_calloc((size_t)p->nsegs, sizeof *all);
+    uint32_t *buf = dla_malloc((p->prog.ntensors ? p->prog.ntensors : 1) * sizeof *buf);
+    uint8_t *seen = dla_calloc(p->prog.ntensors ? p->prog.ntensors : 1, 1);
+    uint32_t pos = 0;
+    for (int32_t s = 0; s < p->nsegs; s++) {
+        DlaSegment *sg = &p->segs[s];
+        DlaSegmentDesc *d = &all[s];
+        if (sg->kind == DLA_SEG_DLA) {
+            *d = p->prog.segments[sg->dla_index];
+            p->prog.segments[sg->dla_index].tensors = NULL; /* moved */
+            pos = d->first_insn + d->ninsns;
+            continue;
+        }
+        d->kind = sg->kind;
+        d->first_insn = pos;
+        uint32_t n = 0;
+        for (int32_t o = 0; o < p->nsegs; o++) {
+            const DlaSegment *x = &p->segs[o];
+            if (x->kind != DLA_SEG_DLA)
+                continue;
+            for (int32_t io = 0; io < 2; io++) { /* x's inputs vs sg's outputs, x's outputs vs sg's inputs */
+                int32_t nx = io ? x->nout : x->nin, nm = io ? sg->nin : sg->nout;
+                const int32_t *xv = io ? x->out_vals : x->in_vals, *mv = io ? sg->in_vals : sg->out_vals;
+                const int32_t *xt = io ? x->out_tensor : x->in_tensor;
+                for (int32_t i = 0; i < nx; i++)
+                    for (int32_t j = 0; j < nm; j++)
+                        if (xv[i] == mv[j] && !seen[xt[i]]) {
+                            seen[xt[i]] = 1;
+                            buf[n++] = (uint32_t)xt[i];
+                        }
+            }
+        }
+        d->ntensors = n;
+        d->tensors = dla_malloc((n ? n : 1) * sizeof *d->tensors);
+        for (uint32_t i = 0; i < n; i++) {
+            d->tensors[i] = buf[i];
+            seen[buf[i]] = 0;
+        }
+    }
+    for (uint32_t k = 0; k < p->prog.nsegments; k++)
+        free(p->prog.segments[k].tensors);
+    free(p->prog.segments);
+    p->prog.segments = all;
+    p->prog.nsegments = (uint32_t)p->nsegs;
+    free(buf);
+    free(seen);
+}
+
 static DlaStatus lower_all(DlaPlan *p, DlaError *err)
 {
     if (!p->ndla)
@@ -62,57 +165,15 @@ static DlaStatus lower_all(DlaPlan *p, DlaError *err)
     }
     if (!st)
         st = dla_programs_merge(parts, (uint32_t)p->ndla, &p->prog, err);
+    if (!st)
+        st = map_parts(p, parts, err);
     for (int32_t i = 0; i < p->ndla; i++)
         dla_program_free(&parts[i]);
     free(parts);
     if (st)
         return st;
-    /* tensor index per segment input/output; compulsory bytes per layer */
-    p->compulsory = dla_calloc(p->prog.nlayers ? p->prog.nlayers : 1, sizeof *p->compulsory);
-    uint32_t layer = 0;
-    for (int32_t s = 0; s < p->nsegs; s++) {
-        DlaSegment *sg = &p->segs[s];
-        if (sg->kind != DLA_SEG_DLA)
-            continue;
-        /* the marker of this segment, then its layers */
-        const DlaLayerMap *mk = &p->prog.layers[layer];
-        unsigned kk, a, b;
-        if (sscanf(mk->name, "segment %u tensors %u..%u", &kk, &a, &b) != 3 || kk != sg->dla_index)
-            return dla_errorf(err, DLA_ERR_INVALID, "internal: segment markers out of order");
-        layer++;
-        while (layer < p->prog.nlayers && strcmp(p->prog.layers[layer].op_type, DLART_SEGMENT_OP)) {
-            const char *nm = p->prog.layers[layer].name;
-            for (int32_t i = 0; i < sg->nnodes; i++)
-                if (!strcmp(p->g->nodes[sg->nodes[i]].name, nm)) {
-                    p->compulsory[layer] = node_compulsory_bytes(p->g, sg->nodes[i]);
-                    break;
-                }
-            layer++;
-        }
-        sg->in_tensor = dla_malloc((size_t)(sg->nin ? sg->nin : 1) * sizeof *sg->in_tensor);
-        sg->out_tensor = dla_malloc((size_t)(sg->nout ? sg->nout : 1) * sizeof *sg->out_tensor);
-        for (int32_t io = 0; io < 2; io++) {
-            int32_t nv = io ? sg->nout : sg->nin;
-            const int32_t *vals = io ? sg->out_vals : sg->in_vals;
-            int32_t *tix = io ? sg->out_tensor : sg->in_tensor;
-            for (int32_t i = 0; i < nv; i++) {
-                const char *vn = p->g->values[vals[i]].name;
-                tix[i] = -1;
-                for (unsigned t = a; t < b; t++) {
-                    const char *tn = p->prog.tensors[t].name;
-                    size_t l = strlen(vn);
-                    if (!strncmp(tn, vn, l) && (!tn[l] || tn[l] == '@')) {
-                        tix[i] = (int32_t)t;
-                        break;
-                    }
-                }
-                if (tix[i] < 0)
-                    return dla_errorf(err, DLA_ERR_INVALID,
-                                      "internal: DLA segment %u has no tensor descriptor for value '%s'", kk, vn);
-            }
-        }
-    }
-    return DLA_OK;
+    plan_segments(p);
+    return dla_program_validate(&p->prog, err);
 }
 
 static DlaStatus compile_host(DlaPlan *p, const DlaCompileOptions *o, DlaError *err)

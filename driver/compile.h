@@ -7,8 +7,9 @@
  * Segments (compile_segment.c) are the quantized graph's nodes split into an
  * ordered list, each run as one unit:
  *   - DLA: a maximal group of dlacc-domain Q-ops lowered by dla_lower into
- *     one program segment (all DLA segments are merged into one DlaProgram
- *     with segment markers, compile_merge.c, the image of PREFIX.dla);
+ *     one program segment (all DLA segments are merged into one DlaProgram,
+ *     compile_merge.c, the image of PREFIX.dla, whose SEGMENTS table lists
+ *     every segment of the plan in run order);
  *   - HOST: other ops, extracted into a sub-graph and JIT-compiled by the
  *     host backend (float, or whatever dtypes the ops use);
  *   - BOUNDARY: one QuantizeLinear / DequantizeLinear with per-tensor
@@ -41,7 +42,7 @@ typedef struct DlaCompileOptions {
     int32_t nbind;
 } DlaCompileOptions;
 
-typedef enum DlaSegKind { DLA_SEG_HOST, DLA_SEG_DLA, DLA_SEG_BOUNDARY } DlaSegKind;
+/* DlaSegKind (HOST, DLA, BOUNDARY) is isa/program.h's: the .dla SEGMENTS section records it. */
 
 typedef struct DlaSegment {
     DlaSegKind kind;
@@ -63,7 +64,7 @@ typedef struct DlaPlan {
     DlaSegment *segs;
     int32_t nsegs;
     int32_t ndla;              /* DLA segments */
-    DlaProgram prog;           /* all DLA segments, merged (segment markers) */
+    DlaProgram prog;           /* all DLA segments, merged; prog.segments: every segment, in plan order */
     uint64_t *compulsory;      /* per prog layer: weights + inputs + outputs bytes */
     /* wall seconds */
     double t_load, t_canon, t_calibrate, t_quantize, t_lower, t_host_compile, t_total;
@@ -116,7 +117,8 @@ double dla_sqnr_int8(const int8_t *q, float scale, int32_t zp, const float *ref,
 /* ---- internal steps, exported for tests ---- */
 /* Split p->g into p->segs (kinds and values only). */
 DlaStatus dla_plan_segment(DlaPlan *p, DlaError *err);
-/* Merge per-segment programs into one with markers "segment K tensors A..B". */
+/* Merge per-segment programs into one; part K becomes DLA segment K of
+ * out->segments (code range, tensor indices). */
 DlaStatus dla_programs_merge(DlaProgram *parts, uint32_t n, DlaProgram *out, DlaError *err);
 /* Extract nodes into a standalone graph whose inputs/outputs are the given values. */
 DlaStatus dla_graph_extract(const IrGraph *g, const int32_t *nodes, int32_t nnodes, const int32_t *ins,

@@ -11,11 +11,14 @@
  * and relocates the `dram` field of every load and store (docs/isa.md: it is
  * the absolute byte address of the first in-range element, and an access
  * starting in the constants stays in them) and every tensor descriptor.
- * The code is the parts' code concatenated (each part ends in `end`); before
- * each part's layers an empty layer "segment K tensors A..B" with op type
- * "dla.segment" marks where segment K starts and which tensors are its own
- * (dlart.h). A tensor name that an earlier segment already uses (a value one
- * segment writes and a later one reads) gets the suffix "@K". */
+ * The code is the parts' code concatenated (each part ends in `end`), the
+ * tensors and layers are the parts' in part order. Part K becomes DLA segment
+ * K of the SEGMENTS table (docs/dla-format.md): its code range and the indices
+ * of its tensors, so that nothing downstream has to recover the structure from
+ * names. Tensor names stay unique (the runtime's dlart_tensor_find binds by
+ * name): a name that an earlier segment already uses (a value one segment
+ * writes and a later one reads) gets the suffix "@K" -- for people reading a
+ * dump only; programs go by index. */
 #include "compile.h"
 
 #include <stdio.h>
@@ -52,7 +55,7 @@ DlaStatus dla_programs_merge(DlaProgram *parts, uint32_t n, DlaProgram *out, Dla
         at = align_up(at + parts[k].const_bytes);
         ninsns += parts[k].ninsns;
         ntensors += parts[k].ntensors;
-        nlayers += parts[k].nlayers + 1;
+        nlayers += parts[k].nlayers;
     }
     uint64_t const_bytes = at;
     for (uint32_t k = 0; k < n; k++) {
@@ -73,7 +76,8 @@ DlaStatus dla_programs_merge(DlaProgram *parts, uint32_t n, DlaProgram *out, Dla
     out->consts = dla_calloc(1, const_bytes ? const_bytes : 1);
     out->code = dla_malloc((size_t)(ninsns ? ninsns : 1) * DLA_INSN_WORDS * sizeof *out->code);
     out->tensors = dla_calloc(ntensors ? ntensors : 1, sizeof *out->tensors);
-    out->layers = dla_calloc(nlayers, sizeof *out->layers);
+    out->layers = dla_calloc(nlayers ? nlayers : 1, sizeof *out->layers);
+    out->segments = dla_calloc(n, sizeof *out->segments);
     for (uint32_t k = 0; k < n; k++) {
         DlaProgram *p = &parts[k];
         if (p->target.fingerprint != out->target.fingerprint) {
@@ -110,12 +114,14 @@ DlaStatus dla_programs_merge(DlaProgram *parts, uint32_t n, DlaProgram *out, Dla
             d.dram_offset = tbase[k] + (d.dram_offset - p->const_bytes);
             out->tensors[out->ntensors++] = d;
         }
-        char mk[96];
-        snprintf(mk, sizeof mk, "segment %u tensors %u..%u", k, t0, out->ntensors);
-        DlaLayerMap *m = &out->layers[out->nlayers++];
-        m->name = dla_strdup(mk);
-        m->op_type = dla_strdup(DLART_SEGMENT_OP);
-        m->first_insn = code0;
+        DlaSegmentDesc *sg = &out->segments[out->nsegments++];
+        sg->kind = DLA_SEG_DLA;
+        sg->first_insn = code0;
+        sg->ninsns = p->ninsns;
+        sg->ntensors = p->ntensors;
+        sg->tensors = dla_malloc((p->ntensors ? p->ntensors : 1) * sizeof *sg->tensors);
+        for (uint32_t i = 0; i < p->ntensors; i++)
+            sg->tensors[i] = t0 + i;
         for (uint32_t i = 0; i < p->nlayers; i++) {
             DlaLayerMap *l = &out->layers[out->nlayers++];
             *l = p->layers[i];

@@ -1,9 +1,9 @@
 /* compile_quant.c - the pass pipeline of the compile driver: canonicalization,
  * then (with calibration data) partition, calibrate and quantize
- * (passes/quant.h), all through the one pipeline() of passes.def. The wall
- * time of each pass is derived from the pipeline's per-pass statistics, so
- * that the driver can report calibration separately without sequencing passes
- * itself. */
+ * (passes/quant.h), all through the one pipeline() of passes.def. The time of
+ * each phase is summed from the pipeline's per-pass statistics (PassStats),
+ * so that the driver can report calibration separately without sequencing
+ * passes itself. */
 #include "compile_int.h"
 
 #include <stdio.h>
@@ -42,34 +42,22 @@ DlaStatus dla_compile_quantize(DlaPlan *p, const DlaCompileOptions *o, DlaError 
                               "unknown calibration method '%s' (minmax, percentile, entropy, mse)", o->calib_method);
         ctx.calib_method = (int)m;
     }
-    char *log = NULL;
-    size_t loglen = 0;
-    ctx.stats_file = open_memstream(&log, &loglen);
+    PassStatsList *stats = dla_malloc(sizeof *stats);
+    ctx.stats = stats;
     double t0 = dla_compile_now();
     DlaStatus st = pipeline(p->g, &ctx, err);
     double wall = dla_compile_now() - t0;
-    if (ctx.stats_file)
-        fclose(ctx.stats_file);
-    /* "pass NAME  B -> A nodes, V values, T ms" per pass */
     p->t_canon = p->t_calibrate = p->t_quantize = 0;
-    for (char *line = log; line && *line;) {
-        char *nl = strchr(line, '\n');
-        char name[64];
-        double ms;
-        const char *ms_at = strstr(line, "values,");
-        if (sscanf(line, "pass %63s", name) == 1 && ms_at && sscanf(ms_at + 7, "%lf", &ms) == 1) {
-            if (!strcmp(name, "calibrate"))
-                p->t_calibrate += ms / 1e3;
-            else if (!strcmp(name, "partition") || !strcmp(name, "quantize") || !strcmp(name, "qdce"))
-                p->t_quantize += ms / 1e3;
-            else
-                p->t_canon += ms / 1e3;
+    for (int32_t i = 0; i < stats->n; i++) {
+        const PassStats *ps = &stats->pass[i];
+        double s = ps->cpu_ms / 1e3;
+        switch (ps->id) {
+        case PASS_CALIBRATE: p->t_calibrate += s; break;
+        case PASS_PARTITION: case PASS_QUANTIZE: case PASS_QDCE: p->t_quantize += s; break;
+        default: p->t_canon += s; break;
         }
-        if (!nl)
-            break;
-        line = nl + 1;
     }
-    free(log);
+    free(stats);
     /* The per-pass figures are CPU time (clock()); calibration may use more
      * than one thread (LLVM), the other passes do not: its wall time is what
      * the others leave of the pipeline's. */

@@ -6,10 +6,12 @@
  * Programs and segments. A program may hold several *segments*: code ranges,
  * each ending in `end`, that run one after the other with host work in
  * between (the host consumes what segment k wrote and produces what segment
- * k+1 reads). A segment starts at an empty layer-map entry whose op type is
- * "dla.segment" and whose name is "segment K tensors A..B": the tensors
- * [A, B) of the program's tensor table belong to segment K (docs/runtime.md).
- * A program without such markers is one segment owning every tensor.
+ * k+1 reads). They are the DLA entries of the program's SEGMENTS table
+ * (DlaProgram.segments, docs/dla-format.md), in order: each has a code range
+ * and the indices of the tensors it exchanges with the host; the HOST and
+ * BOUNDARY entries between them tell the caller what to run in between
+ * (docs/runtime.md). A program without the table is one segment exchanging
+ * every tensor.
  *
  * Tensors. The host exchanges tensors in the IR's logical row-major order
  * (NCHW for images); the runtime converts to the descriptor's DRAM layout
@@ -30,8 +32,6 @@
 #include "dla_err.h"
 #include "isa/program.h"
 #include "isa/target.h"
-
-#define DLART_SEGMENT_OP "dla.segment"
 
 typedef struct DlartDevice DlartDevice;
 typedef struct DlartProgram DlartProgram;
@@ -57,9 +57,11 @@ DlaStatus dlart_program_load_file(DlartDevice *d, const char *path, DlartProgram
 void dlart_program_free(DlartProgram *p);
 const DlaProgram *dlart_program_image(const DlartProgram *p);
 
+/* The number of DLA segments (1 for a program without a SEGMENTS table). */
 uint32_t dlart_segment_count(const DlartProgram *p);
-/* The tensors [*first, *first + *n) of segment k. */
-void dlart_segment_tensors(const DlartProgram *p, uint32_t k, uint32_t *first, uint32_t *n);
+/* The indices (into the tensor table) of the *n tensors segment k exchanges
+ * with the host; owned by the program. NULL and *n = 0 if k is out of range. */
+const uint32_t *dlart_segment_tensors(const DlartProgram *p, uint32_t k, uint32_t *n);
 
 uint32_t dlart_tensor_count(const DlartProgram *p);
 const DlaTensorDesc *dlart_tensor(const DlartProgram *p, uint32_t i);
@@ -107,14 +109,13 @@ typedef struct DlartStats {
     double utilization;           /* macs / (cycles * peak) */
     double device_seconds;        /* cycles / clock */
     double wall_seconds;          /* host time spent in the device's run calls */
-    uint32_t nlayers;             /* = the program's layer map minus segment markers */
+    uint32_t nlayers;             /* = the program's layer map */
     const DlartLayerStats *layers;
 } DlartStats;
 
 /* The compulsory DRAM traffic of each layer (weights + inputs + outputs once,
  * bytes), which the program image does not know: the compiler supplies it.
- * bytes[i] belongs to the program's layer-map entry i (markers included, 0
- * for them). Without it roofline cycles count MACs only. */
+ * bytes[i] belongs to the program's layer-map entry i. Without it roofline cycles count MACs only. */
 void dlart_set_compulsory_bytes(DlartProgram *p, const uint64_t *bytes, uint32_t n);
 const DlartStats *dlart_stats(DlartProgram *p);
 void dlart_stats_reset(DlartProgram *p);

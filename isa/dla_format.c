@@ -1,4 +1,5 @@
-/* dla_format.c - writing and reading .dla files (docs/dla-format.md).
+/* dla_format.c - writing and reading .dla files (docs/dla-format.md); the
+ * invariants both rely on are dla_validate.c's.
  *
  * Reading is written for hostile input: every offset and count is checked
  * against the bytes actually present before it is used, sizes are compared in
@@ -8,9 +9,8 @@
  * contents are interpreted, so a random corruption is reported as such; the
  * structural checks after them are what stands between a crafted file (with
  * correct checksums) and the simulator. */
-#include "dla_format.h"
+#include "dla_format_int.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,69 +53,6 @@ uint32_t dla_crc32(uint32_t crc, const void *data, size_t n)
     return ~c;
 }
 
-/* ---- names ---- */
-
-const char *dla_section_name(uint32_t kind)
-{
-    switch (kind) {
-#define SEC(e, code, name) case code: return name;
-        DLA_SECTIONS(SEC)
-#undef SEC
-    }
-    return NULL;
-}
-
-const char *dla_tensor_role_name(uint32_t role)
-{
-    switch (role) {
-    case DLA_TENSOR_INPUT: return "input";
-    case DLA_TENSOR_OUTPUT: return "output";
-    case DLA_TENSOR_INTERMEDIATE: return "intermediate";
-    }
-    return NULL;
-}
-
-/* Element sizes by ONNX dtype code, from the IR's single dtype table (header
- * only: the container does not link the IR). 0: not allowed in DRAM. */
-static size_t dtype_size(uint32_t code)
-{
-    switch (code) {
-#define DT(e, c, name, size) case c: return size;
-#include "dtypes.def"
-#undef DT
-    }
-    return 0;
-}
-
-int dla_tensor_role_from_name(const char *name, uint32_t *role)
-{
-    for (uint32_t r = 0; dla_tensor_role_name(r); r++)
-        if (!strcmp(name, dla_tensor_role_name(r))) {
-            *role = r;
-            return 1;
-        }
-    return 0;
-}
-
-/* Layouts: the numbering of IrLayout in ir/ir.h. */
-static const char *const layout_names[] = {"rowmajor", "nhwc", "nchwc"};
-#define DLA_FORMAT_NLAYOUTS (sizeof layout_names / sizeof layout_names[0])
-
-const char *dla_layout_name(uint32_t layout)
-{
-    return layout < DLA_FORMAT_NLAYOUTS ? layout_names[layout] : NULL;
-}
-
-int dla_layout_from_name(const char *name, uint32_t *layout)
-{
-    for (uint32_t i = 0; i < DLA_FORMAT_NLAYOUTS; i++)
-        if (!strcmp(name, layout_names[i])) {
-            *layout = i;
-            return 1;
-        }
-    return 0;
-}
-
 /* ---- little-endian access ---- */
 
 static uint32_t rd32(const uint8_t *p)
@@ -135,241 +72,6 @@ static void wr64(uint8_t *p, uint64_t v)
 }
 static uint64_t align8(uint64_t v) { return (v + 7) & ~(uint64_t)7; }
 
-/* ---- validation of the in-memory program ---- */
-
-/* Where the records came from, for messages; NULL for in-memory programs. */
-typedef struct Loc {
-    uint64_t code_off, tensors_off, layers_off;
-} Loc;
-
-static void at(char *buf, size_t n, const Loc *loc, uint64_t base, uint64_t rec, uint64_t recsize)
-{
-    if (loc)
-        snprintf(buf, n, " (record at file offset 0x%llx)", (unsigned long long)(base + rec * recsize));
-    else
-        buf[0] = 0;
-}
-
-static const char *name_problem(const char *s, int may_be_empty)
-{
-    if (!s)
-        return may_be_empty ? NULL : "is missing";
-    size_t n = strnlen(s, DLA_FORMAT_NAME_MAX + 1);
-    if (n > DLA_FORMAT_NAME_MAX)
-        return "is longer than 4096 bytes";
-    if (n == 0 && !may_be_empty)
-        return "is empty";
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return "contains a control character";
-    return NULL;
-}
-
-static int cmp_str_ptr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-typedef struct Range {
-    uint32_t first, n, idx;
-} Range;
-
-static int cmp_range(const void *a, const void *b)
-{
-    const Range *x = a, *y = b;
-    return x->first < y->first ? -1 : x->first > y->first;
-}
-
-static DlaStatus validate_tensor(const DlaProgram *p, uint32_t i, const Loc *loc, DlaError *err)
-{
-    const DlaTensorDesc *t = &p->tensors[i];
-    char w[80];
-    at(w, sizeof w, loc, loc ? loc->tensors_off : 0, i, DLA_FORMAT_TENSOR_BYTES);
-    const char *why = name_problem(t->name, 0);
-    if (why)
-        return dla_errorf(err, DLA_ERR_FORMAT, "tensors: tensor %u%s: name %s", i, w, why);
-#define TFAIL(...) do { \
-        char m_[512]; \
-        snprintf(m_, sizeof m_, __VA_ARGS__); \
-        return dla_errorf(err, DLA_ERR_FORMAT, "tensors: tensor %u '%.200s'%s: %s", i, t->name, w, m_); \
-    } while (0)
-    if (!dla_tensor_role_name(t->role))
-        TFAIL("role %u is not input (0), output (1) or intermediate (2)", t->role);
-    size_t es = dtype_size(t->dtype);
-    if (!es)
-        TFAIL("dtype %u is not a fixed-size ONNX element type", t->dtype);
-    if (t->layout >= DLA_FORMAT_NLAYOUTS)
-        TFAIL("layout %u is unknown (0 row-major, 1 NHWC, 2 NCHWc)", t->layout);
-    if (t->rank > 8)
-        TFAIL("rank %u exceeds 8", t->rank);
-    uint64_t numel = 1;
-    int ovf = 0;
-    for (uint32_t d = 0; d < 8; d++) {
-        if (d >= t->rank) {
-            if (t->dims[d] != 0)
-                TFAIL("dims[%u] = %lld beyond rank %u must be 0", d, (long long)t->dims[d], t->rank);
-            continue;
-        }
-        if (t->dims[d] < 0)
-            TFAIL("dims[%u] = %lld is negative", d, (long long)t->dims[d]);
-        uint64_t dv = (uint64_t)t->dims[d];
-        if (dv && numel > UINT64_MAX / dv)
-            ovf = 1;
-        else
-            numel *= dv;
-    }
-    if (ovf || numel > UINT64_MAX / es)
-        TFAIL("element count overflows");
-    if (t->nbytes < numel * es)
-        TFAIL("nbytes %llu is less than the %llu bytes of its shape and dtype", (unsigned long long)t->nbytes,
-              (unsigned long long)(numel * es));
-    if (!isfinite(t->scale) || t->scale < 0)
-        TFAIL("scale %g is not a finite non-negative number", (double)t->scale);
-    int64_t zlo = 0, zhi = 0;
-    if (t->scale != 0) {
-        switch (t->dtype) {
-        case 3: zlo = -128, zhi = 127; break;      /* int8 */
-        case 2: zlo = 0, zhi = 255; break;         /* uint8 */
-        case 5: zlo = -32768, zhi = 32767; break;  /* int16 */
-        case 4: zlo = 0, zhi = 65535; break;       /* uint16 */
-        default: break;
-        }
-    }
-    if (t->zero_point < zlo || t->zero_point > zhi)
-        TFAIL("zero point %d is out of range [%lld, %lld] for dtype %u%s", t->zero_point, (long long)zlo,
-              (long long)zhi, t->dtype, t->scale == 0 ? " without a scale" : "");
-    if (t->dram_offset < p->const_bytes)
-        TFAIL("DRAM offset 0x%llx lies inside the constants [0, 0x%llx)", (unsigned long long)t->dram_offset,
-              (unsigned long long)p->const_bytes);
-    if (t->dram_offset > p->dram_bytes_used || t->nbytes > p->dram_bytes_used - t->dram_offset)
-        TFAIL("DRAM range [0x%llx, +%llu) exceeds the program's DRAM use (%llu bytes)",
-              (unsigned long long)t->dram_offset, (unsigned long long)t->nbytes,
-              (unsigned long long)p->dram_bytes_used);
-#undef TFAIL
-    return DLA_OK;
-}
-
-static const char *lname(const DlaLayerMap *l) { return l->name ? l->name : ""; }
-
-static DlaStatus validate(const DlaProgram *p, const Loc *loc, DlaError *err)
-{
-    DlaStatus st = dla_target_validate(&p->target, err);
-    if (st) {
-        dla_error_prefix(err, "target: ");
-        return st;
-    }
-    uint64_t fp = dla_target_fingerprint(&p->target);
-    if (p->target.fingerprint != fp)
-        return dla_errorf(err, DLA_ERR_FORMAT,
-                          "target: fingerprint 0x%016llx does not match the figures of target '%s' (0x%016llx)",
-                          (unsigned long long)p->target.fingerprint, p->target.name, (unsigned long long)fp);
-    /* A program is only runnable on a target its instruction encoding can address. */
-    if ((st = dla_isa_check_target(&p->target, err))) {
-        dla_error_prefix(err, "target: ");
-        return st;
-    }
-    if (p->ninsns && !p->code)
-        return dla_errorf(err, DLA_ERR_INVALID, "code: %u instructions but no code", p->ninsns);
-    if (p->const_bytes && !p->consts)
-        return dla_errorf(err, DLA_ERR_INVALID, "consts: %llu bytes but no data", (unsigned long long)p->const_bytes);
-    if (p->ntensors && !p->tensors)
-        return dla_errorf(err, DLA_ERR_INVALID, "tensors: %u tensors but no array", p->ntensors);
-    if (p->nlayers && !p->layers)
-        return dla_errorf(err, DLA_ERR_INVALID, "layers: %u layers but no array", p->nlayers);
-    if (p->const_bytes > p->dram_bytes_used)
-        return dla_errorf(err, DLA_ERR_FORMAT, "header: DRAM use %llu bytes is less than the %llu bytes of constants",
-                          (unsigned long long)p->dram_bytes_used, (unsigned long long)p->const_bytes);
-    if (p->dram_bytes_used > p->target.dram_bytes)
-        return dla_errorf(err, DLA_ERR_LIMIT, "header: DRAM use %llu bytes exceeds target '%s' DRAM (%llu bytes)",
-                          (unsigned long long)p->dram_bytes_used, p->target.name,
-                          (unsigned long long)p->target.dram_bytes);
-    /* Every instruction decodes (opcode, reserved bits, enum fields): the
-     * simulator and the disassembler may then trust the encoding. */
-    for (uint32_t i = 0; i < p->ninsns; i++) {
-        DlaInsn in;
-        DlaError e = {0};
-        if (dla_insn_decode(p->code + (size_t)i * DLA_INSN_WORDS, &in, &e)) {
-            char w[80];
-            at(w, sizeof w, loc, loc ? loc->code_off : 0, i, DLA_INSN_WORDS * 4);
-            return dla_errorf(err, DLA_ERR_FORMAT, "code: instruction %u%s: %s", i, w, e.msg);
-        }
-    }
-    for (uint32_t i = 0; i < p->ntensors; i++)
-        if ((st = validate_tensor(p, i, loc, err)))
-            return st;
-    if (p->ntensors > 1) { /* names are unique: the runtime binds buffers by name */
-        char **names = dla_malloc(sizeof *names * p->ntensors);
-        for (uint32_t i = 0; i < p->ntensors; i++)
-            names[i] = p->tensors[i].name;
-        qsort(names, p->ntensors, sizeof *names, cmp_str_ptr);
-        for (uint32_t i = 1; i < p->ntensors; i++)
-            if (!strcmp(names[i - 1], names[i])) {
-                st = dla_errorf(err, DLA_ERR_FORMAT, "tensors: two tensors are named '%.200s'", names[i]);
-                break;
-            }
-        free(names);
-        if (st)
-            return st;
-    }
-    for (uint32_t i = 0; i < p->nlayers; i++) {
-        const DlaLayerMap *l = &p->layers[i];
-        char w[80];
-        at(w, sizeof w, loc, loc ? loc->layers_off : 0, i, DLA_FORMAT_LAYER_BYTES);
-        const char *why = name_problem(l->name, 1);
-        if (why)
-            return dla_errorf(err, DLA_ERR_FORMAT, "layers: layer %u%s: name %s", i, w, why);
-        if ((why = name_problem(l->op_type, 0)))
-            return dla_errorf(err, DLA_ERR_FORMAT, "layers: layer %u '%.200s'%s: op type %s", i, lname(l), w, why);
-        if (l->first_insn > p->ninsns || l->ninsns > p->ninsns - l->first_insn)
-            return dla_errorf(err, DLA_ERR_FORMAT,
-                              "layers: layer %u '%.200s'%s: instructions [%u, +%u) exceed the code (%u instructions)",
-                              i, lname(l), w, l->first_insn, l->ninsns, p->ninsns);
-    }
-    if (p->nlayers > 1) { /* each instruction belongs to at most one layer */
-        Range *r = dla_malloc(sizeof *r * p->nlayers);
-        uint32_t nr = 0;
-        for (uint32_t i = 0; i < p->nlayers; i++)
-            if (p->layers[i].ninsns)
-                r[nr++] = (Range){p->layers[i].first_insn, p->layers[i].ninsns, i};
-        qsort(r, nr, sizeof *r, cmp_range);
-        for (uint32_t i = 1; i < nr; i++)
-            if (r[i].first < r[i - 1].first + r[i - 1].n) {
-                st = dla_errorf(err, DLA_ERR_FORMAT,
-                                "layers: layer %u '%.200s' (instructions [%u, +%u)) overlaps layer %u '%.200s' "
-                                "(instructions [%u, +%u))",
-                                r[i].idx, lname(&p->layers[r[i].idx]), r[i].first, r[i].n, r[i - 1].idx,
-                                lname(&p->layers[r[i - 1].idx]), r[i - 1].first, r[i - 1].n);
-                break;
-            }
-        free(r);
-        if (st)
-            return st;
-    }
-    return DLA_OK;
-}
-
-DlaStatus dla_program_validate(const DlaProgram *p, DlaError *err)
-{
-    return validate(p, NULL, err);
-}
-
-void dla_program_free(DlaProgram *p)
-{
-    if (!p)
-        return;
-    free(p->code);
-    free(p->consts);
-    for (uint32_t i = 0; i < p->ntensors && p->tensors; i++)
-        free(p->tensors[i].name);
-    free(p->tensors);
-    for (uint32_t i = 0; i < p->nlayers && p->layers; i++) {
-        free(p->layers[i].name);
-        free(p->layers[i].op_type);
-    }
-    free(p->layers);
-    memset(p, 0, sizeof *p);
-}
-
 /* ---- writer ---- */
 
 typedef struct SecPlan {
@@ -383,7 +85,7 @@ DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *siz
 {
     *data = NULL;
     *size = 0;
-    DlaStatus st = validate(p, NULL, err);
+    DlaStatus st = dla_program_validate_at(p, NULL, err);
     if (st) {
         dla_error_prefix(err, "cannot write an invalid program: ");
         return st;
@@ -396,12 +98,16 @@ DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *siz
     if (strbytes > UINT32_MAX)
         return dla_errorf(err, DLA_ERR_LIMIT, "cannot write: names take %llu bytes (limit 4 GiB)",
                           (unsigned long long)strbytes);
+    uint64_t nrefs = 0; /* tensor indices of all segments; <= nsegments * ntensors (unique per segment) */
+    for (uint32_t i = 0; i < p->nsegments; i++)
+        nrefs += p->segments[i].ntensors;
     /* Canonical order; the reader accepts any order. */
     SecPlan sec[DLA_FORMAT_NSECTIONS] = {
         {DLA_SEC_TARGET, DLA_TARGET_NFIELDS, 0, 64 + 8 * (uint64_t)DLA_TARGET_NFIELDS},
         {DLA_SEC_CODE, p->ninsns, 0, (uint64_t)p->ninsns * DLA_INSN_WORDS * 4},
         {DLA_SEC_TENSORS, p->ntensors, 0, (uint64_t)p->ntensors * DLA_FORMAT_TENSOR_BYTES},
         {DLA_SEC_LAYERS, p->nlayers, 0, (uint64_t)p->nlayers * DLA_FORMAT_LAYER_BYTES},
+        {DLA_SEC_SEGMENTS, p->nsegments, 0, (uint64_t)p->nsegments * DLA_FORMAT_SEGMENT_BYTES + 4 * nrefs},
         {DLA_SEC_STRINGS, 0, 0, strbytes},
         {DLA_SEC_CONSTS, 0, 0, p->const_bytes},
     };
@@ -464,6 +170,19 @@ DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *siz
     }
 #undef PUT_STR
     DLA_ASSERT(so == strbytes);
+    /* SEGMENTS: the records, then every segment's tensor indices in order. */
+    q = base[DLA_SEC_SEGMENTS];
+    uint8_t *refs = q + (size_t)p->nsegments * DLA_FORMAT_SEGMENT_BYTES;
+    for (uint32_t i = 0; i < p->nsegments; i++) {
+        const DlaSegmentDesc *g = &p->segments[i];
+        uint8_t *r = q + (size_t)i * DLA_FORMAT_SEGMENT_BYTES;
+        wr32(r, g->kind);
+        wr32(r + 4, g->first_insn);
+        wr32(r + 8, g->ninsns);
+        wr32(r + 12, g->ntensors);
+        for (uint32_t j = 0; j < g->ntensors; j++, refs += 4)
+            wr32(refs, g->tensors[j]);
+    }
     /* Section table, then the header whose CRC covers header + table. */
     for (int i = 0; i < DLA_FORMAT_NSECTIONS; i++) {
         uint8_t *e = b + DLA_FORMAT_HEADER_BYTES + i * DLA_FORMAT_SECTION_BYTES;
@@ -545,8 +264,10 @@ static DlaStatus read_sections(const uint8_t *b, size_t n, Sec *by_kind, DlaErro
         return dla_errorf(err, DLA_ERR_FORMAT, "header: not a .dla file (bad magic at offset 0)");
     uint32_t ver = rd32(b + 8);
     if (ver != DLA_FORMAT_VERSION)
-        return dla_errorf(err, DLA_ERR_UNSUPPORTED, "header: format version %u at offset 0x8 is not supported "
-                          "(this dlacc reads version %d)", ver, DLA_FORMAT_VERSION);
+        return dla_errorf(err, DLA_ERR_UNSUPPORTED,
+                          "header: format version %u at offset 0x8 is not supported: the file was written by %s "
+                          "dlacc (this one reads version %d only; %s)", ver, ver < DLA_FORMAT_VERSION ? "an older" : "a newer",
+                          DLA_FORMAT_VERSION, ver < DLA_FORMAT_VERSION ? "compile the model again" : "use a newer dlacc");
     if (rd32(b + 12) != DLA_FORMAT_HEADER_BYTES)
         return dla_errorf(err, DLA_ERR_FORMAT, "header: header size %u at offset 0xc is not %d", rd32(b + 12),
                           DLA_FORMAT_HEADER_BYTES);
@@ -619,10 +340,19 @@ static DlaStatus read_sections(const uint8_t *b, size_t n, Sec *by_kind, DlaErro
     struct { uint32_t kind; uint64_t recsize, fixed; } shape[] = {
         {DLA_SEC_TARGET, 8, 64}, {DLA_SEC_CODE, DLA_INSN_WORDS * 4, 0},
         {DLA_SEC_TENSORS, DLA_FORMAT_TENSOR_BYTES, 0}, {DLA_SEC_LAYERS, DLA_FORMAT_LAYER_BYTES, 0},
-        {DLA_SEC_CONSTS, 0, 0}, {DLA_SEC_STRINGS, 0, 0}};
+        {DLA_SEC_CONSTS, 0, 0}, {DLA_SEC_STRINGS, 0, 0}, {DLA_SEC_SEGMENTS, 0, 0}};
     for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++) {
         const Sec *s = &by_kind[shape[i].kind];
         const char *nm = dla_section_name(s->kind);
+        if (s->kind == DLA_SEC_SEGMENTS) { /* records, then u32 tensor indices (their sum is checked on reading) */
+            if (s->size / DLA_FORMAT_SEGMENT_BYTES < s->count ||
+                (s->size - (uint64_t)s->count * DLA_FORMAT_SEGMENT_BYTES) % 4)
+                return dla_errorf(err, DLA_ERR_FORMAT,
+                                  "%s section (entry at 0x%llx): count %u does not fit its size of %llu bytes "
+                                  "(%d per record, then 4 per tensor index)", nm, (unsigned long long)s->entry,
+                                  s->count, (unsigned long long)s->size, DLA_FORMAT_SEGMENT_BYTES);
+            continue;
+        }
         if (!shape[i].recsize) {
             if (s->count)
                 return dla_errorf(err, DLA_ERR_FORMAT, "%s section (entry at 0x%llx): count %u must be 0", nm,
@@ -744,8 +474,37 @@ DlaStatus dla_program_read_mem(const void *data, size_t n, DlaProgram *out, DlaE
         l->ninsns = rd32(r + 20);
         l->macs = rd64(r + 24);
     }
-    Loc loc = {sec[DLA_SEC_CODE].off, sec[DLA_SEC_TENSORS].off, sec[DLA_SEC_LAYERS].off};
-    if ((st = validate(p, &loc, err)))
+    /* Segments: the indices after the records must be exactly the ones the
+     * records count, before any list is allocated. */
+    const Sec *sg = &sec[DLA_SEC_SEGMENTS];
+    uint32_t nsg = sg->count;
+    uint64_t nrefs = (sg->size - (uint64_t)nsg * DLA_FORMAT_SEGMENT_BYTES) / 4, sum = 0;
+    for (uint32_t i = 0; i < nsg; i++)
+        sum += rd32(b + sg->off + (uint64_t)i * DLA_FORMAT_SEGMENT_BYTES + 12);
+    if (sum != nrefs) {
+        st = dla_errorf(err, DLA_ERR_FORMAT,
+                        "segments section (offset 0x%llx): the records list %llu tensor indices, the section holds "
+                        "%llu", (unsigned long long)sg->off, (unsigned long long)sum, (unsigned long long)nrefs);
+        goto fail;
+    }
+    p->segments = nsg ? dla_calloc(nsg, sizeof *p->segments) : NULL;
+    const uint8_t *ref = b + sg->off + (uint64_t)nsg * DLA_FORMAT_SEGMENT_BYTES;
+    for (uint32_t i = 0; i < nsg; i++) {
+        const uint8_t *r = b + sg->off + (uint64_t)i * DLA_FORMAT_SEGMENT_BYTES;
+        DlaSegmentDesc *g = &p->segments[i];
+        p->nsegments = i + 1;
+        g->kind = rd32(r);
+        g->first_insn = rd32(r + 4);
+        g->ninsns = rd32(r + 8);
+        g->ntensors = rd32(r + 12);
+        if (g->ntensors) {
+            g->tensors = dla_malloc(sizeof *g->tensors * g->ntensors);
+            for (uint32_t j = 0; j < g->ntensors; j++, ref += 4)
+                g->tensors[j] = rd32(ref);
+        }
+    }
+    DlaFormatLoc loc = {sec[DLA_SEC_CODE].off, sec[DLA_SEC_TENSORS].off, sec[DLA_SEC_LAYERS].off, sg->off};
+    if ((st = dla_program_validate_at(p, &loc, err)))
         goto fail;
     return DLA_OK;
 fail:

@@ -14,15 +14,16 @@
 #include "dla_err.h"
 #include "program.h"
 
-#define DLA_FORMAT_VERSION 1
+#define DLA_FORMAT_VERSION 2 /* 2: SEGMENTS section */
 #define DLA_FORMAT_MAGIC "\x89" "DLA\r\n\x1a\n" /* 8 bytes, PNG-style: catches text-mode mangling */
 #define DLA_FORMAT_HEADER_BYTES 64
 #define DLA_FORMAT_SECTION_BYTES 32 /* one section-table entry */
 #define DLA_FORMAT_TENSOR_BYTES 112 /* one TENSORS record */
 #define DLA_FORMAT_LAYER_BYTES 32   /* one LAYERS record */
+#define DLA_FORMAT_SEGMENT_BYTES 16 /* one SEGMENTS record (its tensor indices follow the records) */
 #define DLA_FORMAT_NAME_MAX 4096    /* longest tensor/layer/op name, bytes */
 
-/* SEC(ENUM, kind code, "name"): the sections of a version-1 file; each occurs
+/* SEC(ENUM, kind code, "name"): the sections of a version-2 file; each occurs
  * exactly once, in any order. */
 #define DLA_SECTIONS(SEC) \
     SEC(TARGET, 1, "target") \
@@ -30,14 +31,15 @@
     SEC(CONSTS, 3, "consts") \
     SEC(TENSORS, 4, "tensors") \
     SEC(LAYERS, 5, "layers") \
-    SEC(STRINGS, 6, "strings")
+    SEC(STRINGS, 6, "strings") \
+    SEC(SEGMENTS, 7, "segments")
 
 typedef enum DlaSectionKind {
 #define SEC(e, code, name) DLA_SEC_##e = code,
     DLA_SECTIONS(SEC)
 #undef SEC
 } DlaSectionKind;
-#define DLA_FORMAT_NSECTIONS 6
+#define DLA_FORMAT_NSECTIONS 7
 
 /* Serialize p (which must pass dla_program_validate) into a malloc'd buffer. */
 DlaStatus dla_program_write_mem(const DlaProgram *p, uint8_t **data, size_t *size, DlaError *err);
@@ -52,11 +54,15 @@ DlaStatus dla_program_read(const char *path, DlaProgram *out, DlaError *err);
  * writer requires: valid target with matching fingerprint; const_bytes <=
  * dram_bytes_used <= target DRAM; tensors well-formed and inside
  * [const_bytes, dram_bytes_used); layer ranges inside the code, disjoint;
- * every instruction decodes. See docs/dla-format.md, "Validation". */
+ * every instruction decodes; segments known kinds, in code order, DLA ones
+ * non-empty and ending in `end`, others empty, tensor indices in range and
+ * unique per segment. See docs/dla-format.md, "Validation". */
 DlaStatus dla_program_validate(const DlaProgram *p, DlaError *err);
 
 const char *dla_section_name(uint32_t kind); /* "code", or NULL if unknown */
 const char *dla_tensor_role_name(uint32_t role); /* "input", or NULL */
+const char *dla_seg_kind_name(uint32_t kind);    /* DlaSegKind: "host", "dla", "boundary"; NULL if unknown */
+int dla_seg_kind_from_name(const char *name, uint32_t *kind); /* 1 if known */
 int dla_tensor_role_from_name(const char *name, uint32_t *role); /* 1 if known */
 const char *dla_layout_name(uint32_t layout);    /* IrLayout: "rowmajor", "nhwc", "nchwc"; NULL if unknown */
 int dla_layout_from_name(const char *name, uint32_t *layout);

@@ -43,6 +43,25 @@ typedef struct DlaLayerMap {
     uint64_t macs;    /* useful MACs of the layer (for utilization) */
 } DlaLayerMap;
 
+/* What runs a segment of a compiled model (docs/dla-format.md, SEGMENTS). The
+ * numbering is the file's: a zeroed record means HOST. */
+typedef enum DlaSegKind {
+    DLA_SEG_HOST = 0,     /* host code (model.o / JIT), no instructions here */
+    DLA_SEG_DLA = 1,      /* a code range of this program, ending in `end` */
+    DLA_SEG_BOUNDARY = 2, /* one Quantize/DequantizeLinear run in C by the host */
+} DlaSegKind;
+
+/* One segment of the model, in run order. A DLA segment owns the instructions
+ * [first_insn, first_insn + ninsns) and exchanges the tensors listed with the
+ * host; a HOST or BOUNDARY segment has ninsns = 0 (first_insn: where it sits
+ * between the DLA segments) and lists the program tensors it reads or writes. */
+typedef struct DlaSegmentDesc {
+    uint32_t kind;        /* DlaSegKind */
+    uint32_t first_insn, ninsns;
+    uint32_t *tensors;    /* indices into DlaProgram.tensors, malloc'd */
+    uint32_t ntensors;
+} DlaSegmentDesc;
+
 typedef struct DlaProgram {
     DlaTarget target;      /* the target it was compiled for (fingerprint checked on load) */
     uint32_t *code;        /* ninsns * DLA_INSN_WORDS words */
@@ -54,6 +73,10 @@ typedef struct DlaProgram {
     uint32_t ntensors;
     DlaLayerMap *layers;
     uint32_t nlayers;
+    /* Run order of the model's segments; none: the whole program is one DLA
+     * segment that exchanges every tensor. */
+    DlaSegmentDesc *segments;
+    uint32_t nsegments;
 } DlaProgram;
 
 void dla_program_free(DlaProgram *p); /* frees members, not p itself */

@@ -28,6 +28,22 @@ typedef enum PassId {
     PASS__COUNT
 } PassId;
 
+#define PIPELINE_MAX_PASSES 64 /* passes one pipeline() call runs (--passes lists included) */
+
+/* What one pass run did: pipeline() fills one per pass, in the order run. */
+typedef struct PassStats {
+    PassId id;
+    const char *name;                  /* pass_name(id), static */
+    int32_t nodes_before, nodes_after; /* live nodes */
+    int32_t values;                    /* values after the pass */
+    double cpu_ms;                     /* CPU time of the pass (clock()), milliseconds */
+} PassStats;
+
+typedef struct PassStatsList {
+    PassStats pass[PIPELINE_MAX_PASSES];
+    int32_t n;
+} PassStatsList;
+
 /* Options shared by all passes. Zero-initialize and set what you need. */
 typedef struct PassContext {
     /* --passes=a,b,c: run only these (comma-separated names, in this order)
@@ -43,8 +59,12 @@ typedef struct PassContext {
      * elements (0: the default, PASS_FOLD_MAX_ELEMS). Pure reinterpretations
      * (Reshape, Identity, Squeeze, Unsqueeze, Flatten) share data and have no limit. */
     int64_t fold_max_elems;
-    /* If set, one line per pass: nodes before -> after, values, CPU time. */
+    /* If set, one line per pass: nodes before -> after, values, CPU time
+     * (pass_stats_print of each entry as the pass finishes). */
     FILE *stats_file;
+    /* If set, pipeline() fills it (n = 0 first): one entry per pass run, also
+     * when a later pass fails. */
+    PassStatsList *stats;
     /* Where shape inference reports per-node problems (may be NULL). */
     IrDiagList *diags;
     /* Post-training quantization (passes/quant.h): partition, calibrate and
@@ -67,6 +87,9 @@ typedef struct PassContext {
 
 /* Run the passes (ctx->passes or the whole table) in order. ctx may be NULL. */
 DlaStatus pipeline(IrGraph *g, const PassContext *ctx, DlaError *err);
+
+/* "pass NAME  B -> A nodes, V values, T ms" and a newline: the --stats line. */
+void pass_stats_print(const PassStats *s, FILE *f);
 
 /* Table queries: name and description of a pass, lookup by name (-1 if unknown). */
 const char *pass_name(PassId id);

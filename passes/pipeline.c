@@ -1,6 +1,7 @@
 /* pipeline.c - the one function that sequences the passes (passes.def), with
- * --passes=LIST selection, --dump-after=PASS|all and, in builds with
- * DLA_VERIFY_PASSES, the verifier between passes. */
+ * --passes=LIST selection, --dump-after=PASS|all, per-pass statistics
+ * (PassStats, printed for --stats) and, in builds with DLA_VERIFY_PASSES, the
+ * verifier between passes. */
 #include "passes/passes.h"
 
 #include <stdlib.h>
@@ -100,9 +101,11 @@ DlaStatus pipeline(IrGraph *g, const PassContext *ctx, DlaError *err)
         memset(&dflt, 0, sizeof dflt);
         ctx = &dflt;
     }
-    int ids[64], n = 0;
+    int ids[PIPELINE_MAX_PASSES], n = 0;
+    if (ctx->stats)
+        ctx->stats->n = 0;
     if (ctx->passes) {
-        DlaStatus st = parse_list(ctx->passes, ids, 64, &n, err);
+        DlaStatus st = parse_list(ctx->passes, ids, PIPELINE_MAX_PASSES, &n, err);
         if (st != DLA_OK)
             return st;
     } else {
@@ -118,23 +121,34 @@ DlaStatus pipeline(IrGraph *g, const PassContext *ctx, DlaError *err)
             return dla_errorf(err, DLA_ERR_INVALID, "--dump-after: pass '%s' %s", ctx->dump_after,
                               id < 0 ? "does not exist" : "is not among the passes run");
     }
+    int want_stats = ctx->stats_file || ctx->stats;
     for (int i = 0; i < n; i++) {
-        double t0 = ctx->stats_file ? (double)clock() : 0;
-        int before = ctx->stats_file ? live_nodes(g) : 0;
+        double t0 = want_stats ? (double)clock() : 0;
+        int before = want_stats ? live_nodes(g) : 0;
         DlaStatus st = pass_table[ids[i]].fn(g, ctx, err);
         if (st != DLA_OK) {
             dla_error_prefix(err, "pass '%s': ", pass_table[ids[i]].name);
             return st;
         }
-        if (ctx->stats_file)
-            fprintf(ctx->stats_file, "pass %-10s %6d -> %6d nodes, %7d values, %8.2f ms\n",
-                    pass_table[ids[i]].name, before, live_nodes(g), g->nvalues,
-                    ((double)clock() - t0) * 1000.0 / CLOCKS_PER_SEC);
+        if (want_stats) {
+            PassStats ps = {(PassId)ids[i], pass_table[ids[i]].name, before, live_nodes(g), g->nvalues,
+                            ((double)clock() - t0) * 1000.0 / CLOCKS_PER_SEC};
+            if (ctx->stats)
+                ctx->stats->pass[ctx->stats->n++] = ps;
+            if (ctx->stats_file)
+                pass_stats_print(&ps, ctx->stats_file);
+        }
         st = check_after(g, ctx, pass_table[ids[i]].name, err);
         if (st != DLA_OK)
             return st;
     }
     return DLA_OK;
+}
+
+void pass_stats_print(const PassStats *s, FILE *f)
+{
+    fprintf(f, "pass %-10s %6d -> %6d nodes, %7d values, %8.2f ms\n", s->name, s->nodes_before, s->nodes_after,
+            s->values, s->cpu_ms);
 }
 
 static int cmp_name(const void *a, const void *b)

@@ -31,12 +31,13 @@ struct DlartDevice {
     const void *resident; /* the segment view loaded last (identity only) */
 };
 
-/* One segment: a view of the program's code range and tensor range, with its
- * layers renumbered relative to the range (the device sees a whole program). */
+/* One DLA segment: a view of the program's code range, with its layers
+ * renumbered relative to the range (the device sees a whole program), and the
+ * indices of the tensors it exchanges with the host. */
 typedef struct DlartSegment {
-    DlaProgram view;          /* code/tensors point into the image; layers owned */
+    DlaProgram view;          /* code points into the image; layers and tensors (copies) owned */
     uint32_t first_insn;
-    uint32_t first_tensor, ntensors;
+    uint32_t *tensors, ntensors; /* indices into the image's tensor table */
     uint32_t *layer_ids;      /* view layer j -> DlartStats.layers index */
 } DlartSegment;
 
@@ -53,8 +54,8 @@ struct DlartProgram {
     DlartSegment *segs;
     uint32_t nsegs;
     DlartStaged *staged;      /* one per tensor */
-    uint64_t *compulsory;     /* per image layer (markers included) */
-    uint32_t *stat_of_layer;  /* image layer -> stats index, UINT32_MAX for markers */
+    uint64_t *compulsory;     /* per image layer */
+    uint32_t *stat_of_layer;  /* image layer -> stats index */
     DlartLayerStats *lstats;
     DlartStats stats;
 };

@@ -36,77 +36,75 @@ uint64_t dlart_tensor_numel(const DlaTensorDesc *d)
     return n;
 }
 
-static int is_marker(const DlaLayerMap *l)
-{
-    return !strcmp(l->op_type, DLART_SEGMENT_OP);
-}
-
-/* "segment K tensors A..B" */
-static int parse_marker(const char *name, uint32_t *k, uint32_t *a, uint32_t *b)
-{
-    unsigned long kk, aa, bb;
-    int used = 0;
-    if (sscanf(name, "segment %lu tensors %lu..%lu%n", &kk, &aa, &bb, &used) != 3 || name[used])
-        return 0;
-    if (kk > UINT32_MAX || aa > UINT32_MAX || bb > UINT32_MAX)
-        return 0;
-    *k = (uint32_t)kk, *a = (uint32_t)aa, *b = (uint32_t)bb;
-    return 1;
-}
-
-/* Split the image into segments; fills p->segs and the layer numbering. */
+/* The runtime's segments are the image's DLA segments in order (its SEGMENTS
+ * table, docs/dla-format.md; HOST and BOUNDARY entries are the caller's to
+ * run); an image without the table is one segment exchanging every tensor.
+ * The reader validated the table (ranges inside the code, ending in `end`, in
+ * order; tensor indices in range; no layer straddling a boundary). Fills
+ * p->segs and the layer numbering. */
 static DlaStatus make_segments(DlartProgram *p, DlaError *err)
 {
     const DlaProgram *img = p->img;
-    uint32_t nm = 0;
-    for (uint32_t i = 0; i < img->nlayers; i++)
-        nm += is_marker(&img->layers[i]);
-    p->nsegs = nm ? nm : 1;
+    uint32_t nd = 0;
+    for (uint32_t i = 0; i < img->nsegments; i++)
+        nd += img->segments[i].kind == DLA_SEG_DLA;
+    if (img->nsegments && !nd)
+        return dla_errorf(err, DLA_ERR_INVALID, "the program's %u segments include no dla segment", img->nsegments);
+    p->nsegs = nd ? nd : 1;
     p->segs = dla_calloc(p->nsegs, sizeof *p->segs);
     p->stat_of_layer = dla_malloc((size_t)(img->nlayers ? img->nlayers : 1) * sizeof *p->stat_of_layer);
-    /* segment boundaries */
-    uint32_t *start = dla_malloc((size_t)(p->nsegs + 1) * sizeof *start);
-    if (!nm) {
+    uint32_t *start = dla_malloc((size_t)p->nsegs * sizeof *start);
+    uint32_t *stop = dla_malloc((size_t)p->nsegs * sizeof *stop);
+    if (!nd) {
+        DlartSegment *s = &p->segs[0];
         start[0] = 0;
-        p->segs[0].first_tensor = 0;
-        p->segs[0].ntensors = img->ntensors;
+        stop[0] = img->ninsns;
+        s->ntensors = img->ntensors;
+        s->tensors = dla_malloc((img->ntensors ? img->ntensors : 1) * sizeof *s->tensors);
+        for (uint32_t i = 0; i < img->ntensors; i++)
+            s->tensors[i] = i;
     } else {
         uint32_t k = 0;
-        for (uint32_t i = 0; i < img->nlayers; i++) {
-            const DlaLayerMap *l = &img->layers[i];
-            if (!is_marker(l))
+        for (uint32_t i = 0; i < img->nsegments; i++) {
+            const DlaSegmentDesc *g = &img->segments[i];
+            if (g->kind != DLA_SEG_DLA)
                 continue;
-            uint32_t kk, a, b;
-            if (!parse_marker(l->name, &kk, &a, &b) || kk != k || a > b || b > img->ntensors || l->ninsns)
-                return free(start), dla_errorf(err, DLA_ERR_FORMAT,
-                                               "layer %u: bad segment marker '%s' (expected an empty layer "
-                                               "'segment %u tensors A..B' with A <= B <= %u)",
-                                               i, l->name, k, img->ntensors);
-            uint32_t prev = k ? start[k - 1] : 0;
-            if (k && l->first_insn <= prev)
-                return free(start), dla_errorf(err, DLA_ERR_FORMAT,
-                                               "segment %u starts at instruction %u, not after segment %u (%u)", k,
-                                               l->first_insn, k - 1, prev);
-            if (!k && l->first_insn != 0)
-                return free(start), dla_errorf(err, DLA_ERR_FORMAT, "segment 0 starts at instruction %u, not 0",
-                                               l->first_insn);
-            start[k] = l->first_insn;
-            p->segs[k].first_tensor = a;
-            p->segs[k].ntensors = b - a;
+            DlartSegment *s = &p->segs[k];
+            start[k] = g->first_insn;
+            stop[k] = g->first_insn + g->ninsns;
+            s->ntensors = g->ntensors;
+            s->tensors = dla_malloc((g->ntensors ? g->ntensors : 1) * sizeof *s->tensors);
+            if (g->ntensors)
+                memcpy(s->tensors, g->tensors, g->ntensors * sizeof *s->tensors);
             k++;
         }
     }
-    start[p->nsegs] = img->ninsns;
-    /* number the non-marker layers, assign them to segments */
-    uint32_t nl = 0;
+    /* every layer is numbered; a layer belongs to the segment whose code
+     * contains its first instruction (an empty layer at a segment's end: to
+     * the segment starting there, else to the one ending there) */
+    uint32_t nl = img->nlayers;
     for (uint32_t i = 0; i < img->nlayers; i++)
-        p->stat_of_layer[i] = is_marker(&img->layers[i]) ? UINT32_MAX : nl++;
+        p->stat_of_layer[i] = i;
     p->lstats = dla_calloc(nl ? nl : 1, sizeof *p->lstats);
     p->stats.nlayers = nl;
     p->stats.layers = p->lstats;
+    uint32_t *owner = dla_malloc((size_t)(nl ? nl : 1) * sizeof *owner);
+    for (uint32_t i = 0; i < nl; i++) { /* starts ascend strictly (DLA segments are non-empty, in order) */
+        const DlaLayerMap *l = &img->layers[i];
+        uint32_t lo = 0, hi = p->nsegs; /* first segment starting after the layer */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (start[mid] <= l->first_insn)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        uint32_t k = lo - 1; /* the last one starting at or before it, if lo > 0 */
+        owner[i] = lo && (l->first_insn < stop[k] || (!l->ninsns && l->first_insn == stop[k])) ? k : UINT32_MAX;
+    }
     for (uint32_t k = 0; k < p->nsegs; k++) {
         DlartSegment *s = &p->segs[k];
-        uint32_t a = start[k], b = start[k + 1];
+        uint32_t a = start[k], b = stop[k];
         s->first_insn = a;
         s->view.target = img->target;
         s->view.code = img->code + (size_t)a * DLA_INSN_WORDS;
@@ -114,24 +112,19 @@ static DlaStatus make_segments(DlartProgram *p, DlaError *err)
         s->view.consts = img->consts;
         s->view.const_bytes = img->const_bytes;
         s->view.dram_bytes_used = img->dram_bytes_used;
-        s->view.tensors = img->tensors + s->first_tensor;
+        s->view.tensors = dla_malloc((s->ntensors ? s->ntensors : 1) * sizeof *s->view.tensors);
+        for (uint32_t j = 0; j < s->ntensors; j++)
+            s->view.tensors[j] = img->tensors[s->tensors[j]]; /* names shared with the image */
         s->view.ntensors = s->ntensors;
         uint32_t cnt = 0;
-        for (uint32_t i = 0; i < img->nlayers; i++) {
-            const DlaLayerMap *l = &img->layers[i];
-            if (!is_marker(l) && l->first_insn >= a && (l->first_insn < b || (l->first_insn == b && b == img->ninsns)))
-                cnt++;
-        }
+        for (uint32_t i = 0; i < nl; i++)
+            cnt += owner[i] == k;
         s->view.layers = dla_calloc(cnt ? cnt : 1, sizeof *s->view.layers);
         s->layer_ids = dla_calloc(cnt ? cnt : 1, sizeof *s->layer_ids);
-        for (uint32_t i = 0; i < img->nlayers; i++) {
-            const DlaLayerMap *l = &img->layers[i];
-            if (is_marker(l) || !(l->first_insn >= a && (l->first_insn < b || (l->first_insn == b && b == img->ninsns))))
+        for (uint32_t i = 0; i < nl; i++) {
+            if (owner[i] != k)
                 continue;
-            if (l->first_insn + l->ninsns > b)
-                return free(start), dla_errorf(err, DLA_ERR_FORMAT,
-                                               "layer %u '%s' (instructions %u..%u) crosses the end of segment %u (%u)",
-                                               i, l->name, l->first_insn, l->first_insn + l->ninsns, k, b);
+            const DlaLayerMap *l = &img->layers[i];
             DlaLayerMap *v = &s->view.layers[s->view.nlayers];
             *v = *l; /* names shared with the image */
             v->first_insn = l->first_insn - a;
@@ -139,7 +132,9 @@ static DlaStatus make_segments(DlartProgram *p, DlaError *err)
             p->lstats[p->stat_of_layer[i]].segment = k;
         }
     }
+    free(owner);
     free(start);
+    free(stop);
     return DLA_OK;
 }
 
@@ -214,6 +209,8 @@ void dlart_program_free(DlartProgram *p)
                 p->dev->resident = NULL;
     for (uint32_t k = 0; p->segs && k < p->nsegs; k++) {
         free(p->segs[k].view.layers);
+        free(p->segs[k].view.tensors);
+        free(p->segs[k].tensors);
         free(p->segs[k].layer_ids);
     }
     free(p->segs);
@@ -239,10 +236,10 @@ uint32_t dlart_segment_count(const DlartProgram *p)
     return p->nsegs;
 }
 
-void dlart_segment_tensors(const DlartProgram *p, uint32_t k, uint32_t *first, uint32_t *n)
+const uint32_t *dlart_segment_tensors(const DlartProgram *p, uint32_t k, uint32_t *n)
 {
-    *first = k < p->nsegs ? p->segs[k].first_tensor : 0;
     *n = k < p->nsegs ? p->segs[k].ntensors : 0;
+    return k < p->nsegs ? p->segs[k].tensors : NULL;
 }
 
 uint32_t dlart_tensor_count(const DlartProgram *p)
@@ -312,7 +309,7 @@ DlaStatus dlart_run_segment(DlartProgram *p, uint32_t k, DlaError *err)
         d->resident = &s->view;
     }
     for (uint32_t j = 0; j < s->ntensors; j++) {
-        uint32_t i = s->first_tensor + j;
+        uint32_t i = s->tensors[j];
         const DlaTensorDesc *t = &p->img->tensors[i];
         if (t->role == DLA_TENSOR_OUTPUT)
             continue;
@@ -331,7 +328,7 @@ DlaStatus dlart_run_segment(DlartProgram *p, uint32_t k, DlaError *err)
         return st;
     }
     for (uint32_t j = 0; j < s->ntensors; j++) {
-        uint32_t i = s->first_tensor + j;
+        uint32_t i = s->tensors[j];
         const DlaTensorDesc *t = &p->img->tensors[i];
         if (t->role == DLA_TENSOR_INPUT)
             continue;

@@ -2,7 +2,8 @@
  * DLA assembly (docs/isa.md, "Assembly") into a .dla container.
  *
  * Instructions go to the assembler of isa/asm.c. The container-level
- * directives (.dram, .consts, .tensor, .layer, .endlayer: docs/dla-format.md, "Assembly
+ * directives (.dram, .consts, .tensor, .layer, .endlayer, .segment, .endsegment:
+ * docs/dla-format.md, "Assembly
  * directives") are handled here and blanked out before the text reaches the
  * assembler, so line numbers in its errors stay right. */
 #include "cli.h"
@@ -31,7 +32,10 @@ static void usage(FILE *f)
                "          shape=[1,3,32,32] scale=0.5 zp=0 offset=0x1000 bytes=3072\n"
                "  .layer \"NAME\" \"OP\" [macs=N]      the following instructions implement layer NAME\n"
                "  .layer \"NAME\" \"OP\" empty         a layer without instructions (here)\n"
-               "  .endlayer                         end the current layer\n\n"
+               "  .endlayer                         end the current layer\n"
+               "  .segment dla|host|boundary [tensors=[I,J,...]]\n"
+               "                                    a segment starts at the next instruction\n"
+               "  .endsegment                       end the current segment\n\n"
                "  -o FILE          output (default: FILE.s with .dla for .s)\n"
                "  --target T       shipped target name or XML file (default dla-edge)\n"
                "  -h, --help       this text\n");
@@ -42,9 +46,10 @@ typedef struct As {
     int line;
     DlaError *err;
     DlaProgram *p;
-    size_t tcap, lcap;
+    size_t tcap, lcap, scap;
     int have_dram, have_consts;
     int64_t open_layer; /* index of the layer the next instruction joins, -1: none */
+    int64_t open_seg;   /* index of the segment the next instruction joins, -1: none */
 } As;
 
 static DlaStatus as_err(As *a, const char *fmt, const char *arg)
@@ -131,7 +136,7 @@ static DlaStatus dir_tensor(As *a, const char *s)
         }
         *eq = 0;
         const char *k = tok, *v = eq + 1;
-        uint64_t u;
+        uint64_t u = 0; /* gcc -O3 cannot see that parse_u64 sets it on success */
         int64_t iv = 0;
         if (!strcmp(k, "role")) {
             if (!dla_tensor_role_from_name(v, &d.role))
@@ -239,6 +244,66 @@ static DlaStatus dir_layer(As *a, const char *s)
     return DLA_OK;
 }
 
+static void close_segment(As *a)
+{
+    if (a->open_seg >= 0) {
+        DlaSegmentDesc *g = &a->p->segments[a->open_seg];
+        g->ninsns = a->p->ninsns - g->first_insn;
+        a->open_seg = -1;
+    }
+}
+
+/* .segment KIND [tensors=[I,J,...]]: ends the open segment, starts one at the
+ * next instruction (a host or boundary segment must be followed by another
+ * .segment or .endsegment before any instruction: the validator says so). */
+static DlaStatus dir_segment(As *a, const char *s)
+{
+    char kind[32], tok[DLA_FORMAT_NAME_MAX];
+    int bad = 0;
+    uint32_t k;
+    if (!(s = next_tok(s, kind, sizeof kind, &bad)) || !dla_seg_kind_from_name(kind, &k))
+        return as_err(a, ".segment needs a kind (dla, host or boundary)%s", bad ? " (unterminated or too long)" : "");
+    DlaSegmentDesc g = {k, a->p->ninsns, 0, NULL, 0};
+    size_t cap = 0;
+    DlaStatus st = DLA_OK;
+    while (!st && (s = next_tok(s, tok, sizeof tok, &bad))) {
+        size_t l = strlen(tok);
+        if (strncmp(tok, "tensors=[", 9) || tok[l - 1] != ']') { /* may repeat: the lists are joined */
+            st = as_err(a, ".segment: expected tensors=[I,J,...], got '%.100s'", tok);
+            break;
+        }
+        tok[l - 1] = 0;
+        char *save = NULL;
+        uint64_t v;
+        for (char *t = strtok_r(tok + 9, ",", &save); t && !st; t = strtok_r(NULL, ",", &save)) {
+            if (!parse_u64(t, &v) || v > UINT32_MAX)
+                st = as_err(a, ".segment: tensor index '%.60s' is not a 32-bit number", t);
+            else if (g.ntensors == UINT32_MAX / 8)
+                st = as_err(a, "%s", ".segment: too many tensors");
+            else {
+                g.tensors = dla_grow(g.tensors, sizeof *g.tensors, g.ntensors + 1, &cap);
+                g.tensors[g.ntensors++] = (uint32_t)v;
+            }
+        }
+        if (!g.tensors) /* tensors=[]: an empty list, given */
+            g.tensors = dla_malloc(sizeof *g.tensors);
+    }
+    if (!st && bad)
+        st = as_err(a, ".segment: %s", "unterminated or too long token");
+    if (!st && a->p->nsegments == UINT32_MAX / 2)
+        st = as_err(a, "%s", "too many segments");
+    if (st) {
+        free(g.tensors);
+        return st;
+    }
+    close_segment(a);
+    DlaProgram *p = a->p;
+    p->segments = dla_grow(p->segments, sizeof *p->segments, p->nsegments + 1, &a->scap);
+    p->segments[p->nsegments++] = g;
+    a->open_seg = p->nsegments - 1;
+    return DLA_OK;
+}
+
 /* Handle the container directives of one line; *was_dir tells whether it was one. */
 static DlaStatus directive(As *a, const char *line, int *was_dir)
 {
@@ -263,6 +328,19 @@ static DlaStatus directive(As *a, const char *line, int *was_dir)
         if (next_tok(s, word, sizeof word, &bad) || bad)
             return as_err(a, "%s", ".endlayer takes no operands");
         close_layer(a);
+        return DLA_OK;
+    }
+    if (!strcmp(word, ".segment")) {
+        *was_dir = 1;
+        return dir_segment(a, s);
+    }
+    if (!strcmp(word, ".endsegment")) {
+        *was_dir = 1;
+        if (a->open_seg < 0)
+            return as_err(a, "%s", ".endsegment without .segment");
+        if (next_tok(s, word, sizeof word, &bad) || bad)
+            return as_err(a, "%s", ".endsegment takes no operands");
+        close_segment(a);
         return DLA_OK;
     }
     if (!strcmp(word, ".consts")) {
@@ -313,7 +391,7 @@ static int is_insn_line(const char *s, size_t n)
 
 static DlaStatus assemble(const char *path, char *text, size_t len, DlaProgram *p, DlaError *err)
 {
-    As a = {path, 0, err, p, 0, 0, 0, 0, -1};
+    As a = {path, 0, err, p, 0, 0, 0, 0, 0, -1, -1};
     /* Pass 1: directives (blanked out in place) and the instruction index of each line. */
     uint32_t count = 0;
     char buf[DLA_FORMAT_NAME_MAX * 2 + 512];
@@ -327,7 +405,7 @@ static DlaStatus assemble(const char *path, char *text, size_t len, DlaProgram *
         if (ll < sizeof buf && !memchr(text + pos, 0, ll)) {
             memcpy(buf, text + pos, ll);
             buf[ll] = 0;
-            p->ninsns = count; /* .layer starts at the next instruction */
+            p->ninsns = count; /* .layer and .segment start at the next instruction */
             DlaStatus st = directive(&a, buf, &was_dir);
             if (st)
                 return st;
@@ -340,6 +418,7 @@ static DlaStatus assemble(const char *path, char *text, size_t len, DlaProgram *
     }
     p->ninsns = count;
     close_layer(&a);
+    close_segment(&a);
     /* Pass 2: the instructions. */
     uint32_t *code, n;
     DlaStatus st = dla_asm_parse(text, len, path, &code, &n, err);

@@ -1,7 +1,7 @@
 /* cmd_compile.c - `dlacc MODEL.onnx -o PREFIX --calib DIR [--target T]
  * [--input-shape N=dims] [--calib-method M]`: compiles the model for a DLA
  * target and writes PREFIX.dla, the accelerator program with all its DLA
- * segments (docs/runtime.md: segment markers). The host parts of the plan are
+ * segments and the SEGMENTS table of the whole plan (docs/runtime.md). The host parts of the plan are
  * JIT-compiled here only to check that they compile; emitting them as an
  * object file is the ahead-of-time build's job. */
 #include "cli.h"

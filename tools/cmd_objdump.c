@@ -2,7 +2,7 @@
  * tensors, layer map and disassembly.
  *
  * The output is itself valid input for `dlacc as`: everything descriptive is a
- * `#` comment, and the tensors, layers and DRAM use are printed as the
+ * `#` comment, and the tensors, layers, segments and DRAM use are printed as the
  * assembler's directives (docs/dla-format.md, "Assembly directives"), so
  * `dlacc objdump a.dla > a.s && dlacc as a.s -o b.dla` rebuilds the same code,
  * tensors and layer map; with --consts FILE the constant image goes to FILE
@@ -22,7 +22,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: dlacc objdump [--raw] [--consts FILE.bin] FILE.dla\n\n"
-               "Print a DLA program: header, target figures, tensor descriptors, the layer map\n"
+               "Print a DLA program: header, target figures, tensor descriptors, the segments, the layer map\n"
                "and the disassembly, each instruction with its index, its words and the IR\n"
                "layer it implements. The output assembles again with `dlacc as`.\n\n"
                "  --raw      only the instructions, one per line, no comments or directives\n"
@@ -108,6 +108,15 @@ static void print_layer(const DlaLayerMap *l, uint32_t idx)
            l->ninsns ? "" : " empty", idx, l->first_insn, l->first_insn + l->ninsns);
 }
 
+static void print_segment(const DlaProgram *p, uint32_t k)
+{
+    const DlaSegmentDesc *g = &p->segments[k];
+    printf(".segment %s tensors=[", dla_seg_kind_name(g->kind));
+    for (uint32_t j = 0; j < g->ntensors; j++) /* a new token every 256 indices keeps tokens short */
+        printf("%s%u", !j ? "" : j % 256 ? "," : "] tensors=[", g->tensors[j]);
+    printf("]   # segment %u: instructions [%u, %u)\n", k, g->first_insn, g->first_insn + g->ninsns);
+}
+
 /* Disassembly interleaved with the layer map: a `.layer` line before the
  * first instruction of each layer, `.endlayer` after its last one when the next
  * instruction belongs to no layer. A layer without instructions is a
@@ -121,7 +130,10 @@ static void print_code(const DlaProgram *p, int raw)
     qsort(order, p->nlayers, sizeof *order, cmp_layer);
     if (!raw)
         printf("\n# layers: %u\n# code:\n", p->nlayers);
-    uint32_t li = 0;
+    if (!raw)
+        printf("# segments: %u\n", p->nsegments);
+    uint32_t li = 0, si = 0;
+    int64_t seg_end = -1;  /* end of the open segment, -1: none */
     int64_t open_end = -1; /* end of the layer the current instruction is in, -1: none */
     const DlaLayerMap *cur = NULL;
     char text[512];
@@ -134,6 +146,21 @@ static void print_code(const DlaProgram *p, int raw)
                     next |= (int)order[k].nonempty;
                 if (!next)
                     printf(".endlayer\n");
+            }
+            /* segments: a .segment line ends the one before; .endsegment
+             * only where none starts and instructions follow */
+            int starts = si < p->nsegments && p->segments[si].first_insn == i;
+            if (seg_end == (int64_t)i && !starts && i < p->ninsns) {
+                printf(".endsegment\n");
+                seg_end = -1;
+            }
+            for (; si < p->nsegments && p->segments[si].first_insn == i; si++) {
+                print_segment(p, si);
+                seg_end = (int64_t)i + p->segments[si].ninsns;
+            }
+            if (seg_end == (int64_t)i && i < p->ninsns) { /* an empty (host, boundary) segment */
+                printf(".endsegment\n");
+                seg_end = -1;
             }
             while (li < p->nlayers && order[li].first == i) {
                 const DlaLayerMap *l = &p->layers[order[li].idx];

@@ -165,6 +165,27 @@ static inline void e2e_model(const char *name, const char *target)
         fprintf(stderr, "%s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
     CU_ASSERT_EQUAL(dlart_segment_count(rp), (uint32_t)p->ndla);
+    /* the file's SEGMENTS table is the plan: every segment in order, DLA ones
+     * with the tensors the driver exchanges (by index) */
+    const DlaProgram *img = dlart_program_image(rp);
+    CU_ASSERT_EQUAL_FATAL(img->nsegments, (uint32_t)p->nsegs);
+    for (int32_t s = 0; s < p->nsegs; s++) {
+        const DlaSegment *sg = &p->segs[s];
+        const DlaSegmentDesc *d = &img->segments[s];
+        CU_ASSERT_EQUAL(d->kind, (uint32_t)sg->kind);
+        if (sg->kind != DLA_SEG_DLA)
+            continue;
+        uint32_t nt;
+        const uint32_t *tl = dlart_segment_tensors(rp, sg->dla_index, &nt);
+        CU_ASSERT(nt == d->ntensors && !memcmp(tl, d->tensors, nt * sizeof *tl));
+        for (int32_t i = 0; i < sg->nin + sg->nout; i++) {
+            int32_t t = i < sg->nin ? sg->in_tensor[i] : sg->out_tensor[i - sg->nin];
+            int found = 0;
+            for (uint32_t j = 0; j < nt; j++)
+                found |= tl[j] == (uint32_t)t;
+            CU_ASSERT(found);
+        }
+    }
     OnnxTensorFile in;
     CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(input, &in, &e), DLA_OK);
     DlaRunResult r2;

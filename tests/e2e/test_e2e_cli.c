@@ -2,7 +2,7 @@
  * run` on the DLA path (outputs, --stats-json keys, --verify, --labels), the
  * --calib error, `dlacc MODEL.onnx -o PREFIX` writing PREFIX.dla that
  * `dlacc objdump` disassembles with the layer of each instruction, and a
- * multi-segment model (squeezenet1_1) whose objdump shows segment markers.
+ * multi-segment model (squeezenet1_1) whose objdump shows its SEGMENTS table.
  * Runs the built binary. */
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +120,18 @@ static void compile_objdump(const char *model, const char *target, const char *e
     snprintf(path, sizeof path, "%s/%s.s", work, model);
     char *s = dla_test_read_text(path, NULL);
     int markers = 0;
-    for (const char *p = s; (p = strstr(p, "\"dla.segment\"")); p++)
+    for (const char *p = s; (p = strstr(p, "\n.segment dla ")); p++) /* the SEGMENTS table's DLA entries */
         markers++;
     CU_ASSERT(markers >= min_segments);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "(QConv)")); /* each instruction's comment names its layer */
     free(s);
+    /* objdump --consts output assembles back to the identical file, SEGMENTS table included */
+    snprintf(cmd, sizeof cmd,
+             "'%s' objdump --consts '%s/%s.bin' '%s/%s.dla' > '%s/%s.s' && '%s' as '%s/%s.s' --target %s -o "
+             "'%s/%s.re.dla' && cmp -s '%s/%s.dla' '%s/%s.re.dla'",
+             DLACC, work, model, work, model, work, model, DLACC, work, model, target, work, model, work, model, work,
+             model);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
 }
 
 static void test_compile_digits(void) { compile_objdump("digits_cnn", "dla-edge", "--input-shape input=1,1,8,8", 1); }

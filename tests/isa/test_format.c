@@ -49,6 +49,19 @@ static void make_program(DlaProgram *p)
     p->layers[0] = (DlaLayerMap){xstrdup("conv1"), xstrdup("Conv"), 0, 4, 123456789012ull};
     p->layers[1] = (DlaLayerMap){xstrdup(""), xstrdup("Relu"), 4, 0, 0};
     p->layers[2] = (DlaLayerMap){xstrdup("fc"), xstrdup("Gemm"), 5, 5, 640};
+    /* host, then the code as one DLA segment, then a boundary and an empty host segment */
+    static const uint32_t kinds[4] = {DLA_SEG_HOST, DLA_SEG_DLA, DLA_SEG_BOUNDARY, DLA_SEG_HOST};
+    static const uint32_t first[4] = {0, 0, 10, 10}, n[4] = {0, 10, 0, 0};
+    static const uint32_t refs[4][3] = {{0}, {2, 0, 1}, {1}, {0}}, nrefs[4] = {1, 3, 1, 0};
+    p->nsegments = 4;
+    p->segments = dla_calloc(4, sizeof *p->segments);
+    for (int k = 0; k < 4; k++) {
+        DlaSegmentDesc *g = &p->segments[k];
+        *g = (DlaSegmentDesc){kinds[k], first[k], n[k], NULL, nrefs[k]};
+        g->tensors = nrefs[k] ? dla_malloc(nrefs[k] * sizeof *g->tensors) : NULL;
+        if (nrefs[k])
+            memcpy(g->tensors, refs[k], nrefs[k] * sizeof *g->tensors);
+    }
 }
 
 static void assert_same(const DlaProgram *a, const DlaProgram *b)
@@ -74,6 +87,14 @@ static void assert_same(const DlaProgram *a, const DlaProgram *b)
         CU_ASSERT_STRING_EQUAL(x->name, y->name);
         CU_ASSERT_STRING_EQUAL(x->op_type, y->op_type);
         CU_ASSERT(x->first_insn == y->first_insn && x->ninsns == y->ninsns && x->macs == y->macs);
+    }
+    CU_ASSERT_EQUAL_FATAL(a->nsegments, b->nsegments);
+    for (uint32_t i = 0; i < a->nsegments; i++) {
+        const DlaSegmentDesc *x = &a->segments[i], *y = &b->segments[i];
+        CU_ASSERT(x->kind == y->kind && x->first_insn == y->first_insn && x->ninsns == y->ninsns);
+        CU_ASSERT_EQUAL_FATAL(x->ntensors, y->ntensors);
+        for (uint32_t j = 0; j < x->ntensors; j++)
+            CU_ASSERT_EQUAL(x->tensors[j], y->tensors[j]);
     }
 }
 
@@ -113,9 +134,9 @@ static void test_round_trip(void)
     DlaProgram e = {0};
     e.target = p.target;
     CU_ASSERT_EQUAL(dla_program_write_mem(&e, &b2, &n2, &err), DLA_OK);
-    CU_ASSERT_EQUAL(n2, 64 + 6 * 32 + 64 + 8 * DLA_TARGET_NFIELDS);
+    CU_ASSERT_EQUAL(n2, 64 + 7 * 32 + 64 + 8 * DLA_TARGET_NFIELDS); /* 7 sections since version 2 */
     CU_ASSERT_EQUAL(dla_program_read_mem(b2, n2, &q, &err), DLA_OK);
-    CU_ASSERT_EQUAL(q.ninsns + q.ntensors + q.nlayers + q.const_bytes, 0);
+    CU_ASSERT_EQUAL(q.ninsns + q.ntensors + q.nlayers + q.const_bytes + q.nsegments, 0);
     dla_program_free(&q);
     free(b2);
     free(b);
@@ -137,23 +158,23 @@ static void test_layout(void)
     CU_ASSERT_EQUAL_FATAL(dla_program_write_mem(&p, &b, &n, &err), DLA_OK);
     static const uint8_t magic[8] = {0x89, 'D', 'L', 'A', 0x0d, 0x0a, 0x1a, 0x0a};
     CU_ASSERT(memcmp(b, magic, 8) == 0);
-    CU_ASSERT_EQUAL(get32(b + 8), 1);
+    CU_ASSERT_EQUAL(get32(b + 8), 2);
     CU_ASSERT_EQUAL(get32(b + 12), 64);
-    CU_ASSERT_EQUAL(get32(b + 16), 6);
+    CU_ASSERT_EQUAL(get32(b + 16), 7);
     CU_ASSERT_EQUAL(get32(b + 20), 0);
     CU_ASSERT_EQUAL(get64(b + 24), n);
     CU_ASSERT_EQUAL(get64(b + 32), p.target.fingerprint);
     CU_ASSERT_EQUAL(get64(b + 40), p.dram_bytes_used);
-    uint8_t h[64 + 6 * 32];
+    uint8_t h[64 + 7 * 32];
     memcpy(h, b, sizeof h);
     memset(h + 48, 0, 4);
     CU_ASSERT_EQUAL(get32(b + 48), dla_crc32(0, h, sizeof h));
     for (int i = 52; i < 64; i++)
         CU_ASSERT_EQUAL(b[i], 0);
-    /* Writer order TARGET, CODE, TENSORS, LAYERS, STRINGS, CONSTS; contiguous, 8-aligned. */
-    static const uint32_t kinds[6] = {1, 2, 4, 5, 6, 3};
-    uint64_t pos = 64 + 6 * 32, off[7];
-    for (int i = 0; i < 6; i++) {
+    /* Writer order TARGET, CODE, TENSORS, LAYERS, SEGMENTS, STRINGS, CONSTS; contiguous, 8-aligned. */
+    static const uint32_t kinds[7] = {1, 2, 4, 5, 7, 6, 3};
+    uint64_t pos = 64 + 7 * 32, off[8], size[8];
+    for (int i = 0; i < 7; i++) {
         const uint8_t *e = b + 64 + 32 * i;
         uint64_t o = get64(e + 8), sz = get64(e + 16);
         CU_ASSERT_EQUAL(get32(e), kinds[i]);
@@ -161,6 +182,7 @@ static void test_layout(void)
         CU_ASSERT_EQUAL(get32(e + 24), dla_crc32(0, b + o, sz));
         CU_ASSERT_EQUAL(get32(e + 28), 0);
         off[kinds[i]] = o;
+        size[kinds[i]] = sz;
         pos = o + sz;
     }
     CU_ASSERT_EQUAL(pos, n);
@@ -200,6 +222,15 @@ static void test_layout(void)
     CU_ASSERT_EQUAL(get32(l + 16), 5);
     CU_ASSERT_EQUAL(get32(l + 20), 5);
     CU_ASSERT_EQUAL(get64(l + 24), 640);
+    /* SEGMENTS: 4 records of 16 bytes (kind, first, n, ntensors), then the 5 indices. */
+    CU_ASSERT_EQUAL(get32(b + 64 + 4 * 32 + 4), 4);
+    CU_ASSERT_EQUAL(size[7], 4 * 16 + 5 * 4);
+    const uint8_t *g = b + off[7] + 16;
+    CU_ASSERT(get32(g) == DLA_SEG_DLA && get32(g + 4) == 0 && get32(g + 8) == 10 && get32(g + 12) == 3);
+    g = b + off[7] + 2 * 16;
+    CU_ASSERT(get32(g) == DLA_SEG_BOUNDARY && get32(g + 4) == 10 && get32(g + 8) == 0 && get32(g + 12) == 1);
+    const uint8_t *ix = b + off[7] + 4 * 16;
+    CU_ASSERT(get32(ix) == 0 && get32(ix + 4) == 2 && get32(ix + 8) == 0 && get32(ix + 12) == 1 && get32(ix + 16) == 1);
     free(b);
     dla_program_free(&p);
 }
@@ -240,6 +271,15 @@ static void test_validate(void)
         {17, "layout 3 is unknown"},
         {18, "code: instruction 9: "},
         {19, "target: target big: DRAM beyond 4 GiB is not addressable"},
+        {20, "segments: segment 1: kind 3 is not host (0), dla (1) or boundary (2)"},
+        {21, "segments: segment 1: instructions [0, +11) exceed the code (10 instructions)"},
+        {22, "segments: segment 1: tensor reference 2 is 3, out of range (3 tensors)"},
+        {23, "segments: segment 1: lists tensor 0 'input.1' twice"},
+        {24, "segments: segment 0: a host segment has 1 instructions"},
+        {25, "segments: segment 1: its last instruction (8) is not `end`"},
+        {26, "segments: segment 2: starts at instruction 5, before the end of the segment before it (10)"},
+        {27, "segments: layer 0 'conv1' (instructions [0, +4)) straddles the boundary of segment 1"},
+        {28, "segments: segment 1: a dla segment has no instructions"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         DlaProgram p;
@@ -270,6 +310,15 @@ static void test_validate(void)
             p.target.dram_bytes = 1ull << 33;
             p.target.fingerprint = dla_target_fingerprint(&p.target);
             break;
+        case 20: p.segments[1].kind = 3; break;
+        case 21: p.segments[1].ninsns = 11; break;
+        case 22: p.segments[1].tensors[2] = 3; break;
+        case 23: p.segments[1].tensors[2] = 0; break;
+        case 24: p.segments[0].ninsns = 1; break;
+        case 25: p.segments[1].ninsns = 9; p.segments[2].first_insn = p.segments[3].first_insn = 9; break;
+        case 26: p.segments[2].first_insn = 5; break;
+        case 27: p.segments[1].ninsns = 1; p.segments[2].first_insn = p.segments[3].first_insn = 1; break;
+        case 28: p.segments[1].ninsns = 0; break;
         }
         uint8_t *b = NULL;
         size_t n = 0;
@@ -330,7 +379,8 @@ static void expect_reject(const uint8_t *b, size_t n, int may_pass, const char *
     }
     nread_err++;
     CU_ASSERT(err.msg[0] != 0);
-    CU_ASSERT(q.code == NULL && q.tensors == NULL && q.layers == NULL && q.consts == NULL && q.ntensors == 0);
+    CU_ASSERT(q.code == NULL && q.tensors == NULL && q.layers == NULL && q.consts == NULL && q.ntensors == 0 &&
+              q.segments == NULL && q.nsegments == 0);
 }
 
 static void test_truncate(void)
@@ -358,7 +408,7 @@ static void test_bitflips(void)
     uint8_t *b = good_file(&n);
     uint8_t *c = dla_malloc(n);
     /* Every bit of the header and section table. */
-    size_t head = 64 + 6 * 32;
+    size_t head = 64 + 7 * 32;
     for (size_t bit = 0; bit < head * 8; bit++) {
         memcpy(c, b, n);
         c[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -382,9 +432,9 @@ static void test_bitflips(void)
 /* Recompute every checksum so that a crafted change reaches the structural checks. */
 static void reseal(uint8_t *b, size_t n)
 {
-    if (n < 64 + 6 * 32)
+    if (n < 64 + 7 * 32)
         return;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         uint8_t *e = b + 64 + 32 * i;
         uint64_t off, size;
         memcpy(&off, e + 8, 8);
@@ -395,14 +445,14 @@ static void reseal(uint8_t *b, size_t n)
         }
     }
     memset(b + 48, 0, 4);
-    uint32_t c = dla_crc32(0, b, 64 + 6 * 32);
+    uint32_t c = dla_crc32(0, b, 64 + 7 * 32);
     memcpy(b + 48, &c, 4);
 }
 
 /* File offset of section `kind` and of its table entry. */
 static uint64_t sec_off(const uint8_t *b, uint32_t kind, uint8_t **entry)
 {
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         uint32_t k;
         memcpy(&k, b + 64 + 32 * i, 4);
         if (k == kind) {
@@ -433,8 +483,8 @@ static void test_crafted(void)
         {4, "exceed the code"},
         {5, "must be a power of two"},
         {6, "does not match the embedded figures"},
-        {7, "is not 0x1a8, the 8-aligned end of what precedes it"},
-        {8, "format version 2"},
+        {7, "is not 0x1c8, the 8-aligned end of what precedes it"}, /* 0x1a8 + one more table entry */
+        {8, "format version 3"},
         {9, "exceeds target 'dla-edge' DRAM"},
         {10, "control byte 0x01"},
         {11, "does not fit its field"},
@@ -447,12 +497,20 @@ static void test_crafted(void)
         {18, "count 3 must be 0"},
         {19, "extends past the end of the file"},
         {20, "code: instruction 3 (record at file offset 0x"},
+        {21, "format version 1 at offset 0x8 is not supported: the file was written by an older dlacc"},
+        {22, "segments section (entry at 0x"},          /* nsegments = 2^31 */
+        {23, "the records list 6 tensor indices, the section holds 5"},
+        {24, "segments: segment 2 (record at file offset 0x"}, /* kind 9 */
+        {25, "exceed the code (10 instructions)"},
+        {26, "tensor reference 0 is 4294967295, out of range"},
+        {27, "is not supported: the file was written by a newer dlacc"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         memcpy(c, b, n);
         uint8_t *e;
         uint64_t tens = sec_off(c, DLA_SEC_TENSORS, NULL), lay = sec_off(c, DLA_SEC_LAYERS, NULL);
         uint64_t tgt = sec_off(c, DLA_SEC_TARGET, NULL), cst = sec_off(c, DLA_SEC_CONSTS, NULL);
+        uint64_t seg = sec_off(c, DLA_SEC_SEGMENTS, NULL);
         switch (cases[k].what) {
         case 0: sec_off(c, DLA_SEC_TENSORS, &e); put32(e + 4, 1u << 31); break;
         case 1: sec_off(c, DLA_SEC_LAYERS, &e); put32(e + 4, 0xffffffffu); break;
@@ -462,7 +520,7 @@ static void test_crafted(void)
         case 5: put64(c + tgt + 64, 3); break;
         case 6: put64(c + tgt + 64 + 8 * DLA_TF_dram_latency_cycles, 101); break;
         case 7: sec_off(c, DLA_SEC_CODE, &e); put64(e + 8, 4 + sec_off(c, DLA_SEC_CODE, NULL)); break;
-        case 8: put32(c + 8, 2); break;
+        case 8: put32(c + 8, 3); break;
         case 9: put64(c + 40, (256ull << 20) + 1); break;
         case 10: c[sec_off(c, DLA_SEC_STRINGS, NULL) + 2] = 1; break;
         case 11: put64(c + tgt + 64, (1ull << 32) | 16); break;
@@ -481,6 +539,13 @@ static void test_crafted(void)
         case 18: sec_off(c, DLA_SEC_STRINGS, &e); put32(e + 4, 3); break;
         case 19: sec_off(c, DLA_SEC_CONSTS, &e); put64(e + 16, 1ull << 62); break;
         case 20: c[sec_off(c, DLA_SEC_CODE, NULL) + 3 * 16] = 0xff; break; /* opcode 15 does not exist */
+        case 21: put32(c + 8, 1); break;
+        case 22: sec_off(c, DLA_SEC_SEGMENTS, &e); put32(e + 4, 1u << 31); break;
+        case 23: put32(c + seg + 16 + 12, 4); break; /* the DLA segment claims 4 of the 5 indices + 1 */
+        case 24: put32(c + seg + 2 * 16, 9); break;
+        case 25: put32(c + seg + 16 + 8, 11); break;
+        case 26: put32(c + seg + 4 * 16, 0xffffffffu); break;
+        case 27: put32(c + 8, 0x7fffffffu); break;
         }
         reseal(c, n);
         DlaProgram q;

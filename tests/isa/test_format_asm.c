@@ -173,6 +173,18 @@ static void test_round_trip(void)
     p.layers[4] = (DlaLayerMap){dla_strdup("after gap"), dla_strdup("Gemm"), 200, 2000, 64};
     p.layers[5] = (DlaLayerMap){dla_strdup("inside"), dla_strdup("Z"), 300, 0, 0};      /* empty, inside another */
     p.layers[6] = (DlaLayerMap){dla_strdup("tail"), dla_strdup("X"), p.ninsns, 0, 0};
+    /* Segments: a boundary and a DLA segment at 0, a host segment followed by
+     * instructions of no segment, a second DLA segment, an empty one at the end. */
+    CU_ASSERT_EQUAL_FATAL(dla_insn_encode(&end, p.code + (size_t)159 * DLA_INSN_WORDS, &err), DLA_OK);
+    static const uint32_t sk[5] = {DLA_SEG_BOUNDARY, DLA_SEG_DLA, DLA_SEG_HOST, DLA_SEG_DLA, DLA_SEG_BOUNDARY};
+    static const uint32_t sref[5][2] = {{1}, {0, 1}, {1, 0}, {0}, {0}}, snref[5] = {1, 2, 2, 0, 1};
+    uint32_t sfirst[5] = {0, 0, 160, 200, p.ninsns}, sn[5] = {0, 160, 0, p.ninsns - 200, 0};
+    p.nsegments = 5;
+    p.segments = dla_calloc(5, sizeof *p.segments);
+    for (int k = 0; k < 5; k++) {
+        p.segments[k] = (DlaSegmentDesc){sk[k], sfirst[k], sn[k], dla_malloc(2 * sizeof(uint32_t)), snref[k]};
+        memcpy(p.segments[k].tensors, sref[k], sizeof sref[k]);
+    }
     CU_ASSERT_EQUAL_FATAL(dla_program_write(&p, tmp("a.dla"), &err), DLA_OK);
 
     CU_ASSERT_EQUAL_FATAL(run(cmd_objdump, tmp("a.s"), NULL, 4, "objdump", "--consts", tmp("c.bin"), tmp("a.dla")), 0);
@@ -188,6 +200,11 @@ static void test_round_trip(void)
     CU_ASSERT(file_has(tmp("n.s"), "# constants: 777 bytes at DRAM [0, 0x309) (not shown; see --consts)"));
     CU_ASSERT(file_has(tmp("n.s"), ".layer \"\" \"Relu\" macs=0 empty"));
     CU_ASSERT(file_has(tmp("n.s"), "  after gap (Gemm)\n"));
+    CU_ASSERT(file_has(tmp("n.s"), ".segment boundary tensors=[1]   # segment 0: instructions [0, 0)\n"
+                                   ".segment dla tensors=[0,1]   # segment 1: instructions [0, 160)\n"));
+    CU_ASSERT(file_has(tmp("n.s"), ".segment host tensors=[1,0]   # segment 2: instructions [160, 160)\n"
+                                   ".endsegment\n"));
+    CU_ASSERT(file_has(tmp("n.s"), ".segment dla tensors=[]   # segment 3: instructions [200, 3000)\n"));
     CU_ASSERT(file_has(tmp("n.s"), ".tensor \"in \\\"put\\\" #1\" role=input dtype=int8 layout=nhwc shape=[1,8,8,16] "
                                    "scale=0.0123456791 zp=-7 offset=0x1000 bytes=1024"));
 
@@ -198,7 +215,7 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL_FATAL(dla_program_read(tmp("r.dla"), &q, &err), DLA_OK);
     CU_ASSERT_EQUAL(q.ninsns, p.ninsns);
     CU_ASSERT(q.ninsns == p.ninsns && !memcmp(q.code, p.code, sizeof(uint32_t) * DLA_INSN_WORDS * p.ninsns));
-    CU_ASSERT_EQUAL(q.nlayers + q.ntensors + q.dram_bytes_used + q.const_bytes, 0);
+    CU_ASSERT_EQUAL(q.nlayers + q.ntensors + q.dram_bytes_used + q.const_bytes + q.nsegments, 0);
     dla_program_free(&q);
 
     /* Another target: the file records it. */
@@ -228,6 +245,15 @@ static void test_errors(void)
         {"sync\n.consts \"no-such.bin\"\n", "e.s:2: .consts: "},
         {".consts\n", "e.s:1: .consts needs one file name"},
         {"sync\nfrobnicate 1\n", "e.s:2:"}, /* the assembler's own error, line intact */
+        {"sync\n.segment sideways\nend\n", "e.s:2: .segment needs a kind (dla, host or boundary)"},
+        {".segment dla tensors=[0,x]\nend\n", "e.s:1: .segment: tensor index 'x' is not a 32-bit number"},
+        {".segment dla tensor=[0]\nend\n", "e.s:1: .segment: expected tensors=[I,J,...]"},
+        {"sync\n.endsegment\n", "e.s:2: .endsegment without .segment"},
+        {".segment dla\n.endsegment 3\n", "e.s:2: .endsegment takes no operands"},
+        /* Valid syntax, invalid segments: the container's validation. */
+        {".segment host\nsync\nend\n", "segments: segment 0: a host segment has 2 instructions"},
+        {".segment dla tensors=[0]\nend\n", "tensor reference 0 is 0, out of range (0 tensors)"},
+        {".segment dla\nsync\n", "its last instruction (0) is not `end`"},
         /* Valid syntax, invalid program: the container's validation. */
         {".tensor \"x\" role=input dtype=int8 shape=[4] offset=0 bytes=2\nend\n", "nbytes 2 is less than the 4 bytes"},
         {".layer a A\nsync\n.layer b B\n.endlayer\n.dram 99999999999\nend\n", "exceeds target 'dla-edge' DRAM"},
@@ -254,21 +280,25 @@ static void test_errors(void)
     CU_ASSERT(file_has(tmp("err.txt"), "unknown target 'dla-nope'"));
 }
 
-/* Randomly damaged objdump output: `as` either builds a file that reads back
- * as valid, or fails with a message; it never crashes. */
+/* Randomly damaged objdump output (tensors, segments, layers, code): `as`
+ * either builds a file that reads back as valid, or fails with a message; it
+ * never crashes. */
 static void test_as_fuzz(void)
 {
     write_text(tmp("f.s"), ".dram 0x3000\n"
                            ".tensor \"in \\\"q\\\"\" role=input dtype=int8 layout=nhwc shape=[1,8,8,16] scale=0.5 zp=-7 "
                            "offset=0x1000 bytes=1024\n"
                            ".tensor \"out\" role=output dtype=float32 shape=[4] offset=0x2000 bytes=16\n"
+                           ".segment boundary tensors=[0]\n"
+                           ".segment dla tensors=[0,1]\n"
                            ".layer \"a\" \"Conv\" macs=99\n"
                            "load mem=inp dram=0x1000 x=16 y=4 push_next   # 0\n"
                            ".layer \"b\" \"Relu\" empty\n"
                            "gemm reset pop_prev push_next\n"
                            ".endlayer\n"
                            "store dram=0x2000 x=4 pop_prev\n"
-                           "end\n");
+                           "end\n"
+                           ".segment host tensors=[1]\n");
     size_t n;
     uint8_t *orig = slurp(tmp("f.s"), &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(orig);

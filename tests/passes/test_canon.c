@@ -566,6 +566,41 @@ static void test_pipeline_plumbing(void)
     free(buf);
     fclose(f);
     ir_graph_free(g);
+
+    /* per-pass statistics come back as structs; --stats prints exactly those */
+    g = conv_bn(1, 1e-5f);
+    PassStatsList stats;
+    FILE *sf = tmpfile(), *pf = tmpfile();
+    CU_ASSERT_FATAL(sf && pf);
+    PassContext sc = {.passes = "fold,bn-fold,dce", .stats = &stats, .stats_file = sf};
+    CU_ASSERT_EQUAL_FATAL(pipeline(g, &sc, &err), DLA_OK);
+    CU_ASSERT_EQUAL_FATAL(stats.n, 3);
+    CU_ASSERT(stats.pass[0].id == PASS_FOLD && stats.pass[1].id == PASS_BN_FOLD && stats.pass[2].id == PASS_DCE);
+    CU_ASSERT_STRING_EQUAL(stats.pass[1].name, "bn-fold");
+    CU_ASSERT_EQUAL(stats.pass[0].nodes_before, 2); /* Conv, BatchNormalization */
+    CU_ASSERT_EQUAL(stats.pass[2].nodes_after, 1);  /* the Conv */
+    CU_ASSERT_EQUAL(stats.pass[2].values, g->nvalues);
+    for (int32_t i = 0; i < stats.n; i++) {
+        CU_ASSERT(stats.pass[i].cpu_ms >= 0);
+        if (i)
+            CU_ASSERT_EQUAL(stats.pass[i].nodes_before, stats.pass[i - 1].nodes_after);
+        pass_stats_print(&stats.pass[i], pf);
+    }
+    char text[2][1024] = {{0}};
+    FILE *fs[2] = {sf, pf};
+    for (int k = 0; k < 2; k++) {
+        rewind(fs[k]);
+        CU_ASSERT(fread(text[k], 1, sizeof text[k] - 1, fs[k]) > 0);
+        fclose(fs[k]);
+    }
+    CU_ASSERT_STRING_EQUAL(text[0], text[1]);
+    CU_ASSERT(strncmp(text[0], "pass fold ", 10) == 0);
+    /* a failing pass list leaves an empty list */
+    sc.passes = "nope";
+    sc.stats_file = NULL;
+    CU_ASSERT_EQUAL(pipeline(g, &sc, &err), DLA_ERR_INVALID);
+    CU_ASSERT_EQUAL(stats.n, 0);
+    ir_graph_free(g);
 }
 
 void dla_register_tests(void)

@@ -3,7 +3,7 @@
  * two segments merged into one program (compile_merge.c) and run one after
  * the other with the host passing a tensor between them, the .dla file round
  * trip, statistics and roofline, and the errors (wrong target, unwritten
- * input, wrong size, bad segment marker). The oracle is qref. */
+ * input, wrong size, bad segment table entry). The oracle is qref. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,7 +204,7 @@ static void run_merged(const char *tname, int via_file)
     CU_ASSERT(s->roofline_cycles >= (double)macs / (double)s->peak_macs_per_cycle - 1e-9);
     CU_ASSERT(s->roofline_cycles <= (double)s->cycles);
     CU_ASSERT_EQUAL(s->layers[2].segment, 1);
-    uint64_t comp[5] = {0, 1000000, 0, 0, 0};
+    uint64_t comp[5] = {1000000, 0, 0, 0, 0}; /* layer-map entry 0 is the first layer (no markers) */
     dlart_stats_reset(rp);
     dlart_set_compulsory_bytes(rp, comp, 5);
     CU_ASSERT_EQUAL_FATAL(dlart_run_segment(rp, 0, &e), DLA_OK);
@@ -224,13 +224,18 @@ static void run_merged(const char *tname, int via_file)
     dla_error_clear(&e);
     dlart_device_free(dev2);
 
-    /* a bad segment marker is refused with a message */
-    char *saved = merged.layers[0].name;
-    merged.layers[0].name = dla_strdup("segment 0 tensors 0..999");
+    /* a bad segment table entry is refused with a message */
+    uint32_t saved = merged.segments[0].tensors[0];
+    merged.segments[0].tensors[0] = 999;
+    CU_ASSERT_EQUAL(dlart_program_load(dev, &merged, &rp2, &e), DLA_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "out of range"));
+    dla_error_clear(&e);
+    merged.segments[0].tensors[0] = saved;
+    saved = merged.segments[1].kind;
+    merged.segments[1].kind = 7;
     CU_ASSERT_EQUAL(dlart_program_load(dev, &merged, &rp2, &e), DLA_ERR_FORMAT);
     dla_error_clear(&e);
-    free(merged.layers[0].name);
-    merged.layers[0].name = saved;
+    merged.segments[1].kind = saved;
 
     free(x), free(p), free(c);
     dlart_program_free(rp);
@@ -261,10 +266,12 @@ static void test_single_and_layout(void)
     DlartProgram *rp;
     CU_ASSERT_EQUAL_FATAL(dlart_program_load(dev, &prog, &rp, &e), DLA_OK);
     CU_ASSERT_EQUAL(dlart_segment_count(rp), 1);
-    uint32_t first, n;
-    dlart_segment_tensors(rp, 0, &first, &n);
-    CU_ASSERT_EQUAL(first, 0);
+    uint32_t n;
+    const uint32_t *first = dlart_segment_tensors(rp, 0, &n);
+    CU_ASSERT_EQUAL(first[0], 0);
     CU_ASSERT_EQUAL(n, prog.ntensors);
+    for (uint32_t i = 0; i < n; i++)
+        CU_ASSERT_EQUAL(first[i], i);
     CU_ASSERT_EQUAL(dlart_run(rp, &e), DLA_ERR_INVALID); /* x not written */
     dla_error_clear(&e);
     /* pack/unpack: element (n,c,h,w) at ((n*H+h)*W+w)*C+c */

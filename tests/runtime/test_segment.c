@@ -2,8 +2,9 @@
  * hand-built quantized graphs: kinds, order, the values crossing between
  * segments, grouping (independent DLA nodes that become ready while the host
  * works join the next DLA segment), and host-segment extraction compiled by
- * the host JIT and run. Also hostile segment markers: random edits of a
- * merged program's layer map are refused cleanly or run (never a crash). */
+ * the host JIT and run. Also hostile segment tables: random edits of a
+ * merged program's SEGMENTS table and layer map are refused cleanly or run
+ * (never a crash). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,9 +225,10 @@ static uint32_t rnd(void)
     return (uint32_t)(rng >> 33);
 }
 
-/* Random edits of the merged program's layer map: every load is refused with a
- * message or accepted; accepted ones run or fail with a message. */
-static void test_hostile_markers(void)
+/* Random edits of the merged program's SEGMENTS table and layer map: every
+ * load is refused with a message or accepted; accepted ones run or fail with
+ * a message. */
+static void test_hostile_segments(void)
 {
     DlaPlan p;
     memset(&p, 0, sizeof p);
@@ -241,20 +243,30 @@ static void test_hostile_markers(void)
     CU_ASSERT_EQUAL_FATAL(dla_programs_merge(parts, 2, &m, &e), DLA_OK);
     DlartDevice *dev;
     CU_ASSERT_EQUAL_FATAL(dlart_device_open_sim(&t, 1000000, &dev, &e), DLA_OK);
-    static const char *names[] = {"segment 0 tensors 0..2", "segment 1 tensors 0..9", "segment 1 tensors 3..1",
-                                  "segment 0 tensors 4294967295..4294967296", "segment 00 tensors 0..0",
-                                  "segment 1 tensors 2..3 ", "segment", "", "segment -1 tensors 0..1"};
+    CU_ASSERT_EQUAL_FATAL(m.nsegments, 2);
     int accepted = 0, refused = 0;
     for (int it = 0; it < 400; it++) {
         DlaLayerMap *keep = m.layers;
         DlaLayerMap *l = dla_malloc(m.nlayers * sizeof *l);
         memcpy(l, m.layers, m.nlayers * sizeof *l);
         m.layers = l;
-        uint32_t j = rnd() % m.nlayers;
-        switch (rnd() % 4) {
-        case 0: l[j].name = (char *)names[rnd() % (sizeof names / sizeof names[0])]; break;
-        case 1: l[j].op_type = (char *)DLART_SEGMENT_OP; l[j].ninsns = 0; break;
-        case 2: l[j].first_insn = rnd() % (m.ninsns + 1); if (l[j].first_insn + l[j].ninsns > m.ninsns) l[j].ninsns = 0; break;
+        DlaSegmentDesc *keep_sg = m.segments, sg[2];
+        uint32_t keep_nsg = m.nsegments, refs[2][64];
+        for (int k = 0; k < 2; k++) {
+            sg[k] = m.segments[k];
+            CU_ASSERT_FATAL(sg[k].ntensors <= 64);
+            memcpy(refs[k], sg[k].tensors, sg[k].ntensors * sizeof refs[k][0]);
+            sg[k].tensors = refs[k];
+        }
+        m.segments = sg;
+        uint32_t j = rnd() % m.nlayers, k = rnd() % 2;
+        switch (rnd() % 7) {
+        case 0: sg[k].kind = rnd() % 4; break;
+        case 1: if (sg[k].ntensors) refs[k][rnd() % sg[k].ntensors] = rnd() % (m.ntensors + 2); break;
+        case 2: sg[k].first_insn = rnd() % (m.ninsns + 1); break;
+        case 3: sg[k].ninsns = rnd() % (m.ninsns + 1); break;
+        case 4: m.nsegments = rnd() % 3; break;
+        case 5: l[j].first_insn = rnd() % (m.ninsns + 1); if (l[j].first_insn + l[j].ninsns > m.ninsns) l[j].ninsns = 0; break;
         default: l[j].op_type = (char *)"QLut"; break;
         }
         DlartProgram *rp = NULL;
@@ -280,6 +292,8 @@ static void test_hostile_markers(void)
             dlart_program_free(rp);
         }
         m.layers = keep;
+        m.segments = keep_sg;
+        m.nsegments = keep_nsg;
         free(l);
     }
     CU_ASSERT(accepted > 0 && refused > 0);
@@ -296,5 +310,5 @@ void dla_register_tests(void)
 {
     DLA_SUITE("segments", {"kinds, order, crossing values", test_segments},
               {"plan: lower + merge + host JIT + run vs a C model", test_plan_run},
-              {"hostile segment markers", test_hostile_markers});
+              {"hostile segment tables", test_hostile_segments});
 }
