@@ -1,6 +1,7 @@
 /* dla_lower_vec.c - the Q-ops that run on the vector unit: QMaxPool,
  * QAvgPool, QGlobalAvgPool, QAdd, QLut (docs/quant.md semantics, docs/isa.md
- * recipes). int8 inputs are loaded into acc sign-extended (`load mem=acc i8`,
+ * recipes). Loop extents and DMA boxes are bounded by the DLA_MAX_* of
+ * isa/isa.h (the encoding's field widths). int8 inputs are loaded into acc sign-extended (`load mem=acc i8`,
  * on the compute engine), processed in place, and stored as int8. acc is used
  * as two halves that alternate between tiles, so that the store of one tile
  * overlaps the computation of the next (dla_emit adds the tokens). */
@@ -8,6 +9,7 @@
 
 #include <string.h>
 
+#include "isa/isa.h"
 #include "ops.h"
 
 static uint32_t f32_bits(float f)
@@ -64,13 +66,13 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     /* Output columns, channel block and rows per tile within half of acc:
      * input tile [IHt][IWt][Cb] + output tile [OHt][OWt][Cb]. */
     int64_t half = e->msize[DLA_MEM_ACC] / 2, ihmin = dla_span_len(1, k.kh, k.sh, k.dh);
-    int64_t owt = OW < 1024 ? OW : 1024;
-    while (owt > 1 && (dla_span_len(owt, k.kw, k.sw, k.dw) > 1024 || ihmin * dla_span_len(owt, k.kw, k.sw, k.dw) + owt > half))
+    int64_t owt = OW < DLA_MAX_EXTENT ? OW : DLA_MAX_EXTENT;
+    while (owt > 1 && (dla_span_len(owt, k.kw, k.sw, k.dw) > DLA_MAX_DMA_Y || ihmin * dla_span_len(owt, k.kw, k.sw, k.dw) + owt > half))
         owt = owt / 2;
     int64_t ncols = dla_ceil_div(OW, owt);
     owt = dla_ceil_div(OW, ncols);
     int64_t iwt = dla_span_len(owt, k.kw, k.sw, k.dw);
-    int64_t Cb = Cc < 1024 ? Cc : 1024;
+    int64_t Cb = Cc < DLA_MAX_EXTENT ? Cc : DLA_MAX_EXTENT;
     if (Cb * (ihmin * iwt + owt) > half)
         Cb = half / (ihmin * iwt + owt);
     if (Cb < 1)
@@ -78,7 +80,7 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                              (long long)k.kh, (long long)k.kw);
     int64_t oht = 1;
     while (oht < OH && dla_span_len(oht + 1, k.kh, k.sh, k.dh) * iwt * Cb + (oht + 1) * owt * Cb <= half &&
-           dla_span_len(oht + 1, k.kh, k.sh, k.dh) <= 1024)
+           dla_span_len(oht + 1, k.kh, k.sh, k.dh) <= DLA_MAX_DMA_Z)
         oht++;
     int64_t nrows = dla_ceil_div(OH, oht);
     oht = dla_ceil_div(OH, nrows);
@@ -147,20 +149,20 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     if (yd.n != xd.n || yd.c != xd.c || yd.h != 1 || yd.w != 1)
         return dla_lower_err(c, node, DLA_ERR_INVALID, "output must be [N,C,1,1]");
     *macs = 0;
-    int64_t Cc = xd.c, H = xd.h, W = xd.w, WC = W < 1024 ? W : 1024; /* columns per chunk */
+    int64_t Cc = xd.c, H = xd.h, W = xd.w, WC = W < DLA_MAX_EXTENT ? W : DLA_MAX_EXTENT; /* columns per chunk */
     uint64_t xa = c->addr[xv], ya = c->addr[yv];
     uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
     dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
     /* acc: [0, 2*Cb) two output slots, then the chunk buffer [rows][WC][Cb]. */
     int64_t acc = e->msize[DLA_MEM_ACC];
-    int64_t Cb = Cc < 1024 ? Cc : 1024;
+    int64_t Cb = Cc < DLA_MAX_EXTENT ? Cc : DLA_MAX_EXTENT;
     while (Cb > 1 && 2 * Cb + WC * Cb > acc)
         Cb /= 2;
     if (2 * Cb + WC * Cb > acc)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one image row does not fit the accumulator SRAM");
     int64_t rows = (acc - 2 * Cb) / (WC * Cb);
-    if (rows > 1024)
-        rows = 1024;
+    if (rows > DLA_MAX_EXTENT)
+        rows = DLA_MAX_EXTENT;
     if (rows > H)
         rows = H;
     int64_t ncb = dla_ceil_div(Cc, Cb);
@@ -168,11 +170,11 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     int slot = 0;
     /* Small images: nb whole images per step, one DMA (z = images), one ALU
      * add with a loop level over the images. */
-    int64_t nb = H * W <= 1024 ? acc / (H * W * Cb + 2 * Cb) : 0;
+    int64_t nb = H * W <= DLA_MAX_EXTENT ? acc / (H * W * Cb + 2 * Cb) : 0;
     if (nb > xd.n)
         nb = xd.n;
-    if (nb > 1024)
-        nb = 1024;
+    if (nb > DLA_MAX_EXTENT)
+        nb = DLA_MAX_EXTENT;
     if (nb >= 2) {
         for (int64_t cb = 0; cb < ncb; cb++)
             for (int64_t n0 = 0; n0 < xd.n; n0 += nb) {
@@ -264,7 +266,7 @@ DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         dla_em_alu_flat(e, DLA_ALU_FMUL, b, m, f32_bits(sb));
         /* a = a + b: the second operand is a stream, not an immediate */
         for (int64_t p = 0; p < m;) {
-            int64_t x = m - p < 1024 ? m - p : 1024, y = (m - p) / x > 1024 ? 1024 : (m - p) / x;
+            int64_t x = m - p < DLA_MAX_EXTENT ? m - p : DLA_MAX_EXTENT, y = (m - p) / x > DLA_MAX_EXTENT ? DLA_MAX_EXTENT : (m - p) / x;
             DlaNest fn = {{1, 1, y, x}, {0, 0, x, 1}, {0, 0, x, 1}, {0, 0, x, 1}};
             dla_em_alu(e, &fn, DLA_ALU_FADD, a + (uint64_t)p, a + (uint64_t)p, (uint32_t)(b + (uint64_t)p), 0);
             p += x * y;
@@ -381,10 +383,10 @@ DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         if (xo != outer || off + blk > ytot)
             return dla_lower_err(c, node, DLA_ERR_INVALID, "input %d does not fit the output", k);
         int ident = sc->floats[k] == 1.0f && zx == zy;
-        int64_t xwmax = blk < 1024 ? blk : 1024;
+        int64_t xwmax = blk < DLA_MAX_EXTENT ? blk : DLA_MAX_EXTENT;
         for (int64_t xb = 0; xb < blk; xb += xwmax) {
             int64_t xw = blk - xb < xwmax ? blk - xb : xwmax;
-            int64_t nrmax = half / xw < 1024 ? half / xw : 1024;
+            int64_t nrmax = half / xw < DLA_MAX_EXTENT ? half / xw : DLA_MAX_EXTENT;
             for (int64_t r0 = 0; r0 < outer; r0 += nrmax) {
                 int64_t nr = outer - r0 < nrmax ? outer - r0 : nrmax;
                 uint64_t buf = (uint64_t)(e->acc_half * half);
