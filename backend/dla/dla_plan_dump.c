@@ -113,8 +113,9 @@ void dla_plan_dump(const DlaLowerPlan *p, DlaPassId pass, FILE *f)
     if (done(p, DLA_PASS_DRAM_ALLOC))
         fprintf(f, "dram: activations %" PRIu64 " bytes (program tensors %" PRIu64 ", intermediates from +%" PRIu64 ")\n",
                 p->act_bytes, p->mid_base, p->mid_base);
-    if (done(p, DLA_PASS_CODEGEN))
-        fprintf(f, "codegen: %u instructions, constants %" PRIu64 " bytes\n", p->em.npend, p->em.nconsts);
+    if (done(p, DLA_PASS_CODEGEN)) /* emit moves the constants into the program */
+        fprintf(f, "codegen: %u instructions, constants %" PRIu64 " bytes\n", p->em.npend,
+                done(p, DLA_PASS_EMIT) ? p->out->const_bytes : p->em.nconsts);
     if (done(p, DLA_PASS_SCHEDULE)) {
         uint64_t pushes = 0, pops = 0;
         for (uint32_t i = 0; i < p->em.n; i++) {
