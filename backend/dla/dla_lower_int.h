@@ -18,6 +18,8 @@ typedef struct DlaLowerCtx {
 /* The tiling of a QConv / QGemm (dla_pass_tile.c): reads the node, chooses
  * units, chunks, tiles and residency for the target; cv->tiles is malloc'd. */
 DlaStatus dla_conv_tile(DlaLowerCtx *c, int32_t node, DlaConv *cv);
+/* The same for QMaxPool / QAvgPool. */
+DlaStatus dla_pool_tile(DlaLowerCtx *c, int32_t node, DlaPool *pl);
 
 /* Number of leading inputs of a Q-op that are activations (the rest constant). */
 int dla_act_inputs(const IrNode *nd);

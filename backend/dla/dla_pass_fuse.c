@@ -4,8 +4,9 @@
  * order). Establishes: the partition is checked (every node a Q-op with one
  * output and its activation inputs, none repeated); layers[]: one per
  * accelerator layer, with its anchor Q-op, the nodes fused into it (anchor
- * first), its kind (CONV: QConv, QGemm on the GEMM array; VEC: the rest on
- * the vector unit) and the activation folded into its drain.
+ * first), its kind (CONV: QConv, QGemm on the GEMM array; POOL: QMaxPool,
+ * QAvgPool; VEC: the rest on the vector unit) and the activation folded into
+ * its drain.
  *
  * What is fused today: the quantizer (passes/quantize.c) already folds a
  * Conv/Gemm's bias, its requantization and a following Relu or Clip into the
@@ -78,7 +79,9 @@ DlaStatus dla_pass_fuse(DlaLowerPlan *p)
         l->node = n;
         l->nodes[0] = n;
         l->nnodes = 1;
-        l->kind = op == OP_QCONV || op == OP_QGEMM ? DLA_LAYER_CONV : DLA_LAYER_VEC;
+        l->kind = op == OP_QCONV || op == OP_QGEMM                ? DLA_LAYER_CONV
+                  : op == OP_QMAX_POOL || op == OP_QAVG_POOL ? DLA_LAYER_POOL
+                                                             : DLA_LAYER_VEC;
         l->act = l->kind == DLA_LAYER_CONV ? drain_act(g, n) : "none";
     }
     return DLA_OK;

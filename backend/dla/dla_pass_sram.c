@@ -17,7 +17,7 @@
  * goes to the half the current one is not using); the schedule pass orders
  * every reuse with tokens either way.
  *
- * VEC layers use acc only (int8 inputs are loaded sign-extended into acc):
+ * POOL and VEC layers use acc only (int8 inputs are loaded sign-extended into acc):
  * two halves alternating between tiles (QAdd: two (A, B) pairs of quarters;
  * QGlobalAvgPool: output slots then one chunk buffer), their param words and
  * LUT tables at 0. Every offset + size stays within the target's memory

@@ -5,10 +5,11 @@
  * DlaConv: units, chunks of the reduction, blocks of output channels, the
  * tile list (rows x columns, each in a mode), what stays resident (weights in
  * wgt, biases in acc, scales in param) and the size of an acc tile buffer;
- * per layer (CONV and VEC) macs and predicted cycles (pred_*). The vector
- * layers (pools, QAdd, QLut, QConcat) choose their tiles in their
- * instruction selection (dla_lower_vec.c) from the acc halves that
- * sram-alloc records; here they get an estimate only.
+ * per POOL layer its DlaPool (row, column and channel tiles in an acc half);
+ * per layer macs and predicted cycles (pred_*). The other vector layers
+ * (QGlobalAvgPool, QAdd, QLut, QConcat: streaming, one pass over the data)
+ * choose their chunks in their instruction selection (dla_lower_vec.c) within
+ * the acc space sram-alloc records; here they get an estimate only.
  *
  * Convolutions (QGemm [M,K] x [N,K] is the 1x1 convolution of an image of M
  * rows, 1 pixel each, K channels). Units: a grouped convolution is one
@@ -344,6 +345,67 @@ DlaStatus dla_conv_tile(DlaLowerCtx *c, int32_t node, DlaConv *cv)
     return DLA_OK;
 }
 
+/* Pools: per (image, row tile, column tile, channel block of Cb) the input
+ * rows with halo [IHt][IWt][Cb] and the output tile [OHt][OWt][Cb] in one
+ * half of acc: the widest column tile (halving from the whole row) whose
+ * input row fits, the channel block that fits, then as many rows as fit. */
+DlaStatus dla_pool_tile(DlaLowerCtx *c, int32_t node, DlaPool *pl)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    int avg = g->nodes[node].op == OP_QAVG_POOL;
+    int32_t xv = ir_in(g, node, 0), yv = g->nodes[node].outputs[0];
+    DlaDims xd, yd;
+    float sx, sy;
+    int32_t zx, zy;
+    DlaWin k;
+    DlaStatus st;
+    if (g->values[xv].shape.rank != 4 || g->values[yv].shape.rank != 4)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 tensors) is supported");
+    if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
+        (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)) ||
+        (st = dla_lower_win(c, node, 0, 0, &k)))
+        return st;
+    if (yd.n != xd.n || yd.c != xd.c)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "output shape does not match the input");
+    if (!avg && (zx != zy || sx != sy))
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "QMaxPool output must have the input's scale and zero point");
+    const IrAttr *sc = avg ? ir_attr_find(g, node, "scale") : NULL;
+    if (avg && (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1))
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
+    int64_t Cc = xd.c, H = xd.h, W = xd.w, OH = yd.h, OW = yd.w;
+    if (xd.n > 1 && k.pt == 0 && k.pb == 0 && (k.kh - 1) * k.dh < k.sh && OH * k.sh == H) {
+        H *= xd.n; /* one tall image: windows never cross an image's rows (see conv_read) */
+        OH *= xd.n;
+        xd.n = 1;
+    }
+    /* Output columns, channel block and rows per tile within half of acc:
+     * input tile [IHt][IWt][Cb] + output tile [OHt][OWt][Cb]. */
+    int64_t half = e->msize[DLA_MEM_ACC] / 2, ihmin = dla_span_len(1, k.kh, k.sh, k.dh);
+    int64_t owt = OW < DLA_MAX_EXTENT ? OW : DLA_MAX_EXTENT;
+    while (owt > 1 && (dla_span_len(owt, k.kw, k.sw, k.dw) > DLA_MAX_DMA_Y || ihmin * dla_span_len(owt, k.kw, k.sw, k.dw) + owt > half))
+        owt = owt / 2;
+    int64_t ncols = dla_ceil_div(OW, owt);
+    owt = dla_ceil_div(OW, ncols);
+    int64_t iwt = dla_span_len(owt, k.kw, k.sw, k.dw);
+    int64_t Cb = Cc < DLA_MAX_EXTENT ? Cc : DLA_MAX_EXTENT;
+    if (Cb * (ihmin * iwt + owt) > half)
+        Cb = half / (ihmin * iwt + owt);
+    if (Cb < 1)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "kernel %lldx%lld does not fit the accumulator SRAM",
+                             (long long)k.kh, (long long)k.kw);
+    int64_t oht = 1;
+    while (oht < OH && dla_span_len(oht + 1, k.kh, k.sh, k.dh) * iwt * Cb + (oht + 1) * owt * Cb <= half &&
+           dla_span_len(oht + 1, k.kh, k.sh, k.dh) <= DLA_MAX_DMA_Z)
+        oht++;
+    int64_t nrows = dla_ceil_div(OH, oht);
+    oht = dla_ceil_div(OH, nrows);
+    int64_t ncb = dla_ceil_div(Cc, Cb);
+    *pl = (DlaPool){avg, xd.n, Cc, H, W, OH, OW, k, zx, zy, avg ? sc->floats : NULL,
+                    owt, ncols, iwt, Cb, ncb, oht, nrows, half};
+    return DLA_OK;
+}
+
 /* ------------------------------------------------------------ cost model */
 
 static double dma(const DlaTarget *t, double bytes) { return (double)t->dram_latency_cycles + bytes / (double)t->dram_bytes_per_cycle; }
@@ -412,6 +474,38 @@ static void conv_cost(const DlaEmit *e, DlaPlanLayer *l)
     l->pred_cycles = (comp > dram ? comp : dram) + (double)t->dram_latency_cycles;
 }
 
+/* Pools, from the tiling: per (tile, block) the sign-extending load (on the
+ * compute engine), initialising the output, one vector pass per kernel tap
+ * (alu max/add over kw x rows x pixels x Cb), avg: subtract zx and
+ * requantize; the store. */
+static void pool_cost(const DlaEmit *e, DlaPlanLayer *l)
+{
+    const DlaPool *pl = &l->pool;
+    const DlaWin *k = &pl->k;
+    const DlaTarget *t = e->t;
+    int64_t L = e->L;
+    double comp = 0, store = 0;
+    for (int64_t r = 0; r < pl->nrows; r++)
+        for (int64_t cc = 0; cc < pl->ncols; cc++) {
+            int64_t ohn = pl->OH - r * pl->oht < pl->oht ? pl->OH - r * pl->oht : pl->oht;
+            int64_t own = pl->OW - cc * pl->owt < pl->owt ? pl->OW - cc * pl->owt : pl->owt;
+            int64_t ih = dla_span_len(ohn, k->kh, k->sh, k->dh), iw = dla_span_len(own, k->kw, k->sw, k->dw);
+            for (int64_t b = 0; b < pl->ncb; b++) {
+                int64_t cn = pl->C - b * pl->Cb < pl->Cb ? pl->C - b * pl->Cb : pl->Cb;
+                comp += dma(t, (double)(ih * iw * cn));
+                if (pl->avg && pl->zx)
+                    comp += vec(1, ih * iw * pl->Cb, L);
+                comp += vec(1, ohn * own * pl->Cb, L) * (pl->avg ? 2 : 1);
+                comp += (double)k->kh * vec(k->kw * ohn * own, pl->Cb, L);
+                store += dma(t, (double)(ohn * own * cn));
+            }
+        }
+    l->pred_compute = comp * (double)pl->N;
+    l->pred_load = 0;
+    l->pred_store = store * (double)pl->N;
+    l->pred_cycles = (l->pred_compute > l->pred_store ? l->pred_compute : l->pred_store) + (double)t->dram_latency_cycles;
+}
+
 /* Vector layers: every input byte loaded into acc on the compute engine,
  * `ops` vector passes over the output, the output stored. A rough figure: the
  * tiles are chosen at instruction selection. */
@@ -452,6 +546,11 @@ DlaStatus dla_pass_tile(DlaLowerPlan *p)
             const DlaConv *cv = &l->conv;
             l->macs = (uint64_t)(cv->N * cv->OC * cv->OH * cv->OW * cv->icg * cv->k.kh * cv->k.kw);
             conv_cost(&p->em, l);
+        } else if (l->kind == DLA_LAYER_POOL) {
+            DlaStatus st = dla_pool_tile(&ctx, l->node, &l->pool);
+            if (st)
+                return st;
+            pool_cost(&p->em, l);
         } else {
             vec_cost(&p->em, p->g, l);
         }

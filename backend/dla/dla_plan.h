@@ -11,7 +11,8 @@
  *   layout      role[v], layout[v] per value; order[] (INPUT then OUTPUT
  *               tensors); def/last (layer index of producer / last reader);
  *   tile        per layer: the conv tiling (mode, tiles, chunks, blocks,
- *               what is resident) and the cost model's predicted cycles;
+ *               what is resident) or the pool tiling, and the cost model's
+ *               predicted cycles;
  *   sram-alloc  per layer: bufs[] (memory, offset, size of every on-chip
  *               buffer) and wres_at (resident weights in the weight ring);
  *   dram-alloc  addr[v] per activation value (relative to the activation
@@ -89,12 +90,29 @@ typedef struct DlaConv {
     int64_t acc_tile;         /* acc words of one output-tile buffer */
 } DlaConv;
 
+/* The tiling of a QMaxPool / QAvgPool (dla_pass_tile.c): per (image, row
+ * tile, column tile, channel block) the input rows with halo and the output
+ * tile, both in one acc half. */
+typedef struct DlaPool {
+    int avg;
+    int64_t N, C, H, W, OH, OW; /* after folding a batch into one tall image where windows allow */
+    DlaWin k;
+    int32_t zx, zy;
+    const float *scale;         /* QAvgPool: scale[0] */
+    int64_t owt, ncols, iwt;    /* output columns per tile, column tiles, input columns per tile */
+    int64_t Cb, ncb;            /* channels per block, blocks */
+    int64_t oht, nrows;         /* output rows per tile, row tiles */
+    int64_t half;               /* acc words of one half */
+} DlaPool;
+
 /* Most nodes one accelerator layer fuses (anchor first). */
 #define DLA_PLAN_MAX_FUSED 4
 /* Most on-chip buffers one layer records. */
 #define DLA_PLAN_MAX_BUFS 12
 
-typedef enum DlaLayerKind { DLA_LAYER_CONV, DLA_LAYER_VEC } DlaLayerKind;
+/* CONV: QConv, QGemm on the GEMM array; POOL: QMaxPool, QAvgPool; VEC: the
+ * other vector-unit layers (QGlobalAvgPool, QAdd, QLut, QConcat). */
+typedef enum DlaLayerKind { DLA_LAYER_CONV, DLA_LAYER_POOL, DLA_LAYER_VEC } DlaLayerKind;
 
 /* One on-chip buffer of a layer: [off, off+size) elements of mem. */
 typedef struct DlaSramBuf {
@@ -112,6 +130,7 @@ typedef struct DlaPlanLayer {
     DlaLayerKind kind;
     /* tile */
     DlaConv conv;                        /* kind CONV */
+    DlaPool pool;                        /* kind POOL */
     uint64_t macs;                       /* useful MACs */
     double pred_compute, pred_load, pred_store; /* cost model: busy cycles per engine */
     double pred_cycles;                  /* predicted cycles of the layer alone */

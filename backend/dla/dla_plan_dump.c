@@ -91,10 +91,18 @@ void dla_plan_dump(const DlaLowerPlan *p, DlaPassId pass, FILE *f)
             dump_value(p, "out", nd->outputs[0], f);
         }
         if (done(p, DLA_PASS_TILE)) {
-            if (l->kind == DLA_LAYER_CONV)
+            if (l->kind == DLA_LAYER_CONV) {
                 dump_tiles(l, f);
-            else
-                fprintf(f, "    tile: vector unit, tiles chosen at codegen within the acc halves\n");
+            } else if (l->kind == DLA_LAYER_POOL) {
+                const DlaPool *pl = &l->pool;
+                fprintf(f, "    tile: pool %lldx%lld/%lld, tiles %lld rows x %lld cols (%lld x %lld px), channel blocks %lld x "
+                           "%lld, batch %lld\n",
+                        (long long)pl->k.kh, (long long)pl->k.kw, (long long)pl->k.sh, (long long)pl->nrows,
+                        (long long)pl->ncols, (long long)pl->oht, (long long)pl->owt, (long long)pl->ncb,
+                        (long long)pl->Cb, (long long)pl->N);
+            } else {
+                fprintf(f, "    tile: vector unit, streamed in chunks of the acc space below\n");
+            }
             fprintf(f, "    predicted: %.0f cycles (compute %.0f, load %.0f, store %.0f), %" PRIu64 " MACs\n",
                     l->pred_cycles, l->pred_compute, l->pred_load, l->pred_store, l->macs);
             total += l->pred_cycles;

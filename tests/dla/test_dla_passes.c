@@ -80,7 +80,7 @@ static void test_fuse(void)
         CU_ASSERT_EQUAL(p.layers[i].nodes[0], nodes[i]);
     }
     CU_ASSERT_EQUAL(p.layers[0].kind, DLA_LAYER_CONV);
-    CU_ASSERT_EQUAL(p.layers[1].kind, DLA_LAYER_VEC);
+    CU_ASSERT_EQUAL(p.layers[1].kind, DLA_LAYER_POOL);
     CU_ASSERT_STRING_EQUAL(p.layers[0].act, "relu");
     CU_ASSERT_STRING_EQUAL(p.layers[1].act, "none");
     CU_ASSERT_STRING_EQUAL(p.layers[2].act, "none");
@@ -171,6 +171,34 @@ static void test_tile(void)
     CU_ASSERT_DOUBLE_EQUAL(p.layers[0].pred_compute, comp, 0.5);
     CU_ASSERT(p.layers[0].pred_cycles >= comp);
     CU_ASSERT_EQUAL(p.layers[0].macs, (uint64_t)(64 * 56 * 56 * 64 * 9));
+    dla_lower_plan_free(&p);
+    ir_graph_free(g);
+}
+
+/* The chain's 2x2/2 max pool of [1,32,16,16] on dla-edge (acc halves of
+ * 8192 words): whole rows of 8 output pixels (16 input columns), all 32
+ * channels in one block, and the most rows whose input (2 per output row)
+ * and output tiles fit a half: 6 -> two row tiles, balanced to 4 each. */
+static void test_tile_pool(void)
+{
+    int32_t nodes[4];
+    IrGraph *g = chain(nodes);
+    DlaTarget t = target("dla-edge");
+    DlaLowerPlan p;
+    DlaProgram out;
+    DlaError e = {0};
+    plan_until(&p, &out, g, nodes, 4, &t, DLA_PASS_TILE, &e);
+    const DlaPool *pl = &p.layers[1].pool;
+    CU_ASSERT_EQUAL(pl->half, 8192);
+    CU_ASSERT_EQUAL(pl->ncols, 1);
+    CU_ASSERT_EQUAL(pl->owt, 8);
+    CU_ASSERT_EQUAL(pl->iwt, 16);
+    CU_ASSERT_EQUAL(pl->Cb, 32);
+    CU_ASSERT_EQUAL(pl->ncb, 1);
+    CU_ASSERT_EQUAL(pl->nrows, 2);
+    CU_ASSERT_EQUAL(pl->oht, 4);
+    CU_ASSERT(2 * pl->oht * pl->iwt * pl->Cb + pl->oht * pl->owt * pl->Cb <= pl->half);
+    CU_ASSERT(p.layers[1].pred_cycles > 0);
     dla_lower_plan_free(&p);
     ir_graph_free(g);
 }
@@ -422,7 +450,8 @@ static void test_cost_model_resnet18(void)
 
 void dla_register_tests(void)
 {
-    DLA_SUITE("dla_passes", {"fuse", test_fuse}, {"layout", test_layout}, {"tile", test_tile}, {"sram_alloc", test_sram},
+    DLA_SUITE("dla_passes", {"fuse", test_fuse}, {"layout", test_layout}, {"tile", test_tile}, {"tile_pool", test_tile_pool},
+              {"sram_alloc", test_sram},
               {"dram_alloc", test_dram}, {"schedule_emit", test_schedule_emit}, {"dump", test_dump},
               {"cost_model_resnet18", test_cost_model_resnet18});
 }
