@@ -522,8 +522,13 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     const int64_t *ks;
     if ((nd->op == OP_QMAX_POOL || nd->op == OP_QAVG_POOL) && ir_attr_ints(g, l->node, "kernel_shape", &ks) == 2)
         ops = (double)(ks[0] * ks[1]) + 2;
-    else if (nd->op == OP_QADD)
-        ops = 6;
+    else if (nd->op == OP_QADD) { /* per operand (sub z), itof, fmul; fadd, fdiv, ftoi, clip, (add zy) */
+        ops = 8;
+        for (int i = 0; i < 3; i++) {
+            const IrValue *v = &g->values[i < 2 ? nd->inputs[i] : nd->outputs[0]];
+            ops += v->quant.count == 1 && v->quant.zero_point[0] != 0;
+        }
+    }
     else if (nd->op == OP_QGLOBAL_AVG_POOL)
         ops = 1;
     double comp = dma(t, in) + (nd->op == OP_QGLOBAL_AVG_POOL ? in : ops * out) / (double)e->L;

@@ -418,23 +418,24 @@ static void predicted_vs_simulated(const char *tname)
         CU_ASSERT_EQUAL_FATAL(dla_sim_load(sim, &out, &e), DLA_OK);
         CU_ASSERT_EQUAL_FATAL(dla_sim_run(sim, &e), DLA_OK);
         CU_ASSERT_EQUAL(dla_sim_nlayers(sim), (uint32_t)p.nlayers);
-        double sum_pred = 0, sum_sim = 0, sum_abs = 0;
-        fprintf(stderr, "\n  cost model vs simulator, resnet18 on %s (cycles):\n", tname);
+        double sum_pred = 0, sum_abs = 0, sum_abs_c = 0;
+        fprintf(stderr, "\n  cost model vs simulator, resnet18 on %s (cycles; span = first start .. last end "
+                        "of the layer's instructions, busy = compute engine):\n", tname);
         for (int32_t i = 0; i < p.nlayers; i++) {
             const DlaSimLayerStats *ls = dla_sim_layer_stats(sim, (uint32_t)i);
             double sim_c = (double)(ls->end_cycle - ls->start_cycle), pred = p.layers[i].pred_cycles;
-            double err = sim_c > 0 ? (pred - sim_c) / sim_c : 0;
-            sum_pred += pred, sum_sim += sim_c, sum_abs += err < 0 ? -err : err;
-            fprintf(stderr, "    %-44s %-16s pred %9.0f  sim %9.0f  error %+6.1f%%\n", ls->name, ls->op_type, pred,
-                    sim_c, 100 * err);
+            double busy = (double)ls->busy_cycles[DLA_ENG_COMPUTE], pc = p.layers[i].pred_compute;
+            double err = sim_c > 0 ? (pred - sim_c) / sim_c : 0, err_c = busy > 0 ? (pc - busy) / busy : 0;
+            sum_pred += pred, sum_abs += err < 0 ? -err : err, sum_abs_c += err_c < 0 ? -err_c : err_c;
+            fprintf(stderr, "    %-44s %-14s pred %9.0f span %9.0f (%+6.1f%%)  compute pred %9.0f busy %9.0f (%+6.1f%%)\n",
+                    ls->name, ls->op_type, pred, sim_c, 100 * err, pc, busy, 100 * err_c);
             CU_ASSERT(pred > 0);
         }
         uint64_t total = dla_sim_stats(sim)->total_cycles;
-        fprintf(stderr, "    total: predicted %.0f (layers alone, summed), simulated %llu (%+.1f%%); "
-                        "mean |error| per layer %.1f%%\n",
+        fprintf(stderr, "    total: predicted %.0f (layers alone, summed), simulated %llu (%+.1f%%); mean |error| "
+                        "per layer: span %.1f%%, compute busy %.1f%%\n",
                 sum_pred, (unsigned long long)total, 100 * (sum_pred - (double)total) / (double)total,
-                100 * sum_abs / p.nlayers);
-        (void)sum_sim;
+                100 * sum_abs / p.nlayers, 100 * sum_abs_c / p.nlayers);
         dla_sim_free(sim);
         dla_program_free(&out);
         dla_lower_plan_free(&p);
