@@ -59,6 +59,30 @@ typedef enum DlaAluOp {
 /* REQUANT modes. */
 enum { DLA_REQ_FP32 = 0, DLA_REQ_FIXED = 1 };
 
+/* Width and bias of every field of every format, generated from isa.def
+ * DLA_FORMAT_FIELDS: DLA_FW_<FMT>_<member> bits, DLA_FB_<FMT>_<member> bias
+ * (stored = value - bias). */
+enum {
+#define F(fmt, nm, m, word, lo, width, bias, max) DLA_FW_##fmt##_##m = (width), DLA_FB_##fmt##_##m = (bias),
+    DLA_FORMAT_FIELDS(F)
+#undef F
+};
+/* Largest value an (unsigned) field can hold: 2^width - 1 + bias. */
+#define DLA_FIELD_MAX(fmt, m) ((int64_t)((((uint64_t)1 << DLA_FW_##fmt##_##m) - 1) + (uint64_t)DLA_FB_##fmt##_##m))
+
+/* The hardware limits the compiler plans around, all from the encoding:
+ *   DLA_MAX_PAD     padding elements a LOAD adds per side (ypad0..zpad1: 7);
+ *   DLA_MAX_EXTENT  a compute loop extent (e0..e3: 1024), also the GEMM
+ *                   weight pitch in rows of R (wpitch);
+ *   DLA_MAX_DMA_Y   rows (y) and planes (z) of a DMA box (1024);
+ *   DLA_MAX_DMA_X   elements of a DMA row (x: 4096). */
+#define DLA_MAX_PAD DLA_FIELD_MAX(LOAD, ypad0)
+#define DLA_MAX_EXTENT DLA_FIELD_MAX(GEMM, e0)
+#define DLA_MAX_WPITCH DLA_FIELD_MAX(GEMM, wpitch)
+#define DLA_MAX_DMA_Y DLA_FIELD_MAX(LOAD, ysize)
+#define DLA_MAX_DMA_Z DLA_FIELD_MAX(LOAD, zsize)
+#define DLA_MAX_DMA_X DLA_FIELD_MAX(LOAD, xsize)
+
 /* Number of compute loop levels (e0 outer .. e3 inner; LOOPCFG level 0..3). */
 #define DLA_LOOP_LEVELS 4
 

@@ -22,8 +22,9 @@
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
  *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
  * Everything else stays on the host, in float. The padding and width limits
- * are those of the DLA lowering (backend/dla_lower.h), checked here so that a
- * node the lowering would refuse runs on the host instead. */
+ * are those of the DLA lowering (backend/dla/dla_lower.h; the values are the
+ * DLA_MAX_* of isa/isa.h), checked here so that a node the lowering would
+ * refuse runs on the host instead. */
 #include "passes/passes.h"
 #include "passes/pass_util.h"
 #include "passes/quant.h"
@@ -32,8 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DLA_MAX_PAD 7      /* the DMA load pads at most this many per side */
-#define DLA_MAX_WIDTH 1024 /* widest image row the lowering tiles */
+#include "isa/isa.h" /* DLA_MAX_PAD: the DMA load pads at most this many per side */
+
+/* Widest image row the lowering tiles: one loop extent (isa.def e0..e3). */
+#define DLA_MAX_WIDTH DLA_MAX_EXTENT
 
 /* A float activation: not constant, float32, rank known, every dim but the
  * batch dim (0) known and positive. */

@@ -1,31 +1,99 @@
 /* cmd_opt.c - `dlacc opt MODEL [options]`: load a model (ONNX, or IR text when
  * the file name ends in .ir), run the pass pipeline, print per-op node counts
- * before and after to stderr, and write the final IR as text. */
+ * before and after to stderr, and write the final IR as text.
+ *
+ * With --calib DIR or --target T it runs what the compiler runs instead: the
+ * driver's compile (graph pipeline with quantization, segments), then the DLA
+ * passes (backend/dla/dla_passes.def) on every DLA segment, printing the
+ * plan after the pass --dump-after names (or after every one: all; after
+ * emit by default). --list-passes lists both tables in order. */
 #include "cli.h"
+#include "cli_compile_opts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/dla/dla_plan.h"
 #include "dla_mem.h"
 #include "frontend/onnx.h"
 #include "ir/text.h"
 #include "passes/passes.h"
 
+static void list_passes(FILE *f)
+{
+    fprintf(f, "graph passes (passes/passes.def):\n");
+    for (int i = 0; i < PASS__COUNT; i++)
+        fprintf(f, "  %-12s %s\n", pass_name((PassId)i), pass_description((PassId)i));
+    fprintf(f, "DLA passes (backend/dla/dla_passes.def):\n");
+    for (int i = 0; i < DLA_PASS__COUNT; i++)
+        fprintf(f, "  %-12s %s\n", dla_pass_name((DlaPassId)i), dla_pass_description((DlaPassId)i));
+}
+
+/* --calib / --target: the driver's compile, then the DLA passes with dumps
+ * on every DLA segment. */
+static int opt_dla(const char *model, const CliCompileOpts *o, const char *dump_after, const char *out)
+{
+    int after = DLA_PASS_EMIT;
+    if (dump_after && strcmp(dump_after, "all") == 0)
+        after = DLA_PASS__COUNT;
+    else if (dump_after && (after = (int)dla_pass_lookup(dump_after)) == DLA_PASS__COUNT) {
+        fprintf(stderr, "dlacc opt: unknown DLA pass '%s' (dlacc opt --list-passes)\n", dump_after);
+        return 2;
+    }
+    DlaCompileOptions co = {0};
+    cli_compile_opts_apply(o, &co);
+    DlaPlan *p = NULL;
+    int rc = cli_compile_plan(model, o, &co, &p);
+    FILE *f = NULL;
+    if (!rc && !(f = out ? fopen(out, "w") : stdout)) {
+        fprintf(stderr, "dlacc opt: cannot write '%s'\n", out);
+        rc = cli_exit_code(DLA_ERR_IO);
+    }
+    for (int32_t s = 0; !rc && s < p->nsegs; s++) {
+        const DlaSegment *sg = &p->segs[s];
+        if (sg->kind != DLA_SEG_DLA)
+            continue;
+        fprintf(f, "## DLA segment %u (%d nodes)\n", sg->dla_index, (int)sg->nnodes);
+        DlaProgram prog;
+        DlaError err = {0};
+        DlaStatus st = dla_lower_dump(p->g, sg->nodes, sg->nnodes, &p->target, &prog, after, f, &err);
+        if (st) {
+            cli_report(&err);
+            rc = cli_exit_code(st);
+        } else {
+            dla_program_free(&prog);
+        }
+    }
+    if (f && out && fclose(f) != 0 && !rc) {
+        fprintf(stderr, "dlacc opt: error writing '%s'\n", out);
+        rc = cli_exit_code(DLA_ERR_IO);
+    }
+    if (p)
+        dla_plan_free(p);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: dlacc opt MODEL.onnx|MODEL.ir [--input-shape NAME=D0,D1,...]... [--passes=LIST]\n"
-               "                 [--dump-after=PASS|all] [--elide=BYTES] [--stats] [-o OUT.ir]\n\n"
-               "Runs the pass pipeline and writes the resulting IR as text (stdout without -o).\n"
+               "                 [--dump-after=PASS|all] [--elide=BYTES] [--stats] [-o OUT.ir]\n"
+               "       dlacc opt MODEL.onnx --calib DIR [--target T] [--calib-method M]\n"
+               "                 [--input-shape NAME=D0,D1,...]... [--dump-after=DLAPASS|all] [-o OUT.txt]\n"
+               "       dlacc opt --list-passes\n\n"
+               "Runs the graph pass pipeline and writes the resulting IR as text (stdout without -o).\n"
                "Node counts per op type, before and after, go to stderr.\n"
                "  --passes=a,b,c    run only these passes, in this order\n"
                "  --dump-after=P    print the IR after pass P (or after every pass: all) to stderr\n"
                "  --stats           per pass: node counts before and after, CPU time (stderr)\n"
                "  --elide=BYTES     print constants larger than BYTES as checksums\n"
-               "                    (default: 1024 in dumps, all data in the output)\n\n"
-               "passes:\n");
-    for (int i = 0; i < PASS__COUNT; i++)
-        fprintf(f, "  %-10s %s\n", pass_name((PassId)i), pass_description((PassId)i));
+               "                    (default: 1024 in dumps, all data in the output)\n"
+               "With --calib or --target: compile as `dlacc MODEL` does (quantize, partition into\n"
+               "segments), then run the DLA passes on every DLA segment and print the DLA plan\n"
+               "(layers, tiles, SRAM/DRAM offsets, predicted cycles) after DLAPASS, or after\n"
+               "every DLA pass (all), to stdout or -o; default: after emit.\n"
+               "  --list-passes     list the graph passes and the DLA passes, in order\n\n");
+    list_passes(f);
 }
 
 typedef struct OpCounts {
@@ -68,19 +136,30 @@ static DlaStatus load(const char *path, const OnnxLoadOptions *lo, IrGraph **g, 
 int cmd_opt(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL;
-    CliShapes shapes = {0};
+    CliCompileOpts co = {0};
     PassContext ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.dump_elide_bytes = 1024;
     size_t elide_out = 0;
     DlaError err = {0};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            cli_shapes_free(&shapes);
+            cli_shapes_free(&co.shapes);
             return 0;
+        } else if (!strcmp(a, "--list-passes")) {
+            list_passes(stdout);
+            cli_shapes_free(&co.shapes);
+            return 0;
+        } else if ((r = (int)cli_compile_opt(argc, argv, &i, &co)) != CLI_OPT_OTHER) {
+            if (r != CLI_OPT_TAKEN) {
+                if (r == CLI_OPT_USAGE)
+                    usage(stderr);
+                cli_shapes_free(&co.shapes);
+                return 2;
+            }
         } else if (!strcmp(a, "-o") && i + 1 < argc) {
             out = argv[++i];
         } else if (!strncmp(a, "--passes=", 9)) {
@@ -94,22 +173,14 @@ int cmd_opt(int argc, char **argv)
             unsigned long long nb = strtoull(a + 8, &end, 10);
             if (*end || end == a + 8) {
                 fprintf(stderr, "dlacc opt: bad --elide value '%s'\n", a + 8);
-                cli_shapes_free(&shapes);
+                cli_shapes_free(&co.shapes);
                 return 2;
             }
             ctx.dump_elide_bytes = elide_out = (size_t)nb;
-        } else if ((r = cli_opt_value(argc, argv, &i, "--input-shape", &v)) != 0) {
-            if (r < 0)
-                return 2;
-            if (cli_shapes_add(&shapes, v, &err) != DLA_OK) {
-                cli_report(&err);
-                cli_shapes_free(&shapes);
-                return 2;
-            }
         } else if (a[0] == '-' || model) {
             fprintf(stderr, "dlacc opt: unexpected argument '%s'\n", a);
             usage(stderr);
-            cli_shapes_free(&shapes);
+            cli_shapes_free(&co.shapes);
             return 2;
         } else {
             model = a;
@@ -117,13 +188,18 @@ int cmd_opt(int argc, char **argv)
     }
     if (!model) {
         usage(stderr);
-        cli_shapes_free(&shapes);
+        cli_shapes_free(&co.shapes);
         return 2;
     }
+    if (co.calib || co.target) {
+        int rc = opt_dla(model, &co, ctx.dump_after, out);
+        cli_shapes_free(&co.shapes);
+        return rc;
+    }
     IrGraph *g = NULL;
-    OnnxLoadOptions lo = cli_shapes_options(&shapes);
+    OnnxLoadOptions lo = cli_shapes_options(&co.shapes);
     DlaStatus st = load(model, &lo, &g, &err);
-    cli_shapes_free(&shapes);
+    cli_shapes_free(&co.shapes);
     if (st != DLA_OK) {
         cli_report(&err);
         return cli_exit_code(st);

@@ -1,5 +1,6 @@
-/* dla_emit.c - instruction builder with automatic dependency tokens (see
- * dla_emit.h for the scheme and why it is deadlock-free and balanced). */
+/* dla_emit.c - the instruction builder (dla_emit.h): appends selected
+ * instructions with the memory ranges they touch; no tokens (those are the
+ * schedule pass's, dla_pass_schedule.c). */
 #include "dla_emit.h"
 
 #include <stdlib.h>
@@ -7,17 +8,7 @@
 
 #include "dla_mem.h"
 
-struct DlaHazard {
-    int64_t idx;      /* instruction index */
-    uint64_t lo, hi;  /* element range [lo, hi) */
-    int write;
-};
-
-typedef struct Access {
-    int mem;
-    uint64_t lo, hi;
-    int write;
-} Access;
+typedef DlaAccess Access;
 
 void dla_em_init(DlaEmit *e, const DlaTarget *t)
 {
@@ -31,18 +22,13 @@ void dla_em_init(DlaEmit *e, const DlaTarget *t)
     e->msize[DLA_MEM_ACC] = (int64_t)(t->acc_sram_bytes / 4);
     e->msize[DLA_MEM_PARAM] = (int64_t)(t->param_bytes / 4);
     e->msize[DLA_MEM_LUT] = (int64_t)t->lut_bytes;
-    for (int a = 0; a < DLA_ENG_COUNT; a++)
-        for (int b = 0; b < DLA_ENG_COUNT; b++)
-            e->pushed[a][b] = -1;
 }
 
 void dla_em_free(DlaEmit *e)
 {
+    free(e->pend);
     free(e->insn);
     free(e->reloc);
-    for (int m = 0; m < DLA_HAZ_MEMS; m++)
-        for (int g = 0; g < DLA_ENG_COUNT; g++)
-            free(e->hist[m][g]);
     free(e->consts);
     for (uint32_t i = 0; i < e->nlayers; i++) {
         free(e->layers[i].name);
@@ -50,15 +36,6 @@ void dla_em_free(DlaEmit *e)
     }
     free(e->layers);
     memset(e, 0, sizeof *e);
-}
-
-uint64_t dla_em_wgt_alloc(DlaEmit *e, uint64_t n)
-{
-    uint64_t at = (uint64_t)dla_round_up((int64_t)e->wgt_ring, 64);
-    if (at + n > (uint64_t)e->msize[DLA_MEM_WGT])
-        at = 0;
-    e->wgt_ring = at + n;
-    return at;
 }
 
 uint64_t dla_em_const(DlaEmit *e, const void *data, uint64_t n, uint64_t align)
@@ -72,101 +49,34 @@ uint64_t dla_em_const(DlaEmit *e, const void *data, uint64_t n, uint64_t align)
     return off;
 }
 
-/* ------------------------------------------------------------ tokens */
+/* ------------------------------------------------------------ the list */
 
-static int64_t push_insn(DlaEmit *e, const DlaInsn *in, int reloc)
+/* Append `in`; tracked instructions carry their accesses on engine eng. A
+ * tracked instruction may need a relay in front of it (schedule), so it
+ * reserves room for two. */
+static void append(DlaEmit *e, const DlaInsn *in, int eng, const Access *acc, int nacc, int tracked, int reloc)
 {
-    if (e->n >= DLA_EM_MAX_INSNS) {
+    if (e->npend + (tracked ? 2u : 1u) > DLA_EM_MAX_INSNS) {
         e->overflow = 1;
-        return -1;
-    }
-    if (e->n + 1 > e->cap) {
-        e->cap = e->cap ? 2 * e->cap : 1024;
-        e->insn = dla_realloc(e->insn, e->cap * sizeof *e->insn);
-        e->reloc = dla_realloc(e->reloc, e->cap);
-    }
-    e->insn[e->n] = *in;
-    e->reloc[e->n] = (uint8_t)reloc;
-    return e->n++;
-}
-
-static void hist_add(DlaEmit *e, int mem, int eng, int64_t idx, const Access *a)
-{
-    size_t n = e->nhist[mem][eng];
-    e->hist[mem][eng] = dla_grow(e->hist[mem][eng], sizeof(DlaHazard), n + 1, &e->hcap[mem][eng]);
-    e->hist[mem][eng][n] = (DlaHazard){idx, a->lo, a->hi, a->write};
-    e->nhist[mem][eng] = n + 1;
-}
-
-/* Make consumer `in` (on engine ce, about to be emitted) wait for instruction
- * p of the neighbouring engine pe, unless an earlier token already implies it. */
-static void link(DlaEmit *e, int64_t p, int pe, DlaInsn *in, int ce)
-{
-    if (p < 0 || p <= e->pushed[pe][ce])
         return;
-    DLA_ASSERT(pe - ce == 1 || ce - pe == 1);
-    DlaInsn *pi = &e->insn[p];
-    if (pe < ce) { /* producer is the previous engine */
-        pi->push_next = 1;
-        in->pop_prev = 1;
-    } else {
-        pi->push_prev = 1;
-        in->pop_next = 1;
     }
-    e->pushed[pe][ce] = p;
+    e->pend = dla_grow(e->pend, sizeof *e->pend, (size_t)e->npend + 1, &e->pcap);
+    DlaPending *p = &e->pend[e->npend++];
+    memset(p, 0, sizeof *p);
+    p->in = *in;
+    for (int k = 0; k < nacc; k++)
+        p->acc[k] = acc[k];
+    p->nacc = (uint8_t)nacc;
+    p->eng = (uint8_t)(eng < 0 ? 0 : eng);
+    p->tracked = (uint8_t)tracked;
+    p->reloc = (uint8_t)reloc;
 }
 
-/* Emit `in` on engine `eng` with its memory accesses, adding the tokens it needs. */
+static void push_insn(DlaEmit *e, const DlaInsn *in, int reloc) { append(e, in, -1, NULL, 0, 0, reloc); }
+
 static void emit(DlaEmit *e, DlaInsn *in, int eng, const Access *acc, int nacc, int reloc)
 {
-    int64_t dep[DLA_ENG_COUNT] = {-1, -1, -1};
-    if (e->n + 2 > DLA_EM_MAX_INSNS) {
-        e->overflow = 1;
-        return;
-    }
-    for (int k = 0; k < nacc; k++) {
-        const Access *a = &acc[k];
-        for (int o = 0; o < DLA_ENG_COUNT; o++) {
-            if (o == eng)
-                continue;
-            const DlaHazard *h = e->hist[a->mem][o];
-            int64_t stop = e->pushed[o][eng] > dep[o] ? e->pushed[o][eng] : dep[o];
-            /* Newest first: the first conflict found is the latest one. */
-            for (size_t i = e->nhist[a->mem][o]; i-- > 0 && h[i].idx > stop;) {
-                if ((a->write || h[i].write) && h[i].lo < a->hi && a->lo < h[i].hi) {
-                    dep[o] = h[i].idx;
-                    break;
-                }
-            }
-        }
-    }
-    /* Load and store engines are not neighbours: a DRAM hazard between them
-     * goes through a relay on the compute engine (a loopcfg that rewrites the
-     * current level-0 strides, 1 cycle), which waits for the far instruction
-     * and which `in` waits for. pushed[far][eng] records the far instruction
-     * already covered that way. */
-    int far = eng == DLA_ENG_LOAD ? DLA_ENG_STORE : eng == DLA_ENG_STORE ? DLA_ENG_LOAD : -1;
-    if (far >= 0 && dep[far] > e->pushed[far][eng]) {
-        DlaInsn r;
-        dla_insn_init(&r, DLA_OP_LOOPCFG);
-        if (!e->loop_valid[0]) {
-            e->loop_valid[0] = 1;
-            e->loop_cfg[0][0] = e->loop_cfg[0][1] = e->loop_cfg[0][2] = 0;
-        }
-        r.level = 0;
-        r.sdst = e->loop_cfg[0][0], r.ssrc = e->loop_cfg[0][1], r.ssrc2 = e->loop_cfg[0][2];
-        link(e, dep[far], far, &r, DLA_ENG_COMPUTE);
-        int64_t ri = push_insn(e, &r, 0);
-        e->pushed[far][eng] = dep[far];
-        if (ri > dep[DLA_ENG_COMPUTE])
-            dep[DLA_ENG_COMPUTE] = ri;
-    }
-    for (int o = 0; o < DLA_ENG_COUNT; o++)
-        if (o != far)
-            link(e, dep[o], o, in, eng);
-    int64_t idx = push_insn(e, in, reloc);
-    for (int k = 0; k < nacc; k++)
-        hist_add(e, acc[k].mem, eng, idx, &acc[k]);
+    append(e, in, eng, acc, nacc, 1, reloc);
 }
 
 void dla_em_sync(DlaEmit *e)
@@ -174,9 +84,6 @@ void dla_em_sync(DlaEmit *e)
     DlaInsn in;
     dla_insn_init(&in, DLA_OP_SYNC);
     push_insn(e, &in, 0);
-    for (int m = 0; m < DLA_HAZ_MEMS; m++)
-        for (int g = 0; g < DLA_ENG_COUNT; g++)
-            e->nhist[m][g] = 0;
 }
 
 void dla_em_end(DlaEmit *e)
@@ -258,8 +165,10 @@ void dla_em_store(DlaEmit *e, const DlaDma *d)
     emit(e, &in, DLA_ENG_STORE, a, d->act ? 2 : 1, d->act);
 }
 
-/* Rows of FLAT_X elements, at most 1024 rows per instruction, then the tail. */
-#define FLAT_X 1024
+/* Rows of FLAT_X elements (a loop extent, and within a DMA row), at most
+ * DLA_MAX_DMA_Y rows (DMA) / DLA_MAX_EXTENT rows (compute) per instruction,
+ * then the tail. */
+#define FLAT_X DLA_MAX_EXTENT
 
 void dla_em_load_flat(DlaEmit *e, int mem, uint64_t dram, int act, uint64_t sram, int64_t n, int i8)
 {
@@ -270,7 +179,7 @@ void dla_em_load_flat(DlaEmit *e, int mem, uint64_t dram, int act, uint64_t sram
      * start early. Pieces of about 10x (latency x bandwidth) bytes keep the
      * latency paid per piece near 10% of the transfer. */
     int64_t piece = 10 * (int64_t)e->t->dram_latency_cycles * (int64_t)e->t->dram_bytes_per_cycle / FLAT_X;
-    int64_t maxy = mem_engine(mem) != DLA_ENG_LOAD ? 1024 : piece < 1 ? 1 : piece > 1024 ? 1024 : piece;
+    int64_t maxy = mem_engine(mem) != DLA_ENG_LOAD ? DLA_MAX_DMA_Y : piece < 1 ? 1 : piece > DLA_MAX_DMA_Y ? DLA_MAX_DMA_Y : piece;
     while (n > 0) {
         int64_t x = n < FLAT_X ? n : FLAT_X, y = n / x > maxy ? maxy : n / x;
         DlaDma d = {.mem = mem, .dram = dram, .act = act, .sram = sram, .x = x, .y = y, .z = 1, .xpitch = x,
@@ -285,7 +194,7 @@ void dla_em_load_flat(DlaEmit *e, int mem, uint64_t dram, int act, uint64_t sram
 void dla_em_store_flat(DlaEmit *e, uint64_t dram, uint64_t sram, int64_t n)
 {
     while (n > 0) {
-        int64_t x = n < FLAT_X ? n : FLAT_X, y = n / x > 1024 ? 1024 : n / x;
+        int64_t x = n < FLAT_X ? n : FLAT_X, y = n / x > DLA_MAX_DMA_Y ? DLA_MAX_DMA_Y : n / x;
         DlaDma d = {.dram = dram, .act = 1, .sram = sram, .x = x, .y = y, .z = 1, .xpitch = x, .ys = x};
         dla_em_store(e, &d);
         dram += (uint64_t)(x * y);
@@ -403,7 +312,7 @@ void dla_em_requant(DlaEmit *e, const DlaNest *nest, uint64_t dst, uint64_t src,
         uint64_t a_ = (a); \
         int64_t n_ = (n); \
         while (n_ > 0) { \
-            int64_t x_ = n_ < FLAT_X ? n_ : FLAT_X, y_ = n_ / x_ > 1024 ? 1024 : n_ / x_; \
+            int64_t x_ = n_ < FLAT_X ? n_ : FLAT_X, y_ = n_ / x_ > DLA_MAX_EXTENT ? DLA_MAX_EXTENT : n_ / x_; \
             DlaNest nest_ = {{1, 1, y_, x_}, {0, 0, x_, 1}, {0, 0, x_, 1}, {0, 0, 0, 0}}; \
             const DlaNest *np_ = &nest_; \
             CALL; \
@@ -441,7 +350,7 @@ void dla_em_layer_begin(DlaEmit *e, const char *name, const char *op_type, uint6
     DlaLayerMap *l = &e->layers[e->nlayers++];
     l->name = dla_strdup(name ? name : "");
     l->op_type = dla_strdup(op_type);
-    l->first_insn = e->n;
+    l->first_insn = e->npend;
     l->ninsns = 0;
     l->macs = macs;
 }
@@ -449,34 +358,5 @@ void dla_em_layer_begin(DlaEmit *e, const char *name, const char *op_type, uint6
 void dla_em_layer_end(DlaEmit *e)
 {
     DlaLayerMap *l = &e->layers[e->nlayers - 1];
-    l->ninsns = e->n - l->first_insn;
-}
-
-DlaStatus dla_em_finish(DlaEmit *e, uint64_t act_base, DlaProgram *p, DlaError *err)
-{
-    if (e->overflow)
-        return dla_errorf(err, DLA_ERR_LIMIT, "lowering: the program exceeds %u instructions", DLA_EM_MAX_INSNS);
-    uint32_t *code = dla_malloc((size_t)(e->n ? e->n : 1) * DLA_INSN_WORDS * sizeof(uint32_t));
-    for (uint32_t i = 0; i < e->n; i++) {
-        DlaInsn in = e->insn[i];
-        if (e->reloc[i])
-            in.dram += (int64_t)act_base;
-        DlaStatus st = dla_insn_encode(&in, code + (size_t)i * DLA_INSN_WORDS, err);
-        if (st) {
-            free(code);
-            dla_error_prefix(err, "lowering: instruction %u (%s): ", i, dla_opcode_name(in.op));
-            return st;
-        }
-    }
-    p->code = code;
-    p->ninsns = e->n;
-    p->consts = e->consts;
-    p->const_bytes = e->nconsts;
-    e->consts = NULL;
-    e->nconsts = 0;
-    p->layers = e->layers;
-    p->nlayers = e->nlayers;
-    e->layers = NULL;
-    e->nlayers = 0;
-    return DLA_OK;
+    l->ninsns = e->npend - l->first_insn;
 }

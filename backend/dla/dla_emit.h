@@ -1,33 +1,24 @@
 /* dla_emit.h - the instruction builder of the DLA lowering (internal to
- * backend/dla_*.c).
+ * backend/dla): what instruction selection (the codegen pass,
+ * dla_lower_conv.c, dla_lower_vec.c) appends instructions with.
  *
- * The lowering emits instructions as decoded structs in program order and
- * says, for each, which on-chip memory ranges it reads and writes (derived
- * here from the operands: DMA boxes, loop-nest streams). The builder then
- * inserts the dependency tokens itself (docs/isa.md, "Dependency tokens"):
- * when an instruction on engine B touches a range that an earlier
- * instruction on a neighbouring engine A wrote (or read, when B writes), B
- * must wait for that instruction; A pushes a token when it finishes, B pops
- * it before it starts. Since every engine runs in order, only the latest such
- * instruction of A matters, and a dependency already implied by an earlier
- * token (from a later-or-equal A instruction) needs no new one. Pushes and
- * pops therefore pair up in FIFO order on each queue, every token pushed is
- * popped (no imbalance), and every wait points backwards in program order
- * (no deadlock). Double buffering is then only a matter of alternating SRAM
- * buffers: the builder finds the overlaps it allows.
+ * The builder appends instructions as decoded structs in program order to a
+ * list without dependency tokens (DlaEmit.pend) and records, for each, which
+ * on-chip memory ranges and activation-DRAM ranges it reads and writes
+ * (derived here from the operands: DMA boxes, loop-nest streams). It also
+ * caches the DMA and loop configuration registers (a dmacfg / loopcfg is
+ * appended only when a value changes) and builds the constants image.
  *
- * Activation DRAM is tracked the same way (a later layer's load of what an
- * earlier store wrote, a store into a buffer that an earlier load read), so
- * layers overlap without a `sync`: a tile of the next layer starts as soon as
- * the stores it reads are done. Load and store engines are not neighbours;
- * their DRAM hazards go through a one-cycle relay instruction on the compute
- * engine (a loopcfg that rewrites the current strides) that waits for the
- * far instruction and is waited for. Constants are never written, so loads
- * of constants are not tracked.
+ * The schedule pass (dla_pass_schedule.c) then inserts the tokens from those
+ * ranges (docs/isa.md, "Dependency tokens"), and the emit pass
+ * (dla_pass_emit.c) relocates and encodes. Double buffering is therefore
+ * only a matter of alternating SRAM buffers here: the schedule finds the
+ * overlaps it allows.
  *
  * DRAM addresses of activations are emitted relative to the activation
- * region (flag `act`) and relocated by dla_em_finish once the size of the
- * constant image is known. */
+ * region (flag `act`) and relocated at emit once the size of the constant
+ * image is known. Constants are never written, so loads of constants are not
+ * tracked. */
 #ifndef DLA_BACKEND_DLA_EMIT_H
 #define DLA_BACKEND_DLA_EMIT_H
 
@@ -56,10 +47,25 @@ typedef struct DlaDma {
     int i8;               /* loads into acc: sign-extend int8 from DRAM */
 } DlaDma;
 
-typedef struct DlaHazard DlaHazard;
-
 /* Memories whose hazards are tracked: the on-chip ones and activation DRAM. */
 enum { DLA_HAZ_DRAM = DLA_MEM_COUNT, DLA_HAZ_MEMS };
+
+/* A range [lo, hi) of a tracked memory (elements; DLA_HAZ_DRAM: bytes,
+ * activation-relative) that an instruction reads or writes. */
+typedef struct DlaAccess {
+    int mem;
+    uint64_t lo, hi;
+    int write;
+} DlaAccess;
+
+/* A selected instruction before scheduling. `tracked` instructions (loads,
+ * stores, compute) take part in the hazard check with their accesses;
+ * configuration instructions, sync and end do not. */
+typedef struct DlaPending {
+    DlaInsn in;
+    DlaAccess acc[3];
+    uint8_t nacc, eng, tracked, reloc;
+} DlaPending;
 
 /* A program larger than this is refused (DLA_ERR_LIMIT) rather than built:
  * hostile shapes must not make the compiler exhaust memory. */
@@ -69,17 +75,16 @@ typedef struct DlaEmit {
     const DlaTarget *t;
     int64_t R, C, L;                 /* gemm rows, cols, vector lanes */
     int64_t msize[DLA_MEM_COUNT];    /* memory sizes in elements */
+    /* codegen: the instruction list before tokens */
+    DlaPending *pend;
+    uint32_t npend;
+    size_t pcap;
+    int overflow;                    /* more than DLA_EM_MAX_INSNS: emission stopped */
+    /* schedule: the final instruction stream (tokens, relays) */
     DlaInsn *insn;
     uint8_t *reloc;                  /* per instruction: dram field is activation-relative */
     uint32_t n;
     size_t cap;
-    int overflow;                    /* more than DLA_EM_MAX_INSNS: emission stopped */
-    /* hazard history: per memory and engine, the accesses since the last sync (if any) */
-    DlaHazard *hist[DLA_HAZ_MEMS][DLA_ENG_COUNT];
-    size_t nhist[DLA_HAZ_MEMS][DLA_ENG_COUNT], hcap[DLA_HAZ_MEMS][DLA_ENG_COUNT];
-    /* [from][to]: the latest instruction of `from` that `to`'s next instruction
-     * is known to follow (by a token, or a relay for load/store), -1 none */
-    int64_t pushed[DLA_ENG_COUNT][DLA_ENG_COUNT];
     /* configuration register caches (registers persist over the whole run) */
     int64_t dma_cfg[DLA_ENG_COUNT][3];
     int dma_valid[DLA_ENG_COUNT];
@@ -88,21 +93,18 @@ typedef struct DlaEmit {
     /* SRAM buffer rotation, kept across layers so that the next layer's first
      * loads go to buffers the current layer is not using (prefetch) */
     int inp_half, wgt_half, acc_half;
-    uint64_t wgt_ring;               /* next free byte for resident weights */
     /* constant DRAM image */
     uint8_t *consts;
     uint64_t nconsts;
     size_t consts_cap;
-    /* layer map */
+    /* layer map: first_insn / ninsns index pend until the schedule pass
+     * maps them to insn */
     DlaLayerMap *layers;
     uint32_t nlayers;
     size_t layers_cap;
 } DlaEmit;
 
 void dla_em_init(DlaEmit *e, const DlaTarget *t);
-/* Place n bytes of resident weights in wgt: after the previous layer's when
- * they fit, else at 0 (the tokens order the reuse either way). */
-uint64_t dla_em_wgt_alloc(DlaEmit *e, uint64_t n);
 void dla_em_free(DlaEmit *e);
 
 /* Append constant bytes (aligned to `align`), return their DRAM offset. */
@@ -127,16 +129,12 @@ void dla_em_clip_flat(DlaEmit *e, uint64_t a, int64_t n, int lo, int hi);
 void dla_em_lut_flat(DlaEmit *e, uint64_t a, int64_t n, uint64_t table);
 void dla_em_requant_flat(DlaEmit *e, uint64_t a, int64_t n, uint64_t param, int zp, int relu);
 
-void dla_em_sync(DlaEmit *e);
+void dla_em_sync(DlaEmit *e); /* the schedule forgets all hazards at a sync */
 void dla_em_end(DlaEmit *e);
 
 void dla_em_layer_begin(DlaEmit *e, const char *name, const char *op_type, uint64_t macs);
 void dla_em_layer_end(DlaEmit *e);
 
-/* Relocate activation addresses by act_base, encode, and move code, constants
- * and layers into p (tensors are the caller's). Fails if a field is out of
- * range (e.g. a DRAM address beyond 32 bits). */
-DlaStatus dla_em_finish(DlaEmit *e, uint64_t act_base, DlaProgram *p, DlaError *err);
 
 static inline int64_t dla_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static inline int64_t dla_round_up(int64_t a, int64_t b) { return dla_ceil_div(a, b) * b; }

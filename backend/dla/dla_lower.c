@@ -1,8 +1,7 @@
-/* dla_lower.c - the driver of the DLA lowering (dla_lower.h): classifies the
- * partition's values (inputs, outputs, intermediates), places them in DRAM
- * (intermediates by liveness, first fit), lowers node by node into one
- * instruction stream (dla_lower_conv.c, dla_lower_vec.c; layers overlap where
- * their data allow, dla_emit.h), and fills the program's tensor descriptors. */
+/* dla_lower.c - what the per-op instruction selection shares (errors naming
+ * the node, quantization, dims, window attributes, tile spans) and the
+ * conversion between the IR's row-major data and a tensor's DRAM layout.
+ * dla_lower() itself is the plan plus the passes (dla_plan.c). */
 #include "dla_lower.h"
 
 #include <stdarg.h>
@@ -12,10 +11,8 @@
 
 #include "dla_lower_int.h"
 #include "dla_mem.h"
-#include "isa/dla_format.h"
+#include "isa/isa.h"
 #include "ops.h"
-
-#define DLA_ACT_ALIGN 64
 
 /* ------------------------------------------------------------ shared helpers */
 
@@ -77,11 +74,13 @@ DlaStatus dla_lower_win(DlaLowerCtx *c, int32_t node, int64_t kh, int64_t kw, Dl
         w->dh = v[0], w->dw = v[1];
     if ((n = ir_attr_ints(g, node, "pads", &v)) == 4)
         w->pt = v[0], w->pl = v[1], w->pb = v[2], w->pr = v[3];
-    if (w->kh < 1 || w->kw < 1 || w->sh < 1 || w->sw < 1 || w->dh < 1 || w->dw < 1 || w->kh > 1024 || w->kw > 1024 ||
-        w->sh > 1024 || w->sw > 1024 || w->dh > 1024 || w->dw > 1024)
+    const int64_t E = DLA_MAX_EXTENT, P = DLA_MAX_PAD;
+    if (w->kh < 1 || w->kw < 1 || w->sh < 1 || w->sw < 1 || w->dh < 1 || w->dw < 1 || w->kh > E || w->kw > E ||
+        w->sh > E || w->sw > E || w->dh > E || w->dw > E)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "kernel/stride/dilation out of range");
-    if (w->pt < 0 || w->pl < 0 || w->pb < 0 || w->pr < 0 || w->pt > 7 || w->pl > 7 || w->pb > 7 || w->pr > 7)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "padding must be 0..7 per side (the DMA pads on the fly)");
+    if (w->pt < 0 || w->pl < 0 || w->pb < 0 || w->pr < 0 || w->pt > P || w->pl > P || w->pb > P || w->pr > P)
+        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "padding must be 0..%d per side (the DMA pads on the fly)",
+                             (int)P);
     return DLA_OK;
 }
 
@@ -95,10 +94,10 @@ DlaStatus dla_lower_span(DlaLowerCtx *c, int32_t node, int64_t in, int64_t k, in
     r->n = end - r->i0;
     r->pad1 = len - r->pad0 - r->n;
     r->total = len;
-    if (r->n < 1 || r->pad0 > 7 || r->pad1 > 7)
+    if (r->n < 1 || r->pad0 > DLA_MAX_PAD || r->pad1 > DLA_MAX_PAD)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED,
-                             "outputs %lld..%lld need %lld/%lld padding inputs (at most 7 each side)", (long long)o0,
-                             (long long)(o0 + on - 1), (long long)r->pad0, (long long)r->pad1);
+                             "outputs %lld..%lld need %lld/%lld padding inputs (at most %d each side)", (long long)o0,
+                             (long long)(o0 + on - 1), (long long)r->pad0, (long long)r->pad1, (int)DLA_MAX_PAD);
     return DLA_OK;
 }
 
@@ -134,233 +133,4 @@ void dla_tensor_unpack(const DlaTensorDesc *d, const int8_t *dev, int8_t *dst)
         for (int64_t ch = 0; ch < C; ch++)
             for (int64_t p = 0; p < HW; p++)
                 dst[(b * C + ch) * HW + p] = dev[(b * HW + p) * C + ch];
-}
-
-/* ------------------------------------------------------------ partition */
-
-enum { ROLE_NONE, ROLE_IN, ROLE_OUT, ROLE_MID };
-
-/* Number of leading inputs of a Q-op that are activations (the rest constant). */
-static int act_inputs(const IrNode *nd) { return nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1; }
-
-static int is_qop(IrOp op)
-{
-    return op == OP_QCONV || op == OP_QGEMM || op == OP_QADD || op == OP_QMAX_POOL || op == OP_QAVG_POOL ||
-           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT;
-}
-
-typedef struct Live {
-    int32_t v;
-    int32_t def, last;
-    uint64_t off, size;
-} Live;
-
-DlaStatus dla_lower(const IrGraph *g, const int32_t *nodes, int32_t nnodes, const DlaTarget *t, DlaProgram *out,
-                    DlaError *err)
-{
-    memset(out, 0, sizeof *out);
-    DlaStatus st = dla_isa_check_target(t, err);
-    if (st)
-        return st;
-    if (nnodes < 1)
-        return dla_errorf(err, DLA_ERR_INVALID, "lowering: empty partition");
-    uint8_t *mark = dla_calloc((size_t)g->nnodes + 1, 1);
-    uint8_t *role = dla_calloc((size_t)g->nvalues + 1, 1);
-    int32_t *def = dla_malloc(((size_t)g->nvalues + 1) * sizeof *def), *last = dla_malloc(((size_t)g->nvalues + 1) * sizeof *last);
-    uint64_t *addr = dla_malloc(((size_t)g->nvalues + 1) * sizeof *addr);
-    int32_t *order = dla_malloc(((size_t)g->nvalues + 1) * sizeof *order); /* inputs then outputs */
-    Live *mid = dla_malloc(((size_t)g->nvalues + 1) * sizeof *mid);
-    int32_t norder = 0, nmid = 0;
-    DlaEmit em;
-    dla_em_init(&em, t);
-    DlaLowerCtx ctx = {g, &em, addr, err};
-    for (int32_t v = 0; v < g->nvalues; v++)
-        def[v] = last[v] = -1, addr[v] = DLA_NO_ADDR;
-
-    /* Check the nodes; mark the partition. */
-    for (int32_t i = 0; i < nnodes; i++) {
-        int32_t n = nodes[i];
-        if (n < 0 || n >= g->nnodes || mark[n]) {
-            st = dla_errorf(err, DLA_ERR_INVALID, "lowering: node index %d is invalid or repeated", n);
-            goto done;
-        }
-        const IrNode *nd = &g->nodes[n];
-        if (!is_qop(nd->op) || strcmp(nd->domain, "dlacc") != 0) {
-            st = dla_errorf(err, DLA_ERR_UNSUPPORTED, "lowering: node '%s' (%s) is not a dlacc quantized op", nd->name,
-                            nd->op_type);
-            goto done;
-        }
-        if (nd->noutputs != 1 || nd->outputs[0] < 0 || nd->ninputs < act_inputs(nd)) {
-            st = dla_errorf(err, DLA_ERR_INVALID, "lowering: node '%s' (%s) has wrong inputs/outputs", nd->name,
-                            nd->op_type);
-            goto done;
-        }
-        mark[n] = 1;
-    }
-    /* Roles: activation inputs not produced inside are INPUT; produced values
-     * are OUTPUT when visible outside the partition, else intermediate. */
-    for (int32_t i = 0; i < nnodes; i++) {
-        const IrNode *nd = &g->nodes[nodes[i]];
-        for (int k = 0; k < act_inputs(nd); k++) {
-            int32_t v = nd->inputs[k];
-            if (v < 0 || (g->values[v].flags & IR_VAL_CONST)) {
-                st = dla_errorf(err, DLA_ERR_UNSUPPORTED, "lowering: node '%s' (%s): input %d must be a non-constant tensor",
-                                nd->name, nd->op_type, k);
-                goto done;
-            }
-            if (def[v] < 0 && role[v] == ROLE_NONE) {
-                role[v] = ROLE_IN;
-                order[norder++] = v;
-            }
-            if (def[v] >= 0 || role[v] == ROLE_IN)
-                last[v] = i;
-        }
-        int32_t y = nd->outputs[0];
-        if (role[y] != ROLE_NONE || def[y] >= 0) {
-            st = dla_errorf(err, DLA_ERR_INVALID, "lowering: value '%s' is produced after being read, or twice",
-                            g->values[y].name);
-            goto done;
-        }
-        def[y] = i;
-        role[y] = ROLE_MID;
-    }
-    for (int32_t n = 0; n < g->nnodes; n++) {
-        if (mark[n] || g->nodes[n].dead)
-            continue;
-        for (int32_t k = 0; k < g->nodes[n].ninputs; k++) {
-            int32_t v = g->nodes[n].inputs[k];
-            if (v >= 0 && role[v] == ROLE_MID)
-                role[v] = ROLE_OUT;
-        }
-    }
-    for (int32_t k = 0; k < g->noutputs; k++)
-        if (role[g->outputs[k]] == ROLE_MID)
-            role[g->outputs[k]] = ROLE_OUT;
-    for (int32_t i = 0; i < nnodes; i++) {
-        int32_t y = g->nodes[nodes[i]].outputs[0];
-        if (role[y] == ROLE_MID && last[y] < 0)
-            role[y] = ROLE_OUT; /* read by nobody: still a result */
-        if (role[y] == ROLE_OUT)
-            order[norder++] = y;
-    }
-    /* DRAM (relative to the activation region): inputs, outputs, then intermediates. */
-    uint64_t top = 0;
-    for (int32_t k = 0; k < norder; k++) {
-        int32_t v = order[k];
-        int64_t ne = ir_shape_numel(&g->values[v].shape);
-        if (ne < 1 || g->values[v].dtype != DT_INT8) {
-            st = dla_errorf(err, DLA_ERR_INVALID, "lowering: value '%s' must be int8 with a known, non-empty shape",
-                            g->values[v].name);
-            goto done;
-        }
-        addr[v] = top;
-        top += (uint64_t)dla_round_up(ne, DLA_ACT_ALIGN);
-    }
-    uint64_t mid_base = top, mid_top = 0;
-    for (int32_t i = 0; i < nnodes; i++) {
-        int32_t y = g->nodes[nodes[i]].outputs[0];
-        if (role[y] != ROLE_MID)
-            continue;
-        int64_t ne = ir_shape_numel(&g->values[y].shape);
-        if (ne < 1 || g->values[y].dtype != DT_INT8) {
-            st = dla_errorf(err, DLA_ERR_INVALID, "lowering: value '%s' must be int8 with a known, non-empty shape",
-                            g->values[y].name);
-            goto done;
-        }
-        Live l = {y, def[y], last[y], 0, (uint64_t)dla_round_up(ne, DLA_ACT_ALIGN)};
-        /* first fit among the values alive at the same time */
-        for (int moved = 1; moved;) {
-            moved = 0;
-            for (int32_t j = 0; j < nmid; j++) {
-                const Live *o = &mid[j];
-                int in_time = !(o->last < l.def || l.last < o->def);
-                if (in_time && o->off < l.off + l.size && l.off < o->off + o->size) {
-                    l.off = o->off + o->size;
-                    moved = 1;
-                }
-            }
-        }
-        mid[nmid++] = l;
-        addr[y] = mid_base + l.off;
-        if (l.off + l.size > mid_top)
-            mid_top = l.off + l.size;
-    }
-    uint64_t act_bytes = mid_base + mid_top;
-    if (act_bytes > t->dram_bytes || act_bytes > ((uint64_t)1 << 32)) {
-        st = dla_errorf(err, DLA_ERR_LIMIT, "lowering: the activations need %llu bytes of DRAM, the target has %llu",
-                        (unsigned long long)act_bytes, (unsigned long long)t->dram_bytes);
-        goto done;
-    }
-
-    /* Lower node by node. */
-    for (int32_t i = 0; i < nnodes; i++) {
-        int32_t n = nodes[i];
-        const IrNode *nd = &g->nodes[n];
-        dla_em_layer_begin(&em, nd->name, nd->op_type, 0);
-        uint64_t macs = 0;
-        switch (nd->op) {
-        case OP_QCONV:
-        case OP_QGEMM: st = dla_lower_conv(&ctx, n, &macs); break;
-        case OP_QMAX_POOL:
-        case OP_QAVG_POOL: st = dla_lower_pool(&ctx, n, &macs); break;
-        case OP_QGLOBAL_AVG_POOL: st = dla_lower_gpool(&ctx, n, &macs); break;
-        case OP_QADD: st = dla_lower_add(&ctx, n, &macs); break;
-        case OP_QLUT: st = dla_lower_lut(&ctx, n, &macs); break;
-        case OP_QCONCAT: st = dla_lower_concat(&ctx, n, &macs); break;
-        default: st = DLA_ERR_UNSUPPORTED; break;
-        }
-        if (st)
-            goto done;
-        if (em.overflow) {
-            st = dla_errorf(err, DLA_ERR_LIMIT, "lowering: node '%s' (%s): the program exceeds %u instructions",
-                            nd->name, nd->op_type, DLA_EM_MAX_INSNS);
-            goto done;
-        }
-        em.layers[em.nlayers - 1].macs = macs;
-        dla_em_layer_end(&em);
-    }
-    dla_em_end(&em);
-
-    out->target = *t;
-    uint64_t act_base = (uint64_t)dla_round_up((int64_t)em.nconsts, DLA_ACT_ALIGN);
-    out->dram_bytes_used = act_base + act_bytes;
-    if (out->dram_bytes_used > t->dram_bytes || out->dram_bytes_used > ((uint64_t)1 << 32)) {
-        st = dla_errorf(err, DLA_ERR_LIMIT, "lowering: the program needs %llu bytes of DRAM, the target has %llu",
-                        (unsigned long long)out->dram_bytes_used, (unsigned long long)t->dram_bytes);
-        goto done;
-    }
-    if ((st = dla_em_finish(&em, act_base, out, err)))
-        goto done;
-    out->tensors = dla_calloc((size_t)norder + 1, sizeof *out->tensors);
-    out->ntensors = (uint32_t)norder;
-    for (int32_t k = 0; k < norder; k++) {
-        const IrValue *v = &g->values[order[k]];
-        DlaTensorDesc *d = &out->tensors[k];
-        d->name = dla_strdup(v->name);
-        d->role = role[order[k]] == ROLE_IN ? DLA_TENSOR_INPUT : DLA_TENSOR_OUTPUT;
-        d->dtype = DT_INT8;
-        d->layout = v->shape.rank == 4 ? IR_LAYOUT_NHWC : IR_LAYOUT_ROWMAJOR;
-        d->rank = (uint32_t)v->shape.rank;
-        for (int r = 0; r < v->shape.rank; r++)
-            d->dims[r] = v->shape.dims[r];
-        if (v->quant.count == 1) {
-            d->scale = v->quant.scale[0];
-            d->zero_point = v->quant.zero_point[0];
-        }
-        d->dram_offset = act_base + addr[order[k]];
-        d->nbytes = (uint64_t)ir_shape_numel(&v->shape);
-    }
-    st = dla_program_validate(out, err);
-done:
-    if (st)
-        dla_program_free(out);
-    dla_em_free(&em);
-    free(mark);
-    free(role);
-    free(def);
-    free(last);
-    free(addr);
-    free(order);
-    free(mid);
-    return st;
 }

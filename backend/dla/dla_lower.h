@@ -1,5 +1,6 @@
 /* dla_lower.h - lowering of a partition of quantized IR (docs/quant.md Q-ops)
- * to a DLA program (docs/isa.md, isa/program.h).
+ * to a DLA program (docs/isa.md, isa/program.h): the DLA passes of
+ * dla_passes.def run over a plan (dla_plan.h, docs/lowering.md).
  *
  * Input: a graph and a list of its nodes (a partition): dlacc-domain Q-ops
  * (docs/quant.md, and QConcat: backend/qref.h) in topological order, every activation int8 with per-tensor quantization and a
@@ -8,7 +9,8 @@
  * Output: a DlaProgram for target t:
  *  - code: one layer (DlaLayerMap: node name, op type, useful MACs) per node,
  *    in the order given, `end` at the end; dependency tokens order every
- *    SRAM and activation-DRAM hazard, within and across layers (dla_emit.h);
+ *    SRAM and activation-DRAM hazard, within and across layers (the schedule
+ *    pass, dla_pass_schedule.c);
  *  - constants: weights rearranged for the GEMM array, int32 biases, fp32
  *    requantization scales, lookup tables; DRAM [0, const_bytes);
  *  - tensors: the partition's INPUTS (values read by a node of the list but
@@ -27,8 +29,8 @@
  *
  * Every layer of every size is tiled to fit the target's SRAMs (output rows
  * and columns, blocks of output channels, chunks of the reduction). Limits
- * (DLA_ERR_UNSUPPORTED with the node named): padding above 7 per side (the
- * DMA's padding fields), rank other than 2 (QGemm: [M,K], also [M,K,1,1]) or
+ * (DLA_ERR_UNSUPPORTED with the node named): padding above DLA_MAX_PAD (7) per
+ * side (the DMA's padding fields, isa/isa.h), rank other than 2 (QGemm: [M,K], also [M,K,1,1]) or
  * 4 (QConv, pools); DLA_ERR_LIMIT: a DRAM image beyond the target's DRAM or
  * 4 GiB, more than 16 Mi instructions.
  * Errors: DLA_ERR_INVALID for malformed Q-ops (bad shapes, missing quant). */

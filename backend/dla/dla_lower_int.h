@@ -1,19 +1,28 @@
-/* dla_lower_int.h - what the per-op lowerings (dla_lower_conv.c,
- * dla_lower_vec.c) share with the driver (dla_lower.c). Internal. */
+/* dla_lower_int.h - what the passes (dla_pass_*.c) and the per-op
+ * instruction selection (dla_lower_conv.c, dla_lower_vec.c) share. Internal. */
 #ifndef DLA_BACKEND_DLA_LOWER_INT_H
 #define DLA_BACKEND_DLA_LOWER_INT_H
 
 #include "dla_emit.h"
+#include "dla_plan.h"
 #include "ir.h"
-
-#define DLA_NO_ADDR UINT64_MAX
 
 typedef struct DlaLowerCtx {
     const IrGraph *g;
     DlaEmit *em;
     const uint64_t *addr; /* per value index: activation DRAM offset (relative), DLA_NO_ADDR if none */
     DlaError *err;
+    DlaPlanLayer *layer;  /* the layer being lowered (its tiling and SRAM offsets) */
 } DlaLowerCtx;
+
+/* The tiling of a QConv / QGemm (dla_pass_tile.c): reads the node, chooses
+ * units, chunks, tiles and residency for the target; cv->tiles is malloc'd. */
+DlaStatus dla_conv_tile(DlaLowerCtx *c, int32_t node, DlaConv *cv);
+/* The same for QMaxPool / QAvgPool. */
+DlaStatus dla_pool_tile(DlaLowerCtx *c, int32_t node, DlaPool *pl);
+
+/* Number of leading inputs of a Q-op that are activations (the rest constant). */
+int dla_act_inputs(const IrNode *nd);
 
 /* Each lowers one node into em (a layer already begun) and returns its useful MACs. */
 DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs);  /* QConv, QGemm */
@@ -36,17 +45,15 @@ typedef struct DlaDims {
 } DlaDims;
 DlaStatus dla_lower_dims(DlaLowerCtx *c, int32_t node, int32_t v, DlaDims *d);
 
-/* 2-D window attributes (kernel, strides, dilations, pads) with ONNX defaults. */
-typedef struct DlaWin {
-    int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-} DlaWin;
+/* 2-D window attributes (DlaWin, dla_plan.h) with ONNX defaults; padding at
+ * most DLA_MAX_PAD per side, kernel/stride/dilation at most DLA_MAX_EXTENT. */
 DlaStatus dla_lower_win(DlaLowerCtx *c, int32_t node, int64_t kh, int64_t kw, DlaWin *w);
 
 /* The input span (rows or columns) of a tile of outputs [o0, o0+on) along
  * one spatial axis (input size `in`, kernel k, stride s, dilation d, padding
  * pb before): the first real input index and count, and the padding the load
- * adds before/after. Fails (unsupported) when the padding exceeds the 3-bit
- * DMA fields or no real input is covered. */
+ * adds before/after. Fails (unsupported) when the padding exceeds the DMA's
+ * padding fields (DLA_MAX_PAD) or no real input is covered. */
 typedef struct DlaSpan {
     int64_t i0, n;           /* real inputs [i0, i0+n) */
     int64_t pad0, pad1;      /* padding before/after */

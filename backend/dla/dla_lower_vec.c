@@ -1,6 +1,7 @@
 /* dla_lower_vec.c - the Q-ops that run on the vector unit: QMaxPool,
  * QAvgPool, QGlobalAvgPool, QAdd, QLut (docs/quant.md semantics, docs/isa.md
- * recipes). int8 inputs are loaded into acc sign-extended (`load mem=acc i8`,
+ * recipes). Loop extents and DMA boxes are bounded by the DLA_MAX_* of
+ * isa/isa.h (the encoding's field widths). int8 inputs are loaded into acc sign-extended (`load mem=acc i8`,
  * on the compute engine), processed in place, and stored as int8. acc is used
  * as two halves that alternate between tiles, so that the store of one tile
  * overlaps the computation of the next (dla_emit adds the tokens). */
@@ -8,6 +9,7 @@
 
 #include <string.h>
 
+#include "isa/isa.h"
 #include "ops.h"
 
 static uint32_t f32_bits(float f)
@@ -23,67 +25,26 @@ static uint32_t f32_bits(float f)
  * every window holds a real element; the zero point for average, which the
  * subtraction of zx turns into 0), the output tile [OHt][OW][Cb] initialised
  * to -128 / 0, then one ALU max/add per kernel row over (kw; rows; pixels;
- * channels); average pooling then requantizes with scale[0]. */
+ * channels); average pooling then requantizes with scale[0]. The tiles are
+ * the tile pass's (dla_pool_tile), the acc halves sram-alloc's. */
 DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
 {
-    const IrGraph *g = c->g;
     DlaEmit *e = c->em;
-    int avg = g->nodes[node].op == OP_QAVG_POOL;
-    int32_t xv = ir_in(g, node, 0), yv = g->nodes[node].outputs[0];
-    DlaDims xd, yd;
-    float sx, sy;
-    int32_t zx, zy;
-    DlaWin k;
+    const DlaPool *pl = &c->layer->pool; /* the tile pass's choice */
+    const DlaWin k = pl->k;
+    int avg = pl->avg;
+    int32_t zx = pl->zx, zy = pl->zy;
+    int64_t Cc = pl->C, H = pl->H, W = pl->W, OH = pl->OH, OW = pl->OW;
+    int64_t owt = pl->owt, ncols = pl->ncols, Cb = pl->Cb, ncb = pl->ncb, oht = pl->oht, nrows = pl->nrows;
     DlaStatus st;
-    if (g->values[xv].shape.rank != 4 || g->values[yv].shape.rank != 4)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 tensors) is supported");
-    if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
-        (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)) ||
-        (st = dla_lower_win(c, node, 0, 0, &k)))
-        return st;
-    if (yd.n != xd.n || yd.c != xd.c)
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "output shape does not match the input");
-    if (!avg && (zx != zy || sx != sy))
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "QMaxPool output must have the input's scale and zero point");
-    const IrAttr *sc = avg ? ir_attr_find(g, node, "scale") : NULL;
-    if (avg && (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1))
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
     *macs = 0;
-    int64_t Cc = xd.c, H = xd.h, W = xd.w, OH = yd.h, OW = yd.w;
-    if (xd.n > 1 && k.pt == 0 && k.pb == 0 && (k.kh - 1) * k.dh < k.sh && OH * k.sh == H) {
-        H *= xd.n; /* one tall image: windows never cross an image's rows (see dla_lower_conv.c) */
-        OH *= xd.n;
-        xd.n = 1;
-    }
-    uint64_t xa = c->addr[xv], ya = c->addr[yv];
+    uint64_t xa = c->addr[ir_in(c->g, node, 0)], ya = c->addr[c->g->nodes[node].outputs[0]];
     uint64_t param = 0;
     if (avg) {
-        uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
+        uint64_t so = dla_em_const(e, &pl->scale[0], 4, 4);
         dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
     }
-    /* Output columns, channel block and rows per tile within half of acc:
-     * input tile [IHt][IWt][Cb] + output tile [OHt][OWt][Cb]. */
-    int64_t half = e->msize[DLA_MEM_ACC] / 2, ihmin = dla_span_len(1, k.kh, k.sh, k.dh);
-    int64_t owt = OW < 1024 ? OW : 1024;
-    while (owt > 1 && (dla_span_len(owt, k.kw, k.sw, k.dw) > 1024 || ihmin * dla_span_len(owt, k.kw, k.sw, k.dw) + owt > half))
-        owt = owt / 2;
-    int64_t ncols = dla_ceil_div(OW, owt);
-    owt = dla_ceil_div(OW, ncols);
-    int64_t iwt = dla_span_len(owt, k.kw, k.sw, k.dw);
-    int64_t Cb = Cc < 1024 ? Cc : 1024;
-    if (Cb * (ihmin * iwt + owt) > half)
-        Cb = half / (ihmin * iwt + owt);
-    if (Cb < 1)
-        return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "kernel %lldx%lld does not fit the accumulator SRAM",
-                             (long long)k.kh, (long long)k.kw);
-    int64_t oht = 1;
-    while (oht < OH && dla_span_len(oht + 1, k.kh, k.sh, k.dh) * iwt * Cb + (oht + 1) * owt * Cb <= half &&
-           dla_span_len(oht + 1, k.kh, k.sh, k.dh) <= 1024)
-        oht++;
-    int64_t nrows = dla_ceil_div(OH, oht);
-    oht = dla_ceil_div(OH, nrows);
-    int64_t ncb = dla_ceil_div(Cc, Cb);
-    for (int64_t n = 0; n < xd.n; n++)
+    for (int64_t n = 0; n < pl->N; n++)
         for (int64_t t = 0; t < nrows * ncols; t++) {
             int64_t oh0 = t / ncols * oht, ohn = OH - oh0 < oht ? OH - oh0 : oht;
             int64_t ow0 = t % ncols * owt, own = OW - ow0 < owt ? OW - ow0 : owt;
@@ -94,7 +55,7 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             int64_t rowp = cl.total * Cb; /* acc elements per input tile row */
             for (int64_t cb = 0; cb < ncb; cb++) {
                 int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;
-                uint64_t in = (uint64_t)(e->acc_half * half), out = in + (uint64_t)(rw.total * rowp);
+                uint64_t in = c->layer->acc_at[e->acc_half], out = in + (uint64_t)(rw.total * rowp);
                 e->acc_half ^= 1;
                 DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1,
                             .dram = xa + (uint64_t)(((n * H + rw.i0) * W + cl.i0) * Cc + c0), .act = 1, .sram = in,
@@ -147,20 +108,20 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     if (yd.n != xd.n || yd.c != xd.c || yd.h != 1 || yd.w != 1)
         return dla_lower_err(c, node, DLA_ERR_INVALID, "output must be [N,C,1,1]");
     *macs = 0;
-    int64_t Cc = xd.c, H = xd.h, W = xd.w, WC = W < 1024 ? W : 1024; /* columns per chunk */
+    int64_t Cc = xd.c, H = xd.h, W = xd.w, WC = W < DLA_MAX_EXTENT ? W : DLA_MAX_EXTENT; /* columns per chunk */
     uint64_t xa = c->addr[xv], ya = c->addr[yv];
     uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
     dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
     /* acc: [0, 2*Cb) two output slots, then the chunk buffer [rows][WC][Cb]. */
     int64_t acc = e->msize[DLA_MEM_ACC];
-    int64_t Cb = Cc < 1024 ? Cc : 1024;
+    int64_t Cb = Cc < DLA_MAX_EXTENT ? Cc : DLA_MAX_EXTENT;
     while (Cb > 1 && 2 * Cb + WC * Cb > acc)
         Cb /= 2;
     if (2 * Cb + WC * Cb > acc)
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one image row does not fit the accumulator SRAM");
     int64_t rows = (acc - 2 * Cb) / (WC * Cb);
-    if (rows > 1024)
-        rows = 1024;
+    if (rows > DLA_MAX_EXTENT)
+        rows = DLA_MAX_EXTENT;
     if (rows > H)
         rows = H;
     int64_t ncb = dla_ceil_div(Cc, Cb);
@@ -168,11 +129,11 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     int slot = 0;
     /* Small images: nb whole images per step, one DMA (z = images), one ALU
      * add with a loop level over the images. */
-    int64_t nb = H * W <= 1024 ? acc / (H * W * Cb + 2 * Cb) : 0;
+    int64_t nb = H * W <= DLA_MAX_EXTENT ? acc / (H * W * Cb + 2 * Cb) : 0;
     if (nb > xd.n)
         nb = xd.n;
-    if (nb > 1024)
-        nb = 1024;
+    if (nb > DLA_MAX_EXTENT)
+        nb = DLA_MAX_EXTENT;
     if (nb >= 2) {
         for (int64_t cb = 0; cb < ncb; cb++)
             for (int64_t n0 = 0; n0 < xd.n; n0 += nb) {
@@ -264,7 +225,7 @@ DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         dla_em_alu_flat(e, DLA_ALU_FMUL, b, m, f32_bits(sb));
         /* a = a + b: the second operand is a stream, not an immediate */
         for (int64_t p = 0; p < m;) {
-            int64_t x = m - p < 1024 ? m - p : 1024, y = (m - p) / x > 1024 ? 1024 : (m - p) / x;
+            int64_t x = m - p < DLA_MAX_EXTENT ? m - p : DLA_MAX_EXTENT, y = (m - p) / x > DLA_MAX_EXTENT ? DLA_MAX_EXTENT : (m - p) / x;
             DlaNest fn = {{1, 1, y, x}, {0, 0, x, 1}, {0, 0, x, 1}, {0, 0, x, 1}};
             dla_em_alu(e, &fn, DLA_ALU_FADD, a + (uint64_t)p, a + (uint64_t)p, (uint32_t)(b + (uint64_t)p), 0);
             p += x * y;
@@ -381,10 +342,10 @@ DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         if (xo != outer || off + blk > ytot)
             return dla_lower_err(c, node, DLA_ERR_INVALID, "input %d does not fit the output", k);
         int ident = sc->floats[k] == 1.0f && zx == zy;
-        int64_t xwmax = blk < 1024 ? blk : 1024;
+        int64_t xwmax = blk < DLA_MAX_EXTENT ? blk : DLA_MAX_EXTENT;
         for (int64_t xb = 0; xb < blk; xb += xwmax) {
             int64_t xw = blk - xb < xwmax ? blk - xb : xwmax;
-            int64_t nrmax = half / xw < 1024 ? half / xw : 1024;
+            int64_t nrmax = half / xw < DLA_MAX_EXTENT ? half / xw : DLA_MAX_EXTENT;
             for (int64_t r0 = 0; r0 < outer; r0 += nrmax) {
                 int64_t nr = outer - r0 < nrmax ? outer - r0 : nrmax;
                 uint64_t buf = (uint64_t)(e->acc_half * half);

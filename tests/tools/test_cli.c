@@ -206,6 +206,52 @@ static void test_ir_command(void)
     expect(WORK, "ir ok.ir --elide=x", 2, NULL, NULL, "bad --elide value");
 }
 
+/* `dlacc opt`: the pass tables, and the DLA plan of resnet18 after the tile
+ * pass (and after every pass) on both targets. */
+static void test_opt_passes(void)
+{
+    expect(DATA, "opt --list-passes", 0, "opt_list_passes.txt", NULL, NULL);
+    expect(DATA, "opt --help", 0, NULL, "DLA passes (backend/dla/dla_passes.def):\n  fuse ", NULL);
+    const char *m = models();
+    if (!m)
+        return;
+    const char *targets[2] = {"dla-edge", "dla-server"};
+    for (int i = 0; i < 2; i++) {
+        char args[512], head[128];
+        snprintf(args, sizeof args, "opt resnet18/model.onnx --calib resnet18/calib --target %s --dump-after=tile",
+                 targets[i]);
+        snprintf(head, sizeof head, "# DLA plan after tile: target %s,", targets[i]);
+        Run r = run(m, args);
+        CU_ASSERT_EQUAL(r.status, 0);
+        const char *want[] = {"## DLA segment 0 (31 nodes)\n", head, "layer 0 '/conv1/Conv' QConv (gemm array)",
+                              "    tile: mode ", "      tile 0: rows 0+", "    predicted: ", "layer 30 '/fc/Gemm' QGemm",
+                              "total predicted: "};
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            if (!strstr(r.out, want[k])) {
+                fprintf(stderr, "\ndlacc %s: stdout lacks '%s'\n", args, want[k]);
+                CU_FAIL("dump-after=tile");
+            }
+        CU_ASSERT_PTR_NULL(strstr(r.out, "    sram ")); /* sram-alloc has not run yet */
+        run_free(&r);
+    }
+    expect(m,
+           "opt resnet18/model.onnx --calib resnet18/calib --target dla-server --dump-after=all -o '" WORK
+           "/r18_all.txt'",
+           0, NULL, NULL, NULL);
+    size_t n;
+    char *all = dla_test_read_text(WORK "/r18_all.txt", &n);
+    const char *after[] = {"after fuse:", "after layout:", "after tile:", "after sram-alloc:", "after dram-alloc:",
+                           "after codegen:", "after schedule:", "after emit:", "    sram acc   [", "dram +"};
+    for (size_t k = 0; k < sizeof after / sizeof after[0]; k++)
+        if (!strstr(all, after[k])) {
+            fprintf(stderr, "\n--dump-after=all lacks '%s'\n", after[k]);
+            CU_FAIL("dump-after=all");
+        }
+    free(all);
+    expect(m, "opt resnet18/model.onnx --target dla-edge --calib resnet18/calib --dump-after=nope", 2, NULL, NULL,
+           "unknown DLA pass 'nope'");
+}
+
 static int setup(void)
 {
     char cmd[4200];
@@ -225,4 +271,5 @@ void dla_register_tests(void)
     CU_add_test(s, "check_bad_input", test_check_bad_input);
     CU_add_test(s, "check_usage", test_check_usage);
     CU_add_test(s, "ir_command", test_ir_command);
+    CU_add_test(s, "opt_passes", test_opt_passes);
 }
