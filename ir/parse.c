@@ -310,9 +310,11 @@ static DlaStatus tok_text(Parser *P, size_t *n_out)
     return DLA_OK;
 }
 
-/* A string token to an arena string, rejecting embedded NULs unless allow_nul. */
+/* A string token to an arena string, rejecting embedded NULs unless allow_nul.
+ * *out is NULL on failure, so callers never hold an unset pointer. */
 static DlaStatus take_string(Parser *P, IrGraph *g, const char **out, size_t *len, int allow_nul)
 {
+    *out = NULL;
     if (P->t.kind != T_STRING)
         return perr_expected(P, "a quoted string");
     size_t n;
@@ -328,6 +330,7 @@ static DlaStatus take_string(Parser *P, IrGraph *g, const char **out, size_t *le
 /* An identifier or a quoted string (op types, domains, attribute keys, symbolic dims). */
 static DlaStatus take_ident(Parser *P, IrGraph *g, const char **out, const char *what)
 {
+    *out = NULL;
     if (P->t.kind == T_STRING)
         return take_string(P, g, out, NULL, 0);
     if (P->t.kind != T_IDENT)

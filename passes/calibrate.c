@@ -152,9 +152,7 @@ static DlaStatus run_prepare(Run *r, const IrShape *s, const char *file, DlaErro
     }
     DlaStatus st = r->ex->compile(r->ex, g, &r->model, err);
     if (st != DLA_OK) {
-        char pre[96];
-        snprintf(pre, sizeof pre, "calibration runs the float graph on the %s: ", r->ex->name);
-        dla_error_prefix(err, pre);
+        dla_error_prefix(err, "calibration runs the float graph on the %s: ", r->ex->name);
         return st;
     }
     r->compiled = *s;

@@ -57,6 +57,10 @@ static void emit(Qz *q, int32_t node)
 
 static DlaStatus qparams(Qz *q, int32_t v, float *s, int32_t *zp, DlaError *err)
 {
+    /* defined outputs even on failure: the compiler cannot see that
+     * dla_errorf never returns DLA_OK, and callers' -O2 builds warn */
+    *s = 0.0f;
+    *zp = 0;
     const IrQuant *qu = &q->g->values[v].quant;
     if (qu->count != 1 || !qu->scale || !qu->zero_point)
         return dla_errorf(err, DLA_ERR_INVALID,

@@ -24,32 +24,39 @@ static inline void dla_add_suite(const char *name, const DlaTestCase *tc, int n)
     static const DlaTestCase tc_[] = {__VA_ARGS__}; \
     dla_add_suite(name, tc_, (int)(sizeof tc_ / sizeof tc_[0])); } while (0)
 
+/* A test that cannot run here (the zoo or the ONNX test data absent, or left
+ * out of the sanitizer build) calls dla_test_skip("why", ...) and returns:
+ * the reason goes to stderr, and an executable whose tests all skipped
+ * without asserting anything exits with DLA_TEST_SKIP_CODE, which CTest
+ * reports as "Skipped" (cunit_main.c; the code is set in tests/CMakeLists.txt). */
+void dla_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static inline int dla_path_exists(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0;
 }
 
-/* The shared model zoo, or NULL after saying clearly on stderr that it is absent. */
+/* The shared model zoo, or NULL after skipping the calling test (it then returns). */
 static inline const char *dla_test_models_dir(void)
 {
     static char buf[4096];
     snprintf(buf, sizeof buf, "%s/models", DLA_SHARED_DIR);
     if (!dla_path_exists(buf)) {
-        fprintf(stderr, "NOTE: %s is absent: model-zoo tests are skipped "
-                        "(put the shared/ folder beside the checkout)\n", buf);
+        dla_test_skip("%s is absent (the model zoo: put shared/ beside the checkout, or set -DDLA_SHARED_DIR)", buf);
         return NULL;
     }
     return buf;
 }
 
+/* The ONNX backend node tests, or NULL after skipping the calling test. */
 static inline const char *dla_test_node_dir(void)
 {
     static char buf[4096];
     snprintf(buf, sizeof buf, "%s/node", DLA_ONNX_TESTDATA);
     if (!dla_path_exists(buf)) {
-        fprintf(stderr, "NOTE: %s is absent: ONNX node tests are skipped "
-                        "(apt-get install libonnx-testdata)\n", buf);
+        dla_test_skip("%s is absent (ONNX node tests: apt-get install libonnx-testdata, or set -DDLA_ONNX_TESTDATA)",
+                      buf);
         return NULL;
     }
     return buf;

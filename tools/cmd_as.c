@@ -93,6 +93,7 @@ static const char *next_tok(const char *s, char *tok, size_t n, int *bad)
 
 static int parse_u64(const char *s, uint64_t *v)
 {
+    *v = 0; /* defined on failure too: callers store it before checking */
     char *end;
     if (!*s || *s == '-' || *s == '+')
         return 0;
@@ -106,6 +107,7 @@ static int parse_u64(const char *s, uint64_t *v)
 
 static int parse_i64(const char *s, int64_t *v)
 {
+    *v = 0; /* defined on failure too: callers store it before checking */
     char *end;
     if (!*s)
         return 0;

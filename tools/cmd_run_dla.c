@@ -7,6 +7,7 @@
 #include "cli_compile_opts.h"
 #include "cmd_run_dla.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static void usage(FILE *f)
             "                 --input IN.pb [--input IN2.pb ...] [--output OUT.pb ...]\n"
             "                 [--input-shape NAME=D0,D1,...] [--stats-json FILE] [--calib-method M]\n"
             "                 [--labels LABELS.pb] [--trace TRACE.json] [--verify] [--plan] [--max-cycles N]\n"
-            "                 [--layer-report] [-O0..3]\n"
+            "                 [--reference REF.pb] [--layer-report] [-O0..3]\n"
             "       dlacc run MODEL.onnx --host-only ...   (the host CPU only: dlacc run --host-only --help)\n"
             "  Compiles MODEL for the DLA target in memory (default dla-edge), quantizing it with the\n"
             "  calibration inputs in DIR (every *.pb), and runs it: accelerator parts on the simulator,\n"
@@ -31,7 +32,10 @@ static void usage(FILE *f)
             "  graph order. --stats-json writes cycles, MACs, DRAM traffic, roofline cycles, utilization,\n"
             "  wall times and per-layer figures. --verify checks every DLA segment bit for bit against\n"
             "  the integer reference (qref); --plan prints the segments. --labels (int64 class ids, one\n"
-            "  per row of the first output) prints the top-1 accuracy. --trace writes the simulator's\n"
+            "  per row of the first output) prints the top-1 accuracy. --reference (the float model's\n"
+            "  first output on the same input, e.g. ONNX Runtime's test_data_set_0/output_0.pb) prints\n"
+            "  the SQNR of the first output against it and the top-1 agreement per row of its last\n"
+            "  dimension; --stats-json records both. --trace writes the simulator's\n"
             "  timeline of the last DLA segment run (Chrome trace-event JSON, opens in Perfetto).\n"
             "  --layer-report (implies --verify) prints, per DLA layer, the SQNR of its int8 output\n"
             "  against the float model's value on the same input.\n");
@@ -61,8 +65,51 @@ static double top1_accuracy(const DlaPlan *p, const DlaRunResult *r, const OnnxT
     return n ? (double)*right / (double)n : 0.0;
 }
 
+/* How graph output 0 compares with a reference output (--reference). */
+typedef struct RunRef {
+    int have;
+    double sqnr_db;   /* 10 log10(sum ref^2 / sum (got - ref)^2); INFINITY if equal */
+    int64_t rows;     /* rows of the last dimension (the batch for [N, classes]) */
+    int64_t agree;    /* rows whose argmax is the reference's */
+} RunRef;
+
+static int64_t argmax_row(const float *x, int64_t n)
+{
+    int64_t b = 0;
+    for (int64_t k = 1; k < n; k++)
+        if (x[k] > x[b])
+            b = k;
+    return b;
+}
+
+/* Fills *out; -1 (message printed) if ref is not a float tensor of output 0's size. */
+static int compare_reference(const DlaPlan *p, const DlaRunResult *r, const OnnxTensorFile *ref, RunRef *out)
+{
+    const IrValue *ov = &p->g->values[p->g->outputs[0]];
+    int64_t n = ir_shape_numel(&ov->shape);
+    if (ov->dtype != DT_FLOAT || ref->dtype != DT_FLOAT || n <= 0 || ref->nbytes != (size_t)n * sizeof(float)) {
+        fprintf(stderr, "dlacc run: --reference needs a float tensor with as many elements as the first output\n");
+        return -1;
+    }
+    const float *got = r->outputs[0], *want = ref->data;
+    double sig = 0, err = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = (double)got[i] - want[i];
+        sig += (double)want[i] * want[i];
+        err += d * d;
+    }
+    int64_t c = ov->shape.rank ? ov->shape.dims[ov->shape.rank - 1] : 1;
+    out->have = 1;
+    out->sqnr_db = err > 0 ? 10.0 * log10(sig / err) : INFINITY;
+    out->rows = c > 0 ? n / c : 0;
+    out->agree = 0;
+    for (int64_t i = 0; i < out->rows; i++)
+        out->agree += argmax_row(got + i * c, c) == argmax_row(want + i * c, c);
+    return 0;
+}
+
 static void write_json(FILE *f, const char *model, const DlaPlan *p, const DlartStats *s, const DlaRunResult *r,
-                       int verified, double accuracy)
+                       int verified, double accuracy, const RunRef *ref)
 {
     int nh = 0, nb = 0;
     for (int32_t i = 0; i < p->nsegs; i++)
@@ -79,6 +126,14 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
             p->t_host_compile);
     if (accuracy >= 0)
         fprintf(f, "  \"accuracy\": %.6f,\n", accuracy);
+    if (ref->have) {
+        fprintf(f, "  \"reference\": {\"sqnr_db\": ");
+        if (isfinite(ref->sqnr_db))
+            fprintf(f, "%.4f", ref->sqnr_db);
+        else
+            fprintf(f, "null"); /* bit-equal to the reference: no finite SQNR */
+        fprintf(f, ", \"rows\": %lld, \"top1_agree\": %lld},\n", (long long)ref->rows, (long long)ref->agree);
+    }
     if (verified)
         fprintf(f, "  \"qref\": {\"bytes\": %llu, \"mismatches\": %llu},\n", (unsigned long long)r->qref_bytes,
                 (unsigned long long)r->qref_mismatches);
@@ -89,14 +144,15 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
 int cmd_run_dla(int argc, char **argv)
 {
     const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *stats_json = NULL, *labels = NULL,
-               *trace = NULL, *v;
+               *trace = NULL, *reference = NULL, *v;
     int nin = 0, nout = 0, opt = 2, verify = 0, report = 0;
     unsigned long long max_cycles = 0;
     CliCompileOpts opts = {0};
     DlaError err = {0};
     int rc = 0;
     /* This command's own options that only take a file name. */
-    const CliStrOpt files[] = {{"--stats-json", &stats_json}, {"--trace", &trace}, {"--labels", &labels}};
+    const CliStrOpt files[] = {{"--stats-json", &stats_json}, {"--trace", &trace}, {"--labels", &labels},
+                               {"--reference", &reference}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int m;
@@ -248,6 +304,21 @@ int cmd_run_dla(int argc, char **argv)
             onnx_tensor_file_free(&lab);
         }
     }
+    RunRef cmp = {0};
+    if (reference) {
+        OnnxTensorFile ref;
+        if (onnx_tensor_read(reference, &ref, &err)) {
+            cli_report(&err);
+            rc = rc ? rc : cli_exit_code(err.code);
+        } else {
+            if (compare_reference(p, &res, &ref, &cmp))
+                rc = rc ? rc : 2;
+            else
+                fprintf(stderr, "dlacc run: against %s: SQNR %.2f dB, top-1 agrees on %lld of %lld rows\n", reference,
+                        cmp.sqnr_db, (long long)cmp.agree, (long long)cmp.rows);
+            onnx_tensor_file_free(&ref);
+        }
+    }
     if (trace && rp) {
         FILE *f = fopen(trace, "w");
         DlaStatus ts = f ? dlart_device_write_trace(dev, f, &err) : DLA_ERR_IO;
@@ -267,7 +338,7 @@ int cmd_run_dla(int argc, char **argv)
             fprintf(stderr, "dlacc run: cannot write %s\n", stats_json);
             rc = rc ? rc : 2;
         } else {
-            write_json(f, model, p, s, &res, verify, accuracy);
+            write_json(f, model, p, s, &res, verify, accuracy, &cmp);
             if (fclose(f)) {
                 fprintf(stderr, "dlacc run: error writing %s\n", stats_json);
                 rc = rc ? rc : 2;

@@ -41,11 +41,12 @@ static void test_run(void)
     if (!z)
         return;
     char cmd[32768];
-    snprintf(cmd, sizeof cmd,
+    int len = snprintf(cmd, sizeof cmd,
              "'%s' run '%s/digits_cnn/model.onnx' --calib '%s/digits_cnn/calib' --input-shape input=397,1,8,8 "
              "--input '%s/digits_cnn/dataset/test_images.pb' --labels '%s/digits_cnn/dataset/test_labels.pb' "
              "--output '%s/out.pb' --stats-json '%s/stats.json' --trace '%s/trace.json' --verify 2> '%s/stderr'",
              DLACC, z, z, z, z, work, work, work, work);
+    CU_ASSERT_FATAL(len > 0 && (size_t)len < sizeof cmd); /* a cut command would run something else */
     int rc = sh(cmd);
     char path[8192];
     snprintf(path, sizeof path, "%s/stderr", work);

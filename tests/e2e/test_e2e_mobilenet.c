@@ -8,7 +8,7 @@
 /* Under ASan+UBSan the suite runs digits_cnn and squeezenet1_1 only (time). */
 static void skip(void)
 {
-    fprintf(stderr, "NOTE: mobilenet_v2 end-to-end test skipped in the sanitizer build (digits_cnn and squeezenet1_1 run there)\n");
+    dla_test_skip("mobilenet_v2 end to end is left out of the sanitizer build (time; digits_cnn and squeezenet1_1 run there)");
 }
 static void test_edge(void) { skip(); }
 static void test_server(void) { skip(); }

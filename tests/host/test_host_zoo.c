@@ -19,7 +19,7 @@ static void run_model(const char *dir, const char *name)
     snprintf(in0, sizeof in0, "%s/%s/test_data_set_0/input_0.pb", dir, name);
     snprintf(out0, sizeof out0, "%s/%s/test_data_set_0/output_0.pb", dir, name);
     if (!dla_path_exists(model)) {
-        fprintf(stderr, "NOTE: %s absent, skipped\n", model);
+        dla_test_skip("%s is absent", model);
         return;
     }
     OnnxTensorFile in, want;

@@ -114,6 +114,9 @@ static int pb_varint(Pb *b, uint64_t *v)
 /* Next field: 1 ok, 0 end, -1 malformed. Length-delimited payloads go to *sub. */
 static int pb_next(Pb *b, int *field, int *wt, uint64_t *v, Pb *sub)
 {
+    *field = *wt = 0; /* every output defined whatever the field's wire type */
+    *v = 0;
+    sub->p = sub->end = NULL;
     if (b->p >= b->end)
         return 0;
     uint64_t key;

@@ -449,9 +449,11 @@ static void reseal(uint8_t *b, size_t n)
     memcpy(b + 48, &c, 4);
 }
 
-/* File offset of section `kind` and of its table entry. */
+/* File offset of section `kind` and of its table entry (NULL if absent). */
 static uint64_t sec_off(const uint8_t *b, uint32_t kind, uint8_t **entry)
 {
+    if (entry)
+        *entry = NULL;
     for (int i = 0; i < 7; i++) {
         uint32_t k;
         memcpy(&k, b + 64 + 32 * i, 4);
@@ -507,7 +509,7 @@ static void test_crafted(void)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         memcpy(c, b, n);
-        uint8_t *e;
+        uint8_t *e = NULL;
         uint64_t tens = sec_off(c, DLA_SEC_TENSORS, NULL), lay = sec_off(c, DLA_SEC_LAYERS, NULL);
         uint64_t tgt = sec_off(c, DLA_SEC_TARGET, NULL), cst = sec_off(c, DLA_SEC_CONSTS, NULL);
         uint64_t seg = sec_off(c, DLA_SEC_SEGMENTS, NULL);
