@@ -2,7 +2,7 @@
 # deps.sh - install what dlacc needs on Debian 12, only if something is missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev libxml2-dev
-      llvm-dev clang libcunit1-dev libonnx-testdata)
+      llvm-dev clang libcunit1-dev libonnx-testdata jq)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
