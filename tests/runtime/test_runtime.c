@@ -15,6 +15,7 @@
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"
+#include "ir_build_test.h"
 #include "isa/dla_format.h"
 #include "ops.h"
 
@@ -23,17 +24,6 @@ static int rnd_i8(void)
 {
     rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
     return (int)((rng >> 33) % 256) - 128;
-}
-
-static void set_quant(IrGraph *g, int32_t v, float scale, int zp)
-{
-    IrQuant *q = &g->values[v].quant;
-    q->count = 1;
-    q->axis = -1;
-    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
-    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
-    q->scale[0] = scale;
-    q->zero_point[0] = zp;
 }
 
 static int32_t add_node(IrGraph *g, const char *op, const int32_t *in, int nin, const char *out)
@@ -51,13 +41,6 @@ static void finish(IrGraph *g, int32_t n, float scale, int zp)
         fprintf(stderr, "shape: %s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
     set_quant(g, g->nodes[n].outputs[0], scale, zp);
-}
-
-static void ints(IrGraph *g, int32_t n, const char *name, int cnt, const int64_t *v)
-{
-    IrAttr *a = ir_node_add_attr(g, n, name, IR_ATTR_INTS);
-    a->n = cnt;
-    a->ints = dla_arena_memdup(&g->arena, v, (size_t)cnt * sizeof *v);
 }
 
 static int32_t conv(IrGraph *g, int32_t x, int64_t ic, int64_t oc, int64_t k, const char *out, int relu)
@@ -81,9 +64,9 @@ static int32_t conv(IrGraph *g, int32_t x, int64_t ic, int64_t oc, int64_t k, co
     int32_t in[3] = {x, w, b};
     int32_t n = add_node(g, "QConv", in, 3, out);
     int64_t ks[2] = {k, k}, st[2] = {1, 1}, pd[4] = {k / 2, k / 2, k / 2, k / 2};
-    ints(g, n, "kernel_shape", 2, ks);
-    ints(g, n, "strides", 2, st);
-    ints(g, n, "pads", 4, pd);
+    attr_ints(g, n, "kernel_shape", 2, ks);
+    attr_ints(g, n, "strides", 2, st);
+    attr_ints(g, n, "pads", 4, pd);
     IrAttr *a = ir_node_add_attr(g, n, "scale", IR_ATTR_FLOATS);
     a->n = (int32_t)oc;
     a->floats = dla_arena_alloc(&g->arena, (size_t)oc * sizeof(float));
@@ -108,8 +91,8 @@ static IrGraph *build(int32_t nodes[3])
     int32_t in = g->nodes[nodes[0]].outputs[0];
     nodes[1] = add_node(g, "QMaxPool", &in, 1, "p");
     int64_t ks[2] = {2, 2}, st[2] = {2, 2};
-    ints(g, nodes[1], "kernel_shape", 2, ks);
-    ints(g, nodes[1], "strides", 2, st);
+    attr_ints(g, nodes[1], "kernel_shape", 2, ks);
+    attr_ints(g, nodes[1], "strides", 2, st);
     finish(g, nodes[1], 0.05f, -7);
     nodes[2] = conv(g, g->nodes[nodes[1]].outputs[0], 20, 12, 1, "c", 0);
     ir_graph_add_output(g, g->nodes[nodes[2]].outputs[0]);
