@@ -100,21 +100,32 @@ static int64_t read_int(const void *data, IrDtype dt, int64_t i)
     }
 }
 
-int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
+/* Input i as a constant with data for all its elements, n its element count;
+ * NULL (reported as unsupported, `kind` naming the data wanted) otherwise. */
+static const IrValue *const_input(HostCtx *c, int i, const char *kind, int64_t *n)
 {
-    *vals = NULL;
     if (!host_has_in(c, i) || !(host_inv(c, i)->flags & IR_VAL_CONST)) {
         want(c, i);
         host_unsupported(c, "input %d must be a constant for the host backend", i);
-        return -1;
+        return NULL;
     }
     const IrValue *v = host_inv(c, i);
-    int64_t n = ir_shape_numel(&v->shape);
+    *n = ir_shape_numel(&v->shape);
     size_t es = ir_dtype_size(v->dtype);
-    if (n < 0 || !es || (size_t)n * es > v->nbytes) {
-        host_unsupported(c, "input %d: constant of dtype %s has no integer data", i, ir_dtype_name(v->dtype));
-        return -1;
+    if (*n < 0 || !es || (size_t)*n * es > v->nbytes) {
+        host_unsupported(c, "input %d: constant of dtype %s has no %s data", i, ir_dtype_name(v->dtype), kind);
+        return NULL;
     }
+    return v;
+}
+
+int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
+{
+    *vals = NULL;
+    int64_t n;
+    const IrValue *v = const_input(c, i, "integer", &n);
+    if (!v)
+        return -1;
     *vals = dla_malloc((size_t)(n ? n : 1) * sizeof **vals);
     for (int64_t k = 0; k < n; k++)
         (*vals)[k] = read_int(v->data, v->dtype, k);
@@ -124,18 +135,10 @@ int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
 int64_t host_const_doubles(HostCtx *c, int i, double **vals)
 {
     *vals = NULL;
-    if (!host_has_in(c, i) || !(host_inv(c, i)->flags & IR_VAL_CONST)) {
-        want(c, i);
-        host_unsupported(c, "input %d must be a constant for the host backend", i);
+    int64_t n;
+    const IrValue *v = const_input(c, i, "numeric", &n);
+    if (!v)
         return -1;
-    }
-    const IrValue *v = host_inv(c, i);
-    int64_t n = ir_shape_numel(&v->shape);
-    size_t es = ir_dtype_size(v->dtype);
-    if (n < 0 || !es || (size_t)n * es > v->nbytes) {
-        host_unsupported(c, "input %d: constant of dtype %s has no numeric data", i, ir_dtype_name(v->dtype));
-        return -1;
-    }
     *vals = dla_malloc((size_t)(n ? n : 1) * sizeof **vals);
     for (int64_t k = 0; k < n; k++) {
         if (v->dtype == DT_FLOAT)
