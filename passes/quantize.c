@@ -206,6 +206,24 @@ static void resolve_pads(const IrGraph *g, int32_t n, const IrShape *xs, const i
     }
 }
 
+/* Clip's float range: inputs 1 and 2 (from opset 11; constants here), the
+ * min/max attributes before; an absent bound is infinite. */
+static void clip_range(const IrGraph *g, int32_t act, float *mn, float *mx)
+{
+    *mn = -INFINITY;
+    *mx = INFINITY;
+    if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
+        int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
+        if (a >= 0)
+            *mn = *(const float *)g->values[a].data;
+        if (b >= 0)
+            *mx = *(const float *)g->values[b].data;
+    } else {
+        *mn = ir_attr_float(g, act, "min", -INFINITY);
+        *mx = ir_attr_float(g, act, "max", INFINITY);
+    }
+}
+
 /* lo/hi of the requantization from a fused (or LUT) activation: Relu gives
  * lo = zy; Clip(min, max) gives zy + rne(bound / sy), clamped to int8. */
 static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int32_t *lo, int32_t *hi)
@@ -218,17 +236,8 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
         *lo = zy;
         return;
     }
-    float mn = -INFINITY, mx = INFINITY;
-    if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
-        int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
-        if (a >= 0)
-            mn = *(const float *)g->values[a].data;
-        if (b >= 0)
-            mx = *(const float *)g->values[b].data;
-    } else {
-        mn = ir_attr_float(g, act, "min", -INFINITY);
-        mx = ir_attr_float(g, act, "max", INFINITY);
-    }
+    float mn, mx;
+    clip_range(g, act, &mn, &mx);
     if (mn > -INFINITY)
         *lo = quant_quantize_int8(mn, sy, zy);
     if (mx < INFINITY)
@@ -260,17 +269,8 @@ static float act_apply(const IrGraph *g, int32_t act, float x)
         h = h < 0 ? 0 : h > 1 ? 1 : h;
         return swish ? x * h : h;
     }
-    float mn = -INFINITY, mx = INFINITY;
-    if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
-        int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
-        if (a >= 0)
-            mn = *(const float *)g->values[a].data;
-        if (b >= 0)
-            mx = *(const float *)g->values[b].data;
-    } else {
-        mn = ir_attr_float(g, act, "min", -INFINITY);
-        mx = ir_attr_float(g, act, "max", INFINITY);
-    }
+    float mn, mx;
+    clip_range(g, act, &mn, &mx);
     return x < mn ? mn : x > mx ? mx : x;
 }
 
