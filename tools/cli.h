@@ -23,6 +23,12 @@ int cli_exit_code(DlaStatus s);
  * another option, -1 if the value is missing (message printed to stderr). */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
 
+/* A command's argument a that is not one of its options: the input file,
+ * stored in *in. Returns 0 then; 2 (the exit status, message printed to
+ * stderr) for an unknown option (with usage(stderr), or without usage a
+ * pointer to `dlacc <cmd> --help`) or a second input file. "-" is a file. */
+int cli_input_arg(const char *cmd, const char *a, const char **in, void (*usage)(FILE *));
+
 /* A table of options that each take one string: cli_opt_strings tries them
  * all at argv[*i], stores a matching one's value in *dst, and returns as
  * cli_opt_value does. */

@@ -53,14 +53,8 @@ int cmd_ir(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(a, "-q")) {
             quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "dlacc ir: unknown option '%s' (try dlacc ir --help)\n", a);
+        } else if (cli_input_arg("ir", a, &in, NULL)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "dlacc ir: more than one input file\n");
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in) {
