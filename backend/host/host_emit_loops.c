@@ -139,21 +139,27 @@ HostAcc host_acc_bcast(LLVMValueRef base, IrDtype dt, const IrShape *vs, const I
     return a;
 }
 
+/* Remove loop d of the nest and its stride from every access. */
+static void drop_loop(HostNest *n, HostAcc **accs, int nacc, int d)
+{
+    for (int k = d; k + 1 < n->n; k++) {
+        n->ext[k] = n->ext[k + 1];
+        for (int a = 0; a < nacc; a++)
+            accs[a]->st[k] = accs[a]->st[k + 1];
+    }
+    n->n--;
+    for (int a = 0; a < nacc; a++)
+        accs[a]->st[n->n] = 0;
+}
+
 /* Merge loop d into d+1 wherever every access walks them as one contiguous
  * dimension, and drop extent-1 loops: fewer, longer loops vectorize better. */
 static void coalesce(HostNest *n, HostAcc **accs, int nacc)
 {
     for (int d = 0; d < n->n; d++)
         if (n->ext[d] == 1) {
-            for (int k = d; k + 1 < n->n; k++) {
-                n->ext[k] = n->ext[k + 1];
-                for (int a = 0; a < nacc; a++)
-                    accs[a]->st[k] = accs[a]->st[k + 1];
-            }
-            n->n--;
-            for (int a = 0; a < nacc; a++)
-                accs[a]->st[n->n] = 0;
-            d--;
+            drop_loop(n, accs, nacc, d);
+            d--; /* the next loop is now loop d */
         }
     for (int d = n->n - 2; d >= 0; d--) {
         int ok = 1;
@@ -164,14 +170,7 @@ static void coalesce(HostNest *n, HostAcc **accs, int nacc)
         n->ext[d] *= n->ext[d + 1];
         for (int a = 0; a < nacc; a++)
             accs[a]->st[d] = accs[a]->st[d + 1];
-        for (int k = d + 1; k + 1 < n->n; k++) {
-            n->ext[k] = n->ext[k + 1];
-            for (int a = 0; a < nacc; a++)
-                accs[a]->st[k] = accs[a]->st[k + 1];
-        }
-        n->n--;
-        for (int a = 0; a < nacc; a++)
-            accs[a]->st[n->n] = 0;
+        drop_loop(n, accs, nacc, d + 1);
     }
 }
 
