@@ -315,6 +315,13 @@ static void wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_
     *bv = new_const(q, base, DT_INT32, 1, &oc, bq, (size_t)oc * sizeof *bq);
 }
 
+/* The int8 value xq standing for input x (get_q), its scale and zero point. */
+static DlaStatus in_q(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err)
+{
+    DlaStatus st = get_q(q, x, xq, err);
+    return st ? st : qparams(q, *xq, sx, zx, err);
+}
+
 /* Output side common to all Q-ops: y is the float value the op (with its
  * fused activation) replaces. */
 static DlaStatus out_q(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err)
@@ -354,8 +361,7 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = get_q(q, x, &xq, err)) || (st = qparams(q, xq, &sx, &zx, err)) ||
-        (st = out_q(q, y, &sy, &zy, &yq, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)) || (st = out_q(q, y, &sy, &zy, &yq, err)))
         return st;
     const IrValue *W = &g->values[w];
     int64_t wd[4], oc, per;
@@ -469,8 +475,7 @@ static DlaStatus q_add(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t aq, bq, yq, za, zb, zy;
     float sa, sb, sy;
     DlaStatus st;
-    if ((st = get_q(q, ir_in(g, n, 0), &aq, err)) || (st = get_q(q, ir_in(g, n, 1), &bq, err)) ||
-        (st = qparams(q, aq, &sa, &za, err)) || (st = qparams(q, bq, &sb, &zb, err)) ||
+    if ((st = in_q(q, ir_in(g, n, 0), &aq, &sa, &za, err)) || (st = in_q(q, ir_in(g, n, 1), &bq, &sb, &zb, err)) ||
         (st = out_q(q, y, &sy, &zy, &yq, err)))
         return st;
     int32_t lo, hi;
@@ -496,7 +501,7 @@ static DlaStatus q_pool(Qz *q, int32_t n, DlaError *err)
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = get_q(q, x, &xq, err)) || (st = qparams(q, xq, &sx, &zx, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)))
         return st;
     if (max) {
         /* max commutes with the monotonic dequantization: keep X's parameters */
@@ -542,8 +547,7 @@ static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = get_q(q, x, &xq, err)) || (st = qparams(q, xq, &sx, &zx, err)) ||
-        (st = out_q(q, y, &sy, &zy, &yq, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)) || (st = out_q(q, y, &sy, &zy, &yq, err)))
         return st;
     int64_t table[256];
     for (int i = 0; i < 256; i++) {
