@@ -33,13 +33,18 @@ static int32_t add_node(IrGraph *g, const char *op, const int32_t *in, int nin, 
     return n;
 }
 
+/* A step that must succeed; if not, its error is printed, naming the step. */
+static void expect_ok(DlaStatus st, const char *what, const DlaError *e)
+{
+    if (st)
+        fprintf(stderr, "%s: %s\n", what, e->msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+}
+
 static void finish(IrGraph *g, int32_t n, float scale, int zp)
 {
     DlaError e = {0};
-    DlaStatus st = ir_op_table[g->nodes[n].op].shape(g, n, &e);
-    if (st)
-        fprintf(stderr, "shape: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(ir_op_table[g->nodes[n].op].shape(g, n, &e), "shape", &e);
     set_quant(g, g->nodes[n].outputs[0], scale, zp);
 }
 
@@ -116,9 +121,7 @@ static void run_merged(const char *tname, int via_file)
     CU_ASSERT_EQUAL_FATAL(dla_lower(g, nodes, 2, &t, &parts[0], &e), DLA_OK);
     CU_ASSERT_EQUAL_FATAL(dla_lower(g, nodes + 2, 1, &t, &parts[1], &e), DLA_OK);
     DlaStatus st = dla_programs_merge(parts, 2, &merged, &e);
-    if (st)
-        fprintf(stderr, "merge: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(st, "merge", &e);
     dla_program_free(&parts[0]);
     dla_program_free(&parts[1]);
 
@@ -133,9 +136,7 @@ static void run_merged(const char *tname, int via_file)
     } else {
         st = dlart_program_load(dev, &merged, &rp, &e);
     }
-    if (st)
-        fprintf(stderr, "load: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(st, "load", &e);
     CU_ASSERT_EQUAL(dlart_segment_count(rp), 2);
     int32_t tx = dlart_tensor_find(rp, "x"), tp = dlart_tensor_find(rp, "p"), tp1 = dlart_tensor_find(rp, "p@1"),
             tc = dlart_tensor_find(rp, "c");
@@ -154,16 +155,10 @@ static void run_merged(const char *tname, int via_file)
     CU_ASSERT_EQUAL(dlart_tensor_read(rp, (uint32_t)tp, p, np, &e), DLA_ERR_INVALID); /* not computed yet */
     dla_error_clear(&e);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_write(rp, (uint32_t)tx, x, nx, &e), DLA_OK);
-    st = dlart_run_segment(rp, 0, &e);
-    if (st)
-        fprintf(stderr, "segment 0: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(dlart_run_segment(rp, 0, &e), "segment 0", &e);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_read(rp, (uint32_t)tp, p, np, &e), DLA_OK);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_write(rp, (uint32_t)tp1, p, np, &e), DLA_OK);
-    st = dlart_run_segment(rp, 1, &e);
-    if (st)
-        fprintf(stderr, "segment 1: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(dlart_run_segment(rp, 1, &e), "segment 1", &e);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_read(rp, (uint32_t)tc, c, nc, &e), DLA_OK);
 
     int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);
