@@ -25,6 +25,17 @@ static int64_t nbytes_of(const IrValue *v)
     return ir_shape_numel(&v->shape) * (int64_t)ir_dtype_size(v->dtype);
 }
 
+/* Input 0 (x) at offset 0 with all strides 0, for the caller to lay over
+ * its nest. */
+static HostAcc x_acc(HostCtx *c, const IrValue *x)
+{
+    HostAcc a;
+    memset(&a, 0, sizeof a);
+    a.base = host_in(c, 0);
+    a.dt = x->dtype;
+    return a;
+}
+
 /* Reshape, Flatten, Squeeze, Unsqueeze, Dropout (inference), Identity-like: a byte copy. */
 DlaStatus host_lower_copy(HostCtx *c, int32_t node)
 {
@@ -82,10 +93,7 @@ DlaStatus host_lower_transpose(HostCtx *c, int32_t node)
     host_strides(&x->shape, ist);
     HostNest n = host_nest_shape(&y->shape);
     HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc in;
-    memset(&in, 0, sizeof in);
-    in.base = host_in(c, 0);
-    in.dt = x->dtype;
+    HostAcc in = x_acc(c, x);
     for (int d = 0; d < r; d++) {
         if (y->shape.dims[d] != x->shape.dims[perm[d]])
             return host_unsupported(c, "output shape disagrees with perm");
@@ -143,10 +151,7 @@ DlaStatus host_lower_split(HostCtx *c, int32_t node)
             return host_unsupported(c, "output %d shape", o);
         HostNest n = host_nest_shape(&y->shape);
         HostAcc out = host_acc_contig(host_out(c, o), y->dtype, &y->shape);
-        HostAcc in;
-        memset(&in, 0, sizeof in);
-        in.base = host_in(c, 0);
-        in.dt = x->dtype;
+        HostAcc in = x_acc(c, x);
         memcpy(in.st, xst, sizeof xst);
         in.off = off * xst[ax];
         host_map(c, &n, &out, &in, 1, HR_STORE, NULL, NULL);
@@ -235,10 +240,7 @@ DlaStatus host_lower_slice(HostCtx *c, int32_t node)
     host_strides(&x->shape, xst);
     HostNest n = host_nest_shape(&y->shape);
     HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc in;
-    memset(&in, 0, sizeof in);
-    in.base = host_in(c, 0);
-    in.dt = x->dtype;
+    HostAcc in = x_acc(c, x);
     for (int d = 0; d < r; d++) {
         in.off += start[d] * xst[d];
         in.st[d] = step[d] * xst[d];
@@ -442,8 +444,7 @@ static GatherState gather_state(HostCtx *c, const IrValue *x, const IrValue *y, 
     memset(&s, 0, sizeof s);
     host_strides(&x->shape, xst);
     s.out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    s.data.base = host_in(c, 0);
-    s.data.dt = x->dtype;
+    s.data = x_acc(c, x);
     s.D = x->shape.dims[ax];
     s.axis_stride = xst[ax];
     return s;
