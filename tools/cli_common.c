@@ -5,6 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+DlaStatus cli_print_ir(const IrGraph *g, const char *path, const IrPrintOptions *opt)
+{
+    FILE *f = path ? fopen(path, "w") : stdout;
+    DlaStatus st = f ? ir_print(g, f, opt) : DLA_ERR_IO;
+    if (path && f && fclose(f) != 0)
+        st = DLA_ERR_IO;
+    return st;
+}
+
 int cli_input_arg(const char *cmd, const char *a, const char **in, void (*usage)(FILE *))
 {
     if (a[0] == '-' && a[1]) {

@@ -75,11 +75,7 @@ int cmd_ir(int argc, char **argv)
     }
     if (!quiet && status == 0) {
         IrPrintOptions po = {.elide_bytes = elide};
-        FILE *f = out ? fopen(out, "w") : stdout;
-        DlaStatus st = f ? ir_print(g, f, &po) : DLA_ERR_IO;
-        if (out && f && fclose(f) != 0)
-            st = DLA_ERR_IO;
-        if (st != DLA_OK) {
+        if (cli_print_ir(g, out, &po) != DLA_OK) {
             fprintf(stderr, "dlacc ir: cannot write '%s'\n", out ? out : "stdout");
             status = 2;
         }
