@@ -582,6 +582,19 @@ static DlaStatus conv_node(GCx *gc, const Scope *sc, Onnx__NodeProto *np)
 
 /* ---- graphs ---- */
 
+/* A value named nm holding td (an initializer, dense or sparse, described by
+ * `what`); td is freed when the name is taken already. */
+static DlaStatus add_initializer(OnnxCtx *cx, IrGraph *g, const char *nm, const char *what, OnnxTData *td)
+{
+    int32_t v = ir_value_add(g, nm, td->dtype, &td->shape);
+    if (v < 0) {
+        onnx_tdata_free(td);
+        return dla_errorf(cx->err, DLA_ERR_INVALID, "%s: %s is defined more than once", cx->path, what);
+    }
+    onnx_tdata_to_value(g, v, td);
+    return DLA_OK;
+}
+
 static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp, int is_sub)
 {
     GCx gc = {cx, g, is_sub, {NULL, 0, 0}};
@@ -608,13 +621,7 @@ static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp,
         cx->pending = NULL;
         if (s)
             break;
-        int32_t v = ir_value_add(g, nm, td.dtype, &td.shape);
-        if (v < 0) {
-            onnx_tdata_free(&td);
-            s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: %s is defined more than once", cx->path, what);
-            break;
-        }
-        onnx_tdata_to_value(g, v, &td);
+        s = add_initializer(cx, g, nm, what, &td);
     }
     for (size_t i = 0; i < gp->n_sparse_initializer && !s; i++) {
         Onnx__SparseTensorProto *sp = gp->sparse_initializer[i];
@@ -629,13 +636,7 @@ static DlaStatus conv_graph(OnnxCtx *cx, IrGraph *g, const Onnx__GraphProto *gp,
         OnnxTData td;
         if ((s = onnx_sparse_convert(cx, sp, what, &td)))
             break;
-        int32_t v = ir_value_add(g, nm, td.dtype, &td.shape);
-        if (v < 0) {
-            onnx_tdata_free(&td);
-            s = dla_errorf(cx->err, DLA_ERR_INVALID, "%s: %s is defined more than once", cx->path, what);
-            break;
-        }
-        onnx_tdata_to_value(g, v, &td);
+        s = add_initializer(cx, g, nm, what, &td);
     }
     for (size_t i = 0; i < gp->n_input && !s; i++) {
         const Onnx__ValueInfoProto *vi = gp->input[i];

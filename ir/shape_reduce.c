@@ -71,9 +71,9 @@ DlaStatus ir_shape_argmax(IrGraph *g, int32_t node, DlaError *err)
     IrShape s = x->shape;
     if (s.rank >= 0) {
         int a;
-        int64_t axis = ir_node_attr_i(g, node, "axis");
-        if (!shp_axis(axis, s.rank, &a))
-            return shp_err(err, "axis %lld is out of range for %s", (long long)axis, shp_desc(g, node, 0));
+        DlaStatus st = shp_attr_axis(g, node, s.rank, &a, err);
+        if (st)
+            return st;
         if (ir_node_attr_i(g, node, "keepdims")) {
             shp_dim(&s, a, 1);
         } else {
@@ -105,9 +105,9 @@ DlaStatus ir_shape_topk(IrGraph *g, int32_t node, DlaError *err)
     IrShape s = x->shape;
     if (s.rank >= 0) {
         int a;
-        int64_t axis = ir_node_attr_i(g, node, "axis");
-        if (!shp_axis(axis, s.rank, &a))
-            return shp_err(err, "axis %lld is out of range for %s", (long long)axis, shp_desc(g, node, 0));
+        DlaStatus st = shp_attr_axis(g, node, s.rank, &a, err);
+        if (st)
+            return st;
         if (k < -1 || (k >= 0 && s.dims[a] >= 0 && k > s.dims[a]))
             return shp_err(err, "k = %lld is out of range for axis %d of %s", (long long)k, a, shp_desc(g, node, 0));
         shp_dim(&s, a, k);

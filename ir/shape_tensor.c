@@ -251,9 +251,9 @@ DlaStatus ir_shape_split(IrGraph *g, int32_t node, DlaError *err)
         return DLA_OK;
     }
     int r = x->shape.rank, a;
-    int64_t axis = ir_node_attr_i(g, node, "axis");
-    if (!shp_axis(axis, r, &a))
-        return shp_err(err, "axis %lld is out of range for %s", (long long)axis, shp_desc(g, node, 0));
+    DlaStatus st = shp_attr_axis(g, node, r, &a, err);
+    if (st)
+        return st;
     int64_t dim = x->shape.dims[a];
     int64_t sp[MAXV], n;
     int_list(g, node, 1, "split", sp, &n);
@@ -477,9 +477,9 @@ DlaStatus ir_shape_gather(IrGraph *g, int32_t node, DlaError *err)
         return DLA_OK;
     }
     int r = x->shape.rank, q = idx->shape.rank, a;
-    int64_t axis = ir_node_attr_i(g, node, "axis");
-    if (!shp_axis(axis, r, &a))
-        return shp_err(err, "axis %lld is out of range for %s", (long long)axis, shp_desc(g, node, 0));
+    DlaStatus st = shp_attr_axis(g, node, r, &a, err);
+    if (st)
+        return st;
     if (r - 1 + q > IR_MAX_RANK)
         return shp_err(err, "result rank exceeds %d", IR_MAX_RANK);
     int64_t iv[MAXV];

@@ -97,6 +97,14 @@ int shp_axis(int64_t axis, int rank, int *out)
     return 1;
 }
 
+DlaStatus shp_attr_axis(IrGraph *g, int32_t node, int rank, int *out, DlaError *err)
+{
+    int64_t axis = ir_node_attr_i(g, node, "axis");
+    if (!shp_axis(axis, rank, out))
+        return shp_err(err, "axis %lld is out of range for %s", (long long)axis, shp_desc(g, node, 0));
+    return DLA_OK;
+}
+
 int shp_broadcast(const IrShape *a, const IrShape *b, IrShape *out)
 {
     if (a->rank < 0 || b->rank < 0) {

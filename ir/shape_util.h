@@ -50,6 +50,10 @@ static inline int shp_add(int64_t a, int64_t b, int64_t *out) { return !__builti
 /* Normalise axis into [0, rank); 0 if out of range. */
 int shp_axis(int64_t axis, int rank, int *out);
 
+/* The node's "axis" attribute normalised by shp_axis against rank; an error
+ * naming input 0 if it is out of range. */
+DlaStatus shp_attr_axis(IrGraph *g, int32_t node, int rank, int *out, DlaError *err);
+
 /* Numpy multidirectional broadcasting; 0 when incompatible. Unknown dims
  * broadcast to unknown unless the other side fixes them (1 vs d -> d). */
 int shp_broadcast(const IrShape *a, const IrShape *b, IrShape *out);

@@ -5,21 +5,27 @@
 
 /* Calls fn(name) for every outer-scope reference made by g's subgraphs
  * (at any depth): the values of a body flagged IR_VAL_OUTER. */
+static void each_outer_ref(const IrGraph *sub, void (*fn)(const char *, void *), void *arg);
+
+/* each_outer_ref over every subgraph attribute (GRAPH or GRAPHS) of nd. */
+static void node_outer_refs(const IrNode *nd, void (*fn)(const char *, void *), void *arg)
+{
+    for (int32_t a = 0; a < nd->nattrs; a++) {
+        if (nd->attrs[a].type == IR_ATTR_GRAPH && nd->attrs[a].g)
+            each_outer_ref(nd->attrs[a].g, fn, arg);
+        if (nd->attrs[a].type == IR_ATTR_GRAPHS)
+            for (int32_t k = 0; k < nd->attrs[a].n; k++)
+                each_outer_ref(nd->attrs[a].graphs[k], fn, arg);
+    }
+}
+
 static void each_outer_ref(const IrGraph *sub, void (*fn)(const char *, void *), void *arg)
 {
     for (int32_t v = 0; v < sub->nvalues; v++)
         if (sub->values[v].flags & IR_VAL_OUTER)
             fn(sub->values[v].name, arg);
-    for (int32_t n = 0; n < sub->nnodes; n++) {
-        const IrNode *nd = &sub->nodes[n];
-        for (int32_t a = 0; a < nd->nattrs; a++) {
-            if (nd->attrs[a].type == IR_ATTR_GRAPH && nd->attrs[a].g)
-                each_outer_ref(nd->attrs[a].g, fn, arg);
-            if (nd->attrs[a].type == IR_ATTR_GRAPHS)
-                for (int32_t k = 0; k < nd->attrs[a].n; k++)
-                    each_outer_ref(nd->attrs[a].graphs[k], fn, arg);
-        }
-    }
+    for (int32_t n = 0; n < sub->nnodes; n++)
+        node_outer_refs(&sub->nodes[n], fn, arg);
 }
 
 typedef struct OuterCount {
@@ -37,18 +43,9 @@ static void count_outer(const char *name, void *arg)
 
 static void each_subgraph_ref(const IrGraph *g, void (*fn)(const char *, void *), void *arg)
 {
-    for (int32_t n = 0; n < g->nnodes; n++) {
-        const IrNode *nd = &g->nodes[n];
-        if (nd->dead)
-            continue;
-        for (int32_t a = 0; a < nd->nattrs; a++) {
-            if (nd->attrs[a].type == IR_ATTR_GRAPH && nd->attrs[a].g)
-                each_outer_ref(nd->attrs[a].g, fn, arg);
-            if (nd->attrs[a].type == IR_ATTR_GRAPHS)
-                for (int32_t k = 0; k < nd->attrs[a].n; k++)
-                    each_outer_ref(nd->attrs[a].graphs[k], fn, arg);
-        }
-    }
+    for (int32_t n = 0; n < g->nnodes; n++)
+        if (!g->nodes[n].dead)
+            node_outer_refs(&g->nodes[n], fn, arg);
 }
 
 int32_t *pu_use_counts(const IrGraph *g)

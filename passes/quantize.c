@@ -210,6 +210,24 @@ static void resolve_pads(const IrGraph *g, int32_t n, const IrShape *xs, const i
     }
 }
 
+/* Clip's float range: inputs 1 and 2 (from opset 11; constants here), the
+ * min/max attributes before; an absent bound is infinite. */
+static void clip_range(const IrGraph *g, int32_t act, float *mn, float *mx)
+{
+    *mn = -INFINITY;
+    *mx = INFINITY;
+    if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
+        int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
+        if (a >= 0)
+            *mn = *(const float *)g->values[a].data;
+        if (b >= 0)
+            *mx = *(const float *)g->values[b].data;
+    } else {
+        *mn = ir_attr_float(g, act, "min", -INFINITY);
+        *mx = ir_attr_float(g, act, "max", INFINITY);
+    }
+}
+
 /* lo/hi of the requantization from a fused (or LUT) activation: Relu gives
  * lo = zy; Clip(min, max) gives zy + rne(bound / sy), clamped to int8. */
 static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int32_t *lo, int32_t *hi)
@@ -222,17 +240,8 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
         *lo = zy;
         return;
     }
-    float mn = -INFINITY, mx = INFINITY;
-    if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
-        int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
-        if (a >= 0)
-            mn = *(const float *)g->values[a].data;
-        if (b >= 0)
-            mx = *(const float *)g->values[b].data;
-    } else {
-        mn = ir_attr_float(g, act, "min", -INFINITY);
-        mx = ir_attr_float(g, act, "max", INFINITY);
-    }
+    float mn, mx;
+    clip_range(g, act, &mn, &mx);
     if (mn > -INFINITY)
         *lo = quant_quantize_int8(mn, sy, zy);
     if (mx < INFINITY)
@@ -264,17 +273,8 @@ static float act_apply(const IrGraph *g, int32_t act, float x)
         h = h < 0 ? 0 : h > 1 ? 1 : h;
         return swish ? x * h : h;
     }
-    float mn = -INFINITY, mx = INFINITY;
-    if (g->nodes[act].ninputs > 1 || ir_graph_opset(g, "") >= 11) {
-        int32_t a = ir_in(g, act, 1), b = ir_in(g, act, 2);
-        if (a >= 0)
-            mn = *(const float *)g->values[a].data;
-        if (b >= 0)
-            mx = *(const float *)g->values[b].data;
-    } else {
-        mn = ir_attr_float(g, act, "min", -INFINITY);
-        mx = ir_attr_float(g, act, "max", INFINITY);
-    }
+    float mn, mx;
+    clip_range(g, act, &mn, &mx);
     return x < mn ? mn : x > mx ? mx : x;
 }
 
@@ -319,6 +319,13 @@ static void wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_
     *bv = new_const(q, base, DT_INT32, 1, &oc, bq, (size_t)oc * sizeof *bq);
 }
 
+/* The int8 value xq standing for input x (get_q), its scale and zero point. */
+static DlaStatus in_q(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err)
+{
+    DlaStatus st = get_q(q, x, xq, err);
+    return st ? st : qparams(q, *xq, sx, zx, err);
+}
+
 /* Output side common to all Q-ops: y is the float value the op (with its
  * fused activation) replaces. */
 static DlaStatus out_q(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err)
@@ -358,8 +365,7 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = get_q(q, x, &xq, err)) || (st = qparams(q, xq, &sx, &zx, err)) ||
-        (st = out_q(q, y, &sy, &zy, &yq, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)) || (st = out_q(q, y, &sy, &zy, &yq, err)))
         return st;
     const IrValue *W = &g->values[w];
     int64_t wd[4], oc, per;
@@ -473,8 +479,7 @@ static DlaStatus q_add(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t aq, bq, yq, za, zb, zy;
     float sa, sb, sy;
     DlaStatus st;
-    if ((st = get_q(q, ir_in(g, n, 0), &aq, err)) || (st = get_q(q, ir_in(g, n, 1), &bq, err)) ||
-        (st = qparams(q, aq, &sa, &za, err)) || (st = qparams(q, bq, &sb, &zb, err)) ||
+    if ((st = in_q(q, ir_in(g, n, 0), &aq, &sa, &za, err)) || (st = in_q(q, ir_in(g, n, 1), &bq, &sb, &zb, err)) ||
         (st = out_q(q, y, &sy, &zy, &yq, err)))
         return st;
     int32_t lo, hi;
@@ -500,7 +505,7 @@ static DlaStatus q_pool(Qz *q, int32_t n, DlaError *err)
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = get_q(q, x, &xq, err)) || (st = qparams(q, xq, &sx, &zx, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)))
         return st;
     if (max) {
         /* max commutes with the monotonic dequantization: keep X's parameters */
@@ -546,8 +551,7 @@ static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = get_q(q, x, &xq, err)) || (st = qparams(q, xq, &sx, &zx, err)) ||
-        (st = out_q(q, y, &sy, &zy, &yq, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)) || (st = out_q(q, y, &sy, &zy, &yq, err)))
         return st;
     int64_t table[256];
     for (int i = 0; i < 256; i++) {

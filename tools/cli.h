@@ -17,11 +17,22 @@ int cli_exit_code(DlaStatus s);
 #include <stdio.h>
 
 #include "frontend/onnx.h"
+#include "ir/text.h"
 
 /* Match option `name` at argv[*i] as "--name=VALUE" or "--name VALUE" (then *i
  * advances past VALUE). Returns 1 and sets *val on a match, 0 if argv[*i] is
  * another option, -1 if the value is missing (message printed to stderr). */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+
+/* A command's argument a that is not one of its options: the input file,
+ * stored in *in. Returns 0 then; 2 (the exit status, message printed to
+ * stderr) for an unknown option (with usage(stderr), or without usage a
+ * pointer to `dlacc <cmd> --help`) or a second input file. "-" is a file. */
+int cli_input_arg(const char *cmd, const char *a, const char **in, void (*usage)(FILE *));
+
+/* Print g as IR text (ir_print with opt) to the file at path, or to stdout
+ * when path is NULL; DLA_ERR_IO if it cannot be opened, written or closed. */
+DlaStatus cli_print_ir(const IrGraph *g, const char *path, const IrPrintOptions *opt);
 
 /* A table of options that each take one string: cli_opt_strings tries them
  * all at argv[*i], stores a matching one's value in *dst, and returns as

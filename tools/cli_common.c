@@ -5,6 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+DlaStatus cli_print_ir(const IrGraph *g, const char *path, const IrPrintOptions *opt)
+{
+    FILE *f = path ? fopen(path, "w") : stdout;
+    DlaStatus st = f ? ir_print(g, f, opt) : DLA_ERR_IO;
+    if (path && f && fclose(f) != 0)
+        st = DLA_ERR_IO;
+    return st;
+}
+
+int cli_input_arg(const char *cmd, const char *a, const char **in, void (*usage)(FILE *))
+{
+    if (a[0] == '-' && a[1]) {
+        if (usage) {
+            fprintf(stderr, "dlacc %s: unknown option '%s'\n", cmd, a);
+            usage(stderr);
+        } else {
+            fprintf(stderr, "dlacc %s: unknown option '%s' (try dlacc %s --help)\n", cmd, a, cmd);
+        }
+        return 2;
+    }
+    if (*in) {
+        fprintf(stderr, "dlacc %s: more than one input file\n", cmd);
+        return 2;
+    }
+    *in = a;
+    return 0;
+}
+
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 {
     const char *a = argv[*i];

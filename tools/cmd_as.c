@@ -467,15 +467,8 @@ int cmd_as(int argc, char **argv)
             *(a[1] == 'o' ? &out : &target) = argv[++i];
         } else if (!strncmp(a, "--target=", 9)) {
             target = a + 9;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "dlacc as: unknown option '%s'\n", a);
-            usage(stderr);
+        } else if (cli_input_arg("as", a, &in, usage)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "dlacc as: more than one input file\n");
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in) {

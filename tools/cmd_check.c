@@ -473,11 +473,7 @@ int cmd_check(int argc, char **argv)
     FILE *report_to = stdout;
     if (dump) {
         IrPrintOptions po = {.elide_bytes = full ? 0 : CHECK_DUMP_ELIDE};
-        FILE *f = ir_out ? fopen(ir_out, "w") : stdout;
-        DlaStatus pst = f ? ir_print(g, f, &po) : DLA_ERR_IO;
-        if (ir_out && f && fclose(f) != 0)
-            pst = DLA_ERR_IO;
-        if (pst != DLA_OK) {
+        if (cli_print_ir(g, ir_out, &po) != DLA_OK) {
             fprintf(stderr, "dlacc check: cannot write the IR to '%s'\n", ir_out ? ir_out : "stdout");
             status = 2;
         }

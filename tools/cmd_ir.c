@@ -53,14 +53,8 @@ int cmd_ir(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(a, "-q")) {
             quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "dlacc ir: unknown option '%s' (try dlacc ir --help)\n", a);
+        } else if (cli_input_arg("ir", a, &in, NULL)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "dlacc ir: more than one input file\n");
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in) {
@@ -81,11 +75,7 @@ int cmd_ir(int argc, char **argv)
     }
     if (!quiet && status == 0) {
         IrPrintOptions po = {.elide_bytes = elide};
-        FILE *f = out ? fopen(out, "w") : stdout;
-        DlaStatus st = f ? ir_print(g, f, &po) : DLA_ERR_IO;
-        if (out && f && fclose(f) != 0)
-            st = DLA_ERR_IO;
-        if (st != DLA_OK) {
+        if (cli_print_ir(g, out, &po) != DLA_OK) {
             fprintf(stderr, "dlacc ir: cannot write '%s'\n", out ? out : "stdout");
             status = 2;
         }

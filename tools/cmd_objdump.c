@@ -204,15 +204,8 @@ int cmd_objdump(int argc, char **argv)
                 return 2;
             }
             consts = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "dlacc objdump: unknown option '%s'\n", argv[i]);
-            usage(stderr);
+        } else if (cli_input_arg("objdump", argv[i], &path, usage)) {
             return 2;
-        } else if (path) {
-            fprintf(stderr, "dlacc objdump: more than one input file\n");
-            return 2;
-        } else {
-            path = argv[i];
         }
     }
     if (!path) {

@@ -100,22 +100,35 @@ static int64_t read_int(const void *data, IrDtype dt, int64_t i)
     }
 }
 
-int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
+/* A buffer for the *n elements (of es bytes) of input i, a constant (*v)
+ * with data for all of them; NULL and *n = -1 (reported as unsupported,
+ * `kind` naming the data wanted) otherwise. */
+static void *const_input(HostCtx *c, int i, const char *kind, size_t es, const IrValue **v, int64_t *n)
 {
-    *vals = NULL;
+    *v = NULL;
+    *n = -1;
     if (!host_has_in(c, i) || !(host_inv(c, i)->flags & IR_VAL_CONST)) {
         want(c, i);
         host_unsupported(c, "input %d must be a constant for the host backend", i);
-        return -1;
+        return NULL;
     }
-    const IrValue *v = host_inv(c, i);
-    int64_t n = ir_shape_numel(&v->shape);
-    size_t es = ir_dtype_size(v->dtype);
-    if (n < 0 || !es || (size_t)n * es > v->nbytes) {
-        host_unsupported(c, "input %d: constant of dtype %s has no integer data", i, ir_dtype_name(v->dtype));
-        return -1;
+    const IrValue *x = host_inv(c, i);
+    int64_t cnt = ir_shape_numel(&x->shape);
+    size_t xs = ir_dtype_size(x->dtype);
+    if (cnt < 0 || !xs || (size_t)cnt * xs > x->nbytes) {
+        host_unsupported(c, "input %d: constant of dtype %s has no %s data", i, ir_dtype_name(x->dtype), kind);
+        return NULL;
     }
-    *vals = dla_malloc((size_t)(n ? n : 1) * sizeof **vals);
+    *v = x;
+    *n = cnt;
+    return dla_malloc((size_t)(cnt ? cnt : 1) * es);
+}
+
+int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
+{
+    const IrValue *v;
+    int64_t n;
+    *vals = const_input(c, i, "integer", sizeof **vals, &v, &n);
     for (int64_t k = 0; k < n; k++)
         (*vals)[k] = read_int(v->data, v->dtype, k);
     return n;
@@ -123,20 +136,9 @@ int64_t host_const_ints(HostCtx *c, int i, int64_t **vals)
 
 int64_t host_const_doubles(HostCtx *c, int i, double **vals)
 {
-    *vals = NULL;
-    if (!host_has_in(c, i) || !(host_inv(c, i)->flags & IR_VAL_CONST)) {
-        want(c, i);
-        host_unsupported(c, "input %d must be a constant for the host backend", i);
-        return -1;
-    }
-    const IrValue *v = host_inv(c, i);
-    int64_t n = ir_shape_numel(&v->shape);
-    size_t es = ir_dtype_size(v->dtype);
-    if (n < 0 || !es || (size_t)n * es > v->nbytes) {
-        host_unsupported(c, "input %d: constant of dtype %s has no numeric data", i, ir_dtype_name(v->dtype));
-        return -1;
-    }
-    *vals = dla_malloc((size_t)(n ? n : 1) * sizeof **vals);
+    const IrValue *v;
+    int64_t n;
+    *vals = const_input(c, i, "numeric", sizeof **vals, &v, &n);
     for (int64_t k = 0; k < n; k++) {
         if (v->dtype == DT_FLOAT)
             (*vals)[k] = ((const float *)v->data)[k];

@@ -26,6 +26,38 @@ LLVMValueRef host_gepv(HostCtx *c, LLVMValueRef base, LLVMValueRef bytes)
     return LLVMBuildGEP2(c->b, c->t_i8, base, &bytes, 1, "");
 }
 
+/* A loop whose index phi counts 0, 1, ... from the block it is entered
+ * from: loop_begin leaves the builder in the body, loop_end (after the body)
+ * adds the latch, which continues while `next pred bound`, and leaves the
+ * builder after the loop. Block and phi names are for reading the IR. */
+typedef struct CountedLoop {
+    LLVMBasicBlockRef pre, loop, exit;
+    LLVMValueRef phi;
+} CountedLoop;
+
+static CountedLoop loop_begin(HostCtx *c, const char *name, const char *end_name, const char *index_name)
+{
+    CountedLoop l;
+    l.pre = LLVMGetInsertBlock(c->b);
+    l.loop = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+    l.exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, end_name);
+    LLVMBuildBr(c->b, l.loop);
+    LLVMPositionBuilderAtEnd(c->b, l.loop);
+    l.phi = LLVMBuildPhi(c->b, c->t_i64, index_name);
+    return l;
+}
+
+static void loop_end(HostCtx *c, const CountedLoop *l, LLVMIntPredicate pred, LLVMValueRef bound)
+{
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
+    LLVMValueRef next = LLVMBuildNUWAdd(c->b, l->phi, host_i64(c, 1), "");
+    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, pred, next, bound, ""), l->loop, l->exit);
+    LLVMValueRef inc[2] = {host_i64(c, 0), next};
+    LLVMBasicBlockRef from[2] = {l->pre, latch};
+    LLVMAddIncoming(l->phi, inc, from, 2);
+    LLVMPositionBuilderAtEnd(c->b, l->exit);
+}
+
 static void emit_level(HostCtx *c, const HostNest *nest, int d, LLVMValueRef *idx, HostBodyFn body,
                        void *user)
 {
@@ -38,22 +70,10 @@ static void emit_level(HostCtx *c, const HostNest *nest, int d, LLVMValueRef *id
         emit_level(c, nest, d + 1, idx, body, user);
         return;
     }
-    LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
-    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "loop");
-    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "endloop");
-    LLVMBuildBr(c->b, loop);
-    LLVMPositionBuilderAtEnd(c->b, loop);
-    LLVMValueRef phi = LLVMBuildPhi(c->b, c->t_i64, "i");
-    idx[d] = phi;
+    CountedLoop l = loop_begin(c, "loop", "endloop", "i");
+    idx[d] = l.phi;
     emit_level(c, nest, d + 1, idx, body, user);
-    LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
-    LLVMValueRef next = LLVMBuildNUWAdd(c->b, phi, host_i64(c, 1), "");
-    LLVMValueRef more = LLVMBuildICmp(c->b, LLVMIntULT, next, host_i64(c, nest->ext[d]), "");
-    LLVMBuildCondBr(c->b, more, loop, exit);
-    LLVMValueRef inc[2] = {host_i64(c, 0), next};
-    LLVMBasicBlockRef from[2] = {pre, latch};
-    LLVMAddIncoming(phi, inc, from, 2);
-    LLVMPositionBuilderAtEnd(c->b, exit);
+    loop_end(c, &l, LLVMIntULT, host_i64(c, nest->ext[d]));
 }
 
 void host_nest_emit(HostCtx *c, const HostNest *nest, HostBodyFn body, void *user)
@@ -139,21 +159,27 @@ HostAcc host_acc_bcast(LLVMValueRef base, IrDtype dt, const IrShape *vs, const I
     return a;
 }
 
+/* Remove loop d of the nest and its stride from every access. */
+static void drop_loop(HostNest *n, HostAcc **accs, int nacc, int d)
+{
+    for (int k = d; k + 1 < n->n; k++) {
+        n->ext[k] = n->ext[k + 1];
+        for (int a = 0; a < nacc; a++)
+            accs[a]->st[k] = accs[a]->st[k + 1];
+    }
+    n->n--;
+    for (int a = 0; a < nacc; a++)
+        accs[a]->st[n->n] = 0;
+}
+
 /* Merge loop d into d+1 wherever every access walks them as one contiguous
  * dimension, and drop extent-1 loops: fewer, longer loops vectorize better. */
 static void coalesce(HostNest *n, HostAcc **accs, int nacc)
 {
     for (int d = 0; d < n->n; d++)
         if (n->ext[d] == 1) {
-            for (int k = d; k + 1 < n->n; k++) {
-                n->ext[k] = n->ext[k + 1];
-                for (int a = 0; a < nacc; a++)
-                    accs[a]->st[k] = accs[a]->st[k + 1];
-            }
-            n->n--;
-            for (int a = 0; a < nacc; a++)
-                accs[a]->st[n->n] = 0;
-            d--;
+            drop_loop(n, accs, nacc, d);
+            d--; /* the next loop is now loop d */
         }
     for (int d = n->n - 2; d >= 0; d--) {
         int ok = 1;
@@ -164,14 +190,7 @@ static void coalesce(HostNest *n, HostAcc **accs, int nacc)
         n->ext[d] *= n->ext[d + 1];
         for (int a = 0; a < nacc; a++)
             accs[a]->st[d] = accs[a]->st[d + 1];
-        for (int k = d + 1; k + 1 < n->n; k++) {
-            n->ext[k] = n->ext[k + 1];
-            for (int a = 0; a < nacc; a++)
-                accs[a]->st[k] = accs[a]->st[k + 1];
-        }
-        n->n--;
-        for (int a = 0; a < nacc; a++)
-            accs[a]->st[n->n] = 0;
+        drop_loop(n, accs, nacc, d + 1);
     }
 }
 
@@ -340,20 +359,9 @@ void host_loop_dyn(HostCtx *c, LLVMValueRef n, HostBodyFn body, void *user)
 {
     LLVMValueRef any = LLVMBuildICmp(c->b, LLVMIntSGT, n, host_i64(c, 0), "");
     HostIf h = host_if_begin(c, any);
-    LLVMBasicBlockRef pre = LLVMGetInsertBlock(c->b);
-    LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "dloop");
-    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "enddloop");
-    LLVMBuildBr(c->b, loop);
-    LLVMPositionBuilderAtEnd(c->b, loop);
-    LLVMValueRef phi = LLVMBuildPhi(c->b, c->t_i64, "j");
-    body(c, &phi, user);
-    LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
-    LLVMValueRef next = LLVMBuildNUWAdd(c->b, phi, host_i64(c, 1), "");
-    LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, next, n, ""), loop, exit);
-    LLVMValueRef inc[2] = {host_i64(c, 0), next};
-    LLVMBasicBlockRef from[2] = {pre, latch};
-    LLVMAddIncoming(phi, inc, from, 2);
-    LLVMPositionBuilderAtEnd(c->b, exit);
+    CountedLoop l = loop_begin(c, "dloop", "enddloop", "j");
+    body(c, &l.phi, user);
+    loop_end(c, &l, LLVMIntSLT, n);
     host_if_end(c, &h);
 }
 

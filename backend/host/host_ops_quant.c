@@ -80,6 +80,37 @@ static LLVMValueRef requant(HostCtx *c, const QState *s, LLVMValueRef f, LLVMVal
     return host_convert(c, v, DT_DOUBLE, s->ydt);
 }
 
+/* The dtypes of QuantizeLinear/DequantizeLinear x, scale, y and zero point
+ * (zdt_default without one); lo and hi are the caller's. */
+static QState qstate(HostCtx *c, const IrValue *x, const IrValue *sc, const IrValue *y, IrDtype zdt_default)
+{
+    QState s;
+    memset(&s, 0, sizeof s);
+    s.xdt = x->dtype;
+    s.sdt = sc->dtype;
+    s.ydt = y->dtype;
+    s.has_zp = host_has_in(c, 2);
+    s.zdt = s.has_zp ? host_inv(c, 2)->dtype : zdt_default;
+    return s;
+}
+
+/* y = fn(x, scale[, zero point]) elementwise, scale and zero point either
+ * per tensor or per channel along the "axis" attribute (default 1). */
+static DlaStatus qmap(HostCtx *c, int32_t node, QState *s, HostScalarFn fn)
+{
+    IrValue *x = host_inv(c, 0), *sc = host_inv(c, 1), *y = host_outv(c, 0);
+    int ax = 1;
+    if (ir_shape_numel(&sc->shape) > 1 && !norm_axis(ir_attr_int(c->g, node, "axis", 1), x->shape.rank, &ax))
+        return host_unsupported(c, "axis");
+    HostNest n = host_nest_shape(&x->shape);
+    HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
+    HostAcc ins[3] = {host_acc_contig(host_in(c, 0), x->dtype, &x->shape), param_acc(host_in(c, 1), sc, &x->shape, ax)};
+    if (s->has_zp)
+        ins[2] = param_acc(host_in(c, 2), host_inv(c, 2), &x->shape, ax);
+    host_map(c, &n, &out, ins, s->has_zp ? 3 : 2, HR_STORE, fn, s);
+    return DLA_OK;
+}
+
 static LLVMValueRef quant_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 {
     QState *s = user;
@@ -92,25 +123,10 @@ static LLVMValueRef quant_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 DlaStatus host_lower_quantize(HostCtx *c, int32_t node)
 {
     IrValue *x = host_inv(c, 0), *sc = host_inv(c, 1), *y = host_outv(c, 0);
-    QState s;
-    memset(&s, 0, sizeof s);
-    s.xdt = x->dtype;
-    s.sdt = sc->dtype;
-    s.ydt = y->dtype;
-    s.has_zp = host_has_in(c, 2);
-    s.zdt = s.has_zp ? host_inv(c, 2)->dtype : s.ydt;
+    QState s = qstate(c, x, sc, y, y->dtype);
     if (!qrange(s.ydt, &s.lo, &s.hi) || !host_is_float(s.sdt) || ir_attr_find(c->g, node, "block_size"))
         return host_unsupported(c, "output dtype %s", ir_dtype_name(s.ydt));
-    int ax = 1;
-    if (ir_shape_numel(&sc->shape) > 1 && !norm_axis(ir_attr_int(c->g, node, "axis", 1), x->shape.rank, &ax))
-        return host_unsupported(c, "axis");
-    HostNest n = host_nest_shape(&x->shape);
-    HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc ins[3] = {host_acc_contig(host_in(c, 0), x->dtype, &x->shape), param_acc(host_in(c, 1), sc, &x->shape, ax)};
-    if (s.has_zp)
-        ins[2] = param_acc(host_in(c, 2), host_inv(c, 2), &x->shape, ax);
-    host_map(c, &n, &out, ins, s.has_zp ? 3 : 2, HR_STORE, quant_fn, &s);
-    return DLA_OK;
+    return qmap(c, node, &s, quant_fn);
 }
 
 static LLVMValueRef dequant_fn(HostCtx *c, const LLVMValueRef *a, void *user)
@@ -127,25 +143,10 @@ static LLVMValueRef dequant_fn(HostCtx *c, const LLVMValueRef *a, void *user)
 DlaStatus host_lower_dequantize(HostCtx *c, int32_t node)
 {
     IrValue *x = host_inv(c, 0), *sc = host_inv(c, 1), *y = host_outv(c, 0);
-    QState s;
-    memset(&s, 0, sizeof s);
-    s.xdt = x->dtype;
-    s.sdt = sc->dtype;
-    s.ydt = y->dtype;
-    s.has_zp = host_has_in(c, 2);
-    s.zdt = s.has_zp ? host_inv(c, 2)->dtype : s.xdt;
+    QState s = qstate(c, x, sc, y, x->dtype);
     if (!host_is_int(s.xdt) || !host_is_float(s.ydt) || ir_attr_find(c->g, node, "block_size"))
         return host_unsupported(c, "dtypes %s -> %s", ir_dtype_name(s.xdt), ir_dtype_name(s.ydt));
-    int ax = 1;
-    if (ir_shape_numel(&sc->shape) > 1 && !norm_axis(ir_attr_int(c->g, node, "axis", 1), x->shape.rank, &ax))
-        return host_unsupported(c, "axis");
-    HostNest n = host_nest_shape(&x->shape);
-    HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc ins[3] = {host_acc_contig(host_in(c, 0), x->dtype, &x->shape), param_acc(host_in(c, 1), sc, &x->shape, ax)};
-    if (s.has_zp)
-        ins[2] = param_acc(host_in(c, 2), host_inv(c, 2), &x->shape, ax);
-    host_map(c, &n, &out, ins, s.has_zp ? 3 : 2, HR_STORE, dequant_fn, &s);
-    return DLA_OK;
+    return qmap(c, node, &s, dequant_fn);
 }
 
 /* ---- DynamicQuantizeLinear: uint8, scale = (max(0,max x) - min(0,min x)) / 255 ---- */
@@ -323,28 +324,25 @@ static LLVMValueRef rq_fn(HostCtx *c, const LLVMValueRef *a, void *user)
     return requant(c, &s->q, f, a[4]);
 }
 
-DlaStatus host_lower_qlinear_matmul(HostCtx *c, int32_t node)
+/* The RqState of QLinearMatMul and QLinearConv (inputs: scales 1, 4, 6,
+ * output zero point 7); 0 if the output dtype is not a quantized one. */
+static int rq_state(HostCtx *c, RqState *s)
 {
-    (void)node;
+    memset(s, 0, sizeof *s);
+    s->q.ydt = host_outv(c, 0)->dtype;
+    s->q.zdt = host_inv(c, 7)->dtype;
+    s->s1 = host_inv(c, 1)->dtype;
+    s->s2 = host_inv(c, 4)->dtype;
+    s->s3 = host_inv(c, 6)->dtype;
+    return qrange(s->q.ydt, &s->q.lo, &s->q.hi);
+}
+
+/* y = rq_fn(acc, scales 1, 4, 6, zero point 7) from the int32 accumulator
+ * acc (y's shape); per_channel: the weight scale (input 4) has one value
+ * per dim 1 of y. */
+static void rq_store(HostCtx *c, LLVMValueRef acc, RqState *s, int per_channel)
+{
     IrValue *y = host_outv(c, 0);
-    RqState s;
-    memset(&s, 0, sizeof s);
-    s.q.ydt = y->dtype;
-    s.q.zdt = host_inv(c, 7)->dtype;
-    if (!qrange(s.q.ydt, &s.q.lo, &s.q.hi))
-        return host_unsupported(c, "output dtype");
-    for (int i = 1; i < 8; i += 3)
-        if (ir_shape_numel(&host_inv(c, i)->shape) != 1)
-            return host_unsupported(c, "per-axis scales");
-    if (ir_shape_numel(&host_inv(c, 7)->shape) != 1)
-        return host_unsupported(c, "per-axis output zero point");
-    s.s1 = host_inv(c, 1)->dtype;
-    s.s2 = host_inv(c, 4)->dtype;
-    s.s3 = host_inv(c, 6)->dtype;
-    LLVMValueRef acc = host_scratch(c, (size_t)ir_shape_numel(&y->shape) * 4);
-    DlaStatus st = imatmul(c, 0, 3, 2, 5, acc);
-    if (st)
-        return st;
     HostNest n = host_nest_shape(&y->shape);
     HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
     HostAcc ins[5];
@@ -355,7 +353,28 @@ DlaStatus host_lower_qlinear_matmul(HostCtx *c, int32_t node)
         ins[1 + i].base = host_in(c, idx[i]);
         ins[1 + i].dt = host_inv(c, idx[i])->dtype;
     }
-    host_map(c, &n, &out, ins, 5, HR_STORE, rq_fn, &s);
+    if (per_channel)
+        ins[2].st[1] = 1;
+    host_map(c, &n, &out, ins, 5, HR_STORE, rq_fn, s);
+}
+
+DlaStatus host_lower_qlinear_matmul(HostCtx *c, int32_t node)
+{
+    (void)node;
+    IrValue *y = host_outv(c, 0);
+    RqState s;
+    if (!rq_state(c, &s))
+        return host_unsupported(c, "output dtype");
+    for (int i = 1; i < 8; i += 3)
+        if (ir_shape_numel(&host_inv(c, i)->shape) != 1)
+            return host_unsupported(c, "per-axis scales");
+    if (ir_shape_numel(&host_inv(c, 7)->shape) != 1)
+        return host_unsupported(c, "per-axis output zero point");
+    LLVMValueRef acc = host_scratch(c, (size_t)ir_shape_numel(&y->shape) * 4);
+    DlaStatus st = imatmul(c, 0, 3, 2, 5, acc);
+    if (st)
+        return st;
+    rq_store(c, acc, &s, 0);
     return DLA_OK;
 }
 
@@ -441,34 +460,16 @@ DlaStatus host_lower_qlinear_conv(HostCtx *c, int32_t node)
 {
     IrValue *y = host_outv(c, 0);
     RqState s;
-    memset(&s, 0, sizeof s);
-    s.q.ydt = y->dtype;
-    s.q.zdt = host_inv(c, 7)->dtype;
-    if (!qrange(s.q.ydt, &s.q.lo, &s.q.hi))
+    if (!rq_state(c, &s))
         return host_unsupported(c, "output dtype");
     if (ir_shape_numel(&host_inv(c, 1)->shape) != 1 || ir_shape_numel(&host_inv(c, 6)->shape) != 1 ||
         ir_shape_numel(&host_inv(c, 7)->shape) != 1)
         return host_unsupported(c, "per-axis input/output quantization");
-    s.s1 = host_inv(c, 1)->dtype;
-    s.s2 = host_inv(c, 4)->dtype;
-    s.s3 = host_inv(c, 6)->dtype;
     LLVMValueRef acc = host_scratch(c, (size_t)ir_shape_numel(&y->shape) * 4);
     DlaStatus st = iconv(c, node, 0, 3, 2, 5, 8, acc);
     if (st)
         return st;
     int64_t M = y->shape.dims[1];
-    HostNest n = host_nest_shape(&y->shape);
-    HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc ins[5];
-    memset(ins, 0, sizeof ins);
-    ins[0] = host_acc_contig(acc, DT_INT32, &y->shape);
-    int idx[4] = {1, 4, 6, 7};
-    for (int i = 0; i < 4; i++) {
-        ins[1 + i].base = host_in(c, idx[i]);
-        ins[1 + i].dt = host_inv(c, idx[i])->dtype;
-    }
-    if (ir_shape_numel(&host_inv(c, 4)->shape) == M && M > 1)
-        ins[2].st[1] = 1; /* per-channel weight scale */
-    host_map(c, &n, &out, ins, 5, HR_STORE, rq_fn, &s);
+    rq_store(c, acc, &s, ir_shape_numel(&host_inv(c, 4)->shape) == M && M > 1);
     return DLA_OK;
 }

@@ -25,6 +25,17 @@ static int64_t nbytes_of(const IrValue *v)
     return ir_shape_numel(&v->shape) * (int64_t)ir_dtype_size(v->dtype);
 }
 
+/* Input 0 (x) at offset 0 with all strides 0, for the caller to lay over
+ * its nest. */
+static HostAcc x_acc(HostCtx *c, const IrValue *x)
+{
+    HostAcc a;
+    memset(&a, 0, sizeof a);
+    a.base = host_in(c, 0);
+    a.dt = x->dtype;
+    return a;
+}
+
 /* Reshape, Flatten, Squeeze, Unsqueeze, Dropout (inference), Identity-like: a byte copy. */
 DlaStatus host_lower_copy(HostCtx *c, int32_t node)
 {
@@ -82,10 +93,7 @@ DlaStatus host_lower_transpose(HostCtx *c, int32_t node)
     host_strides(&x->shape, ist);
     HostNest n = host_nest_shape(&y->shape);
     HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc in;
-    memset(&in, 0, sizeof in);
-    in.base = host_in(c, 0);
-    in.dt = x->dtype;
+    HostAcc in = x_acc(c, x);
     for (int d = 0; d < r; d++) {
         if (y->shape.dims[d] != x->shape.dims[perm[d]])
             return host_unsupported(c, "output shape disagrees with perm");
@@ -143,10 +151,7 @@ DlaStatus host_lower_split(HostCtx *c, int32_t node)
             return host_unsupported(c, "output %d shape", o);
         HostNest n = host_nest_shape(&y->shape);
         HostAcc out = host_acc_contig(host_out(c, o), y->dtype, &y->shape);
-        HostAcc in;
-        memset(&in, 0, sizeof in);
-        in.base = host_in(c, 0);
-        in.dt = x->dtype;
+        HostAcc in = x_acc(c, x);
         memcpy(in.st, xst, sizeof xst);
         in.off = off * xst[ax];
         host_map(c, &n, &out, &in, 1, HR_STORE, NULL, NULL);
@@ -235,10 +240,7 @@ DlaStatus host_lower_slice(HostCtx *c, int32_t node)
     host_strides(&x->shape, xst);
     HostNest n = host_nest_shape(&y->shape);
     HostAcc out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    HostAcc in;
-    memset(&in, 0, sizeof in);
-    in.base = host_in(c, 0);
-    in.dt = x->dtype;
+    HostAcc in = x_acc(c, x);
     for (int d = 0; d < r; d++) {
         in.off += start[d] * xst[d];
         in.st[d] = step[d] * xst[d];
@@ -432,6 +434,35 @@ static void gather_body(HostCtx *c, const LLVMValueRef *idx, void *user)
     host_acc_store(c, &s->out, idx, v);
 }
 
+/* The part of Gather and GatherElements alike: y written contiguously, x's
+ * base, and the extent and stride (of xst, x's strides, filled) of the axis
+ * the index walks; the data strides of the other dims and the index access
+ * are the caller's. */
+static GatherState gather_state(HostCtx *c, const IrValue *x, const IrValue *y, int ax, int64_t *xst)
+{
+    GatherState s;
+    memset(&s, 0, sizeof s);
+    host_strides(&x->shape, xst);
+    s.out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
+    s.data = x_acc(c, x);
+    s.D = x->shape.dims[ax];
+    s.axis_stride = xst[ax];
+    return s;
+}
+
+/* The loop nest over y's elements (none for an empty y; an index into an
+ * empty axis would always be out of range). */
+static DlaStatus gather_emit(HostCtx *c, GatherState *s, const IrValue *y)
+{
+    if (ir_shape_numel(&y->shape) == 0)
+        return DLA_OK;
+    if (s->D == 0)
+        return host_unsupported(c, "gather from an empty axis");
+    HostNest n = host_nest_shape(&y->shape);
+    host_nest_emit(c, &n, gather_body, s);
+    return DLA_OK;
+}
+
 DlaStatus host_lower_gather(HostCtx *c, int32_t node)
 {
     IrValue *x = host_inv(c, 0), *ix = host_inv(c, 1), *y = host_outv(c, 0);
@@ -440,31 +471,18 @@ DlaStatus host_lower_gather(HostCtx *c, int32_t node)
         return host_unsupported(c, "axis");
     if (!host_is_int(ix->dtype) || y->shape.rank != r - 1 + q || y->shape.rank > HOST_MAX_LOOPS)
         return host_unsupported(c, "indices/output shape");
-    GatherState s;
-    memset(&s, 0, sizeof s);
     int64_t xst[IR_MAX_RANK], ist[IR_MAX_RANK];
-    host_strides(&x->shape, xst);
     host_strides(&ix->shape, ist);
-    s.out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
-    s.data.base = host_in(c, 0);
-    s.data.dt = x->dtype;
+    GatherState s = gather_state(c, x, y, ax, xst);
     s.ind.base = host_in(c, 1);
     s.ind.dt = ix->dtype;
-    s.D = x->shape.dims[ax];
-    s.axis_stride = xst[ax];
     for (int d = 0; d < ax; d++)
         s.data.st[d] = xst[d];
     for (int d = 0; d < q; d++)
         s.ind.st[ax + d] = ist[d];
     for (int d = ax + 1; d < r; d++)
         s.data.st[d - 1 + q] = xst[d];
-    if (ir_shape_numel(&y->shape) == 0)
-        return DLA_OK;
-    if (s.D == 0)
-        return host_unsupported(c, "gather from an empty axis");
-    HostNest n = host_nest_shape(&y->shape);
-    host_nest_emit(c, &n, gather_body, &s);
-    return DLA_OK;
+    return gather_emit(c, &s, y);
 }
 
 DlaStatus host_lower_gather_elements(HostCtx *c, int32_t node)
@@ -473,26 +491,13 @@ DlaStatus host_lower_gather_elements(HostCtx *c, int32_t node)
     int r = x->shape.rank, ax;
     if (!norm_axis(ir_attr_int(c->g, node, "axis", 0), r, &ax) || ix->shape.rank != r || !host_is_int(ix->dtype))
         return host_unsupported(c, "axis/indices");
-    GatherState s;
-    memset(&s, 0, sizeof s);
     int64_t xst[IR_MAX_RANK];
-    host_strides(&x->shape, xst);
-    s.out = host_acc_contig(host_out(c, 0), y->dtype, &y->shape);
+    GatherState s = gather_state(c, x, y, ax, xst);
     s.ind = host_acc_contig(host_in(c, 1), ix->dtype, &ix->shape);
-    s.data.base = host_in(c, 0);
-    s.data.dt = x->dtype;
     for (int d = 0; d < r; d++)
         if (d != ax)
             s.data.st[d] = xst[d];
-    s.D = x->shape.dims[ax];
-    s.axis_stride = xst[ax];
-    if (ir_shape_numel(&y->shape) == 0)
-        return DLA_OK;
-    if (s.D == 0)
-        return host_unsupported(c, "empty axis");
-    HostNest n = host_nest_shape(&y->shape);
-    host_nest_emit(c, &n, gather_body, &s);
-    return DLA_OK;
+    return gather_emit(c, &s, y);
 }
 
 /* ---- compile-time results ---- */

@@ -12,6 +12,7 @@
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "ir.h"
+#include "ir_build_test.h"
 #include "ops.h"
 
 static uint64_t rng_state;
@@ -29,25 +30,8 @@ static inline int32_t act(IrGraph *g, const char *name, int rank, const int64_t 
 {
     IrShape s = ir_shape_make(rank, dims);
     int32_t v = ir_value_add(g, name, DT_INT8, &s);
-    IrQuant *q = &g->values[v].quant;
-    q->count = 1;
-    q->axis = -1;
-    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
-    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
-    q->scale[0] = scale;
-    q->zero_point[0] = zp;
+    set_quant(g, v, scale, zp);
     return v;
-}
-
-static inline void set_quant(IrGraph *g, int32_t v, float scale, int zp)
-{
-    IrQuant *q = &g->values[v].quant;
-    q->count = 1;
-    q->axis = -1;
-    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
-    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
-    q->scale[0] = scale;
-    q->zero_point[0] = zp;
 }
 
 static inline int32_t const_i8(IrGraph *g, const char *name, int rank, const int64_t *dims)
@@ -71,13 +55,6 @@ static inline int32_t const_i32(IrGraph *g, const char *name, int64_t n, int32_t
         d[i] = (int32_t)(rnd() % (2u * (uint32_t)range + 1)) - range;
     ir_value_adopt_data(g, v, d, (size_t)n * 4);
     return v;
-}
-
-static inline void attr_ints(IrGraph *g, int32_t node, const char *name, int n, const int64_t *v)
-{
-    IrAttr *a = ir_node_add_attr(g, node, name, IR_ATTR_INTS);
-    a->n = n;
-    a->ints = dla_arena_memdup(&g->arena, v, (size_t)n * sizeof *v);
 }
 
 static inline void attr_int(IrGraph *g, int32_t node, const char *name, int64_t v)

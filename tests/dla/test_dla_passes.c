@@ -39,6 +39,24 @@ static void plan_until(DlaLowerPlan *p, DlaProgram *out, const IrGraph *g, const
     CU_ASSERT_EQUAL(p->ran, (int)last + 1);
 }
 
+/* A plan with what it points at while it lives: target, program, error. */
+typedef struct PassRun {
+    DlaTarget t;
+    DlaLowerPlan p;
+    DlaProgram out;
+    DlaError e;
+} PassRun;
+
+/* plan_until for the target named tname, in r; returns &r->p. */
+static DlaLowerPlan *run_until(PassRun *r, const IrGraph *g, const int32_t *nodes, int nn, const char *tname,
+                               DlaPassId last)
+{
+    memset(r, 0, sizeof *r);
+    r->t = target(tname);
+    plan_until(&r->p, &r->out, g, nodes, nn, &r->t, last, &r->e);
+    return &r->p;
+}
+
 /* x -> conv(relu) a -> maxpool b -> conv c -> conv(clip) d: four layers. */
 static IrGraph *chain(int32_t *nodes)
 {
@@ -102,26 +120,23 @@ static void test_layout(void)
 {
     int32_t nodes[4];
     IrGraph *g = chain(nodes);
-    DlaTarget t = target("dla-edge");
-    DlaLowerPlan p;
-    DlaProgram out;
-    DlaError e = {0};
+    PassRun r;
     /* only the first three: c is read by d outside the partition -> OUTPUT */
-    plan_until(&p, &out, g, nodes, 3, &t, DLA_PASS_LAYOUT, &e);
+    DlaLowerPlan *p = run_until(&r, g, nodes, 3, "dla-edge", DLA_PASS_LAYOUT);
     int32_t x = ir_value_find(g, "x"), a = ir_value_find(g, "a"), b = ir_value_find(g, "b"), c = ir_value_find(g, "c");
-    CU_ASSERT_EQUAL(p.role[x], DLA_ROLE_IN);
-    CU_ASSERT_EQUAL(p.role[a], DLA_ROLE_MID);
-    CU_ASSERT_EQUAL(p.role[b], DLA_ROLE_MID);
-    CU_ASSERT_EQUAL(p.role[c], DLA_ROLE_OUT);
-    CU_ASSERT_EQUAL(p.layout[x], IR_LAYOUT_NHWC);
-    CU_ASSERT_EQUAL(p.def[a], 0);
-    CU_ASSERT_EQUAL(p.last[a], 1);
-    CU_ASSERT_EQUAL(p.def[b], 1);
-    CU_ASSERT_EQUAL(p.last[b], 2);
-    CU_ASSERT_EQUAL(p.norder, 2);
-    CU_ASSERT_EQUAL(p.order[0], x);
-    CU_ASSERT_EQUAL(p.order[1], c);
-    dla_lower_plan_free(&p);
+    CU_ASSERT_EQUAL(p->role[x], DLA_ROLE_IN);
+    CU_ASSERT_EQUAL(p->role[a], DLA_ROLE_MID);
+    CU_ASSERT_EQUAL(p->role[b], DLA_ROLE_MID);
+    CU_ASSERT_EQUAL(p->role[c], DLA_ROLE_OUT);
+    CU_ASSERT_EQUAL(p->layout[x], IR_LAYOUT_NHWC);
+    CU_ASSERT_EQUAL(p->def[a], 0);
+    CU_ASSERT_EQUAL(p->last[a], 1);
+    CU_ASSERT_EQUAL(p->def[b], 1);
+    CU_ASSERT_EQUAL(p->last[b], 2);
+    CU_ASSERT_EQUAL(p->norder, 2);
+    CU_ASSERT_EQUAL(p->order[0], x);
+    CU_ASSERT_EQUAL(p->order[1], c);
+    dla_lower_plan_free(p);
     ir_graph_free(g);
 }
 
@@ -140,12 +155,9 @@ static void test_tile(void)
     ConvSpec cs = CONV(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0);
     add_conv(g, x, &cs, "y");
     int32_t n = g->nnodes - 1;
-    DlaTarget t = target("dla-edge");
-    DlaLowerPlan p;
-    DlaProgram out;
-    DlaError e = {0};
-    plan_until(&p, &out, g, &n, 1, &t, DLA_PASS_TILE, &e);
-    const DlaConv *cv = &p.layers[0].conv;
+    PassRun r;
+    DlaLowerPlan *p = run_until(&r, g, &n, 1, "dla-edge", DLA_PASS_TILE);
+    const DlaConv *cv = &p->layers[0].conv;
     CU_ASSERT_EQUAL(cv->fold, 0);
     CU_ASSERT_EQUAL(cv->dwm, 0);
     CU_ASSERT_EQUAL(cv->nch, 1);
@@ -162,16 +174,16 @@ static void test_tile(void)
         rows += tl->ohn;
         /* the input tile fits half of inp, the output tile one acc buffer */
         int64_t ih = tl->ohn + 2, iw = tl->own + 2; /* with the 3x3 halo */
-        CU_ASSERT(ih * iw * cv->ICc <= (int64_t)t.inp_sram_bytes / 2);
-        CU_ASSERT(tl->ohn * tl->own * (int64_t)t.gemm_cols <= cv->acc_tile);
+        CU_ASSERT(ih * iw * cv->ICc <= (int64_t)r.t.inp_sram_bytes / 2);
+        CU_ASSERT(tl->ohn * tl->own * (int64_t)r.t.gemm_cols <= cv->acc_tile);
     }
     CU_ASSERT_EQUAL(rows, 56);
-    double lat = (double)t.dram_latency_cycles, bw = (double)t.dram_bytes_per_cycle;
+    double lat = (double)r.t.dram_latency_cycles, bw = (double)r.t.dram_bytes_per_cycle;
     double comp = 7.0 * 4.0 * (9.0 * 448.0 * 4.0 + 2.0 * 448.0) + 2.0 * (lat + 256.0 / bw);
-    CU_ASSERT_DOUBLE_EQUAL(p.layers[0].pred_compute, comp, 0.5);
-    CU_ASSERT(p.layers[0].pred_cycles >= comp);
-    CU_ASSERT_EQUAL(p.layers[0].macs, (uint64_t)(64 * 56 * 56 * 64 * 9));
-    dla_lower_plan_free(&p);
+    CU_ASSERT_DOUBLE_EQUAL(p->layers[0].pred_compute, comp, 0.5);
+    CU_ASSERT(p->layers[0].pred_cycles >= comp);
+    CU_ASSERT_EQUAL(p->layers[0].macs, (uint64_t)(64 * 56 * 56 * 64 * 9));
+    dla_lower_plan_free(p);
     ir_graph_free(g);
 }
 
@@ -183,12 +195,9 @@ static void test_tile_pool(void)
 {
     int32_t nodes[4];
     IrGraph *g = chain(nodes);
-    DlaTarget t = target("dla-edge");
-    DlaLowerPlan p;
-    DlaProgram out;
-    DlaError e = {0};
-    plan_until(&p, &out, g, nodes, 4, &t, DLA_PASS_TILE, &e);
-    const DlaPool *pl = &p.layers[1].pool;
+    PassRun r;
+    DlaLowerPlan *p = run_until(&r, g, nodes, 4, "dla-edge", DLA_PASS_TILE);
+    const DlaPool *pl = &p->layers[1].pool;
     CU_ASSERT_EQUAL(pl->half, 8192);
     CU_ASSERT_EQUAL(pl->ncols, 1);
     CU_ASSERT_EQUAL(pl->owt, 8);
@@ -198,8 +207,8 @@ static void test_tile_pool(void)
     CU_ASSERT_EQUAL(pl->nrows, 2);
     CU_ASSERT_EQUAL(pl->oht, 4);
     CU_ASSERT(2 * pl->oht * pl->iwt * pl->Cb + pl->oht * pl->owt * pl->Cb <= pl->half);
-    CU_ASSERT(p.layers[1].pred_cycles > 0);
-    dla_lower_plan_free(&p);
+    CU_ASSERT(p->layers[1].pred_cycles > 0);
+    dla_lower_plan_free(p);
     ir_graph_free(g);
 }
 
@@ -207,16 +216,14 @@ static void check_sram(const char *tname)
 {
     int32_t nodes[4];
     IrGraph *g = chain(nodes);
-    DlaTarget t = target(tname);
-    DlaLowerPlan p;
-    DlaProgram out;
-    DlaError e = {0};
-    plan_until(&p, &out, g, nodes, 4, &t, DLA_PASS_SRAM_ALLOC, &e);
-    uint64_t msize[DLA_MEM_COUNT] = {t.inp_sram_bytes, t.wgt_sram_bytes, t.acc_sram_bytes / 4, t.param_bytes / 4,
-                                     t.lut_bytes};
+    PassRun r;
+    DlaLowerPlan *p = run_until(&r, g, nodes, 4, tname, DLA_PASS_SRAM_ALLOC);
+    const DlaTarget *t = &r.t;
+    uint64_t msize[DLA_MEM_COUNT] = {t->inp_sram_bytes, t->wgt_sram_bytes, t->acc_sram_bytes / 4, t->param_bytes / 4,
+                                     t->lut_bytes};
     uint64_t prev_w0 = 0, prev_w1 = 0;
-    for (int32_t i = 0; i < p.nlayers; i++) {
-        const DlaPlanLayer *l = &p.layers[i];
+    for (int32_t i = 0; i < p->nlayers; i++) {
+        const DlaPlanLayer *l = &p->layers[i];
         CU_ASSERT(l->nbufs >= 2);
         for (int b = 0; b < l->nbufs; b++)
             CU_ASSERT(l->bufs[b].off + l->bufs[b].size <= msize[l->bufs[b].mem]);
@@ -230,7 +237,7 @@ static void check_sram(const char *tname)
             continue;
         const DlaConv *cv = &l->conv;
         CU_ASSERT(l->inp_at[0] + msize[DLA_MEM_INP] / 2 <= l->inp_at[1]);
-        CU_ASSERT(l->acc_at[0] >= (uint64_t)(cv->bres ? cv->nbias : (int64_t)t.gemm_cols));
+        CU_ASSERT(l->acc_at[0] >= (uint64_t)(cv->bres ? cv->nbias : (int64_t)r.t.gemm_cols));
         CU_ASSERT(l->acc_at[0] + (uint64_t)cv->acc_tile <= l->acc_at[1]);
         CU_ASSERT(l->acc_at[1] + (uint64_t)cv->acc_tile <= msize[DLA_MEM_ACC]);
         CU_ASSERT(cv->wres); /* small weights: resident, in the ring */
@@ -241,7 +248,7 @@ static void check_sram(const char *tname)
             CU_ASSERT(w0 >= prev_w1 || w1 <= prev_w0);
         prev_w0 = w0, prev_w1 = w1;
     }
-    dla_lower_plan_free(&p);
+    dla_lower_plan_free(p);
     ir_graph_free(g);
 }
 
@@ -257,25 +264,22 @@ static void test_dram(void)
 {
     int32_t nodes[4];
     IrGraph *g = chain(nodes);
-    DlaTarget t = target("dla-edge");
-    DlaLowerPlan p;
-    DlaProgram out;
-    DlaError e = {0};
-    plan_until(&p, &out, g, nodes, 4, &t, DLA_PASS_DRAM_ALLOC, &e);
+    PassRun r;
+    DlaLowerPlan *p = run_until(&r, g, nodes, 4, "dla-edge", DLA_PASS_DRAM_ALLOC);
     int32_t x = ir_value_find(g, "x"), a = ir_value_find(g, "a"), b = ir_value_find(g, "b"), c = ir_value_find(g, "c"),
             d = ir_value_find(g, "d");
-    CU_ASSERT_EQUAL(p.addr[x], 0);
-    CU_ASSERT_EQUAL(p.addr[d], 16 * 16 * 16);
-    CU_ASSERT_EQUAL(p.mid_base, 16 * 16 * 16 + 16 * 8 * 8);
-    CU_ASSERT_EQUAL(p.addr[a], p.mid_base);
-    CU_ASSERT_EQUAL(p.addr[c], p.addr[a]);
+    CU_ASSERT_EQUAL(p->addr[x], 0);
+    CU_ASSERT_EQUAL(p->addr[d], 16 * 16 * 16);
+    CU_ASSERT_EQUAL(p->mid_base, 16 * 16 * 16 + 16 * 8 * 8);
+    CU_ASSERT_EQUAL(p->addr[a], p->mid_base);
+    CU_ASSERT_EQUAL(p->addr[c], p->addr[a]);
     uint64_t asz = 32 * 16 * 16;
-    CU_ASSERT(p.addr[b] >= p.addr[a] + asz);
-    CU_ASSERT_EQUAL(p.act_bytes, p.mid_base + asz + 32 * 8 * 8);
+    CU_ASSERT(p->addr[b] >= p->addr[a] + asz);
+    CU_ASSERT_EQUAL(p->act_bytes, p->mid_base + asz + 32 * 8 * 8);
     for (int32_t v = 0; v < g->nvalues; v++)
-        if (p.role[v] != DLA_ROLE_NONE)
-            CU_ASSERT(p.addr[v] % 64 == 0);
-    dla_lower_plan_free(&p);
+        if (p->role[v] != DLA_ROLE_NONE)
+            CU_ASSERT(p->addr[v] % 64 == 0);
+    dla_lower_plan_free(p);
     ir_graph_free(g);
 }
 
@@ -285,21 +289,18 @@ static void check_schedule(const char *tname)
 {
     int32_t nodes[4];
     IrGraph *g = chain(nodes);
-    DlaTarget t = target(tname);
-    DlaLowerPlan p;
-    DlaProgram out;
-    DlaError e = {0};
-    plan_until(&p, &out, g, nodes, 4, &t, DLA_PASS_CODEGEN, &e);
-    for (uint32_t i = 0; i < p.em.npend; i++)
-        CU_ASSERT(!p.em.pend[i].in.push_next && !p.em.pend[i].in.push_prev && !p.em.pend[i].in.pop_next &&
-                  !p.em.pend[i].in.pop_prev);
-    uint32_t npend = p.em.npend;
-    CU_ASSERT_EQUAL(dla_lower_plan_run_until(&p, DLA_PASS_SCHEDULE, NULL), DLA_OK);
-    CU_ASSERT(p.em.n >= npend - 1);
+    PassRun r;
+    DlaLowerPlan *p = run_until(&r, g, nodes, 4, tname, DLA_PASS_CODEGEN);
+    for (uint32_t i = 0; i < p->em.npend; i++)
+        CU_ASSERT(!p->em.pend[i].in.push_next && !p->em.pend[i].in.push_prev && !p->em.pend[i].in.pop_next &&
+                  !p->em.pend[i].in.pop_prev);
+    uint32_t npend = p->em.npend;
+    CU_ASSERT_EQUAL(dla_lower_plan_run_until(p, DLA_PASS_SCHEDULE, NULL), DLA_OK);
+    CU_ASSERT(p->em.n >= npend - 1);
     /* queue q: engine q pushes next / engine q+1 pops prev; reverse likewise */
     int64_t fwd[DLA_ENG_COUNT] = {0}, back[DLA_ENG_COUNT] = {0};
-    for (uint32_t i = 0; i < p.em.n; i++) {
-        const DlaInsn *in = &p.em.insn[i];
+    for (uint32_t i = 0; i < p->em.n; i++) {
+        const DlaInsn *in = &p->em.insn[i];
         int eng = (int)dla_insn_engine(in);
         if (eng >= DLA_ENG_COUNT)
             continue;
@@ -318,29 +319,29 @@ static void check_schedule(const char *tname)
     }
     /* layers cover the stream in order, up to `end` */
     uint32_t at = 0;
-    for (int32_t i = 0; i < p.nlayers; i++) {
-        CU_ASSERT_EQUAL(p.layers[i].first_insn, at);
-        at += p.layers[i].ninsns;
+    for (int32_t i = 0; i < p->nlayers; i++) {
+        CU_ASSERT_EQUAL(p->layers[i].first_insn, at);
+        at += p->layers[i].ninsns;
     }
-    CU_ASSERT_EQUAL(at + 1, p.em.n);
-    CU_ASSERT_EQUAL(p.em.insn[p.em.n - 1].op, DLA_OP_END);
+    CU_ASSERT_EQUAL(at + 1, p->em.n);
+    CU_ASSERT_EQUAL(p->em.insn[p->em.n - 1].op, DLA_OP_END);
     /* emit: the program, its descriptors at the planned offsets */
-    CU_ASSERT_EQUAL(dla_lower_plan_run(&p, NULL), DLA_OK);
-    CU_ASSERT_EQUAL(out.ninsns, p.em.n);
-    CU_ASSERT_EQUAL(out.ntensors, 2);
-    uint64_t act_base = (out.const_bytes + 63) / 64 * 64;
-    CU_ASSERT_EQUAL(out.tensors[0].dram_offset, act_base + p.addr[ir_value_find(g, "x")]);
-    CU_ASSERT_EQUAL(out.tensors[1].dram_offset, act_base + p.addr[ir_value_find(g, "d")]);
-    CU_ASSERT_EQUAL(out.tensors[1].role, DLA_TENSOR_OUTPUT);
-    CU_ASSERT_EQUAL(out.nlayers, 4);
+    CU_ASSERT_EQUAL(dla_lower_plan_run(p, NULL), DLA_OK);
+    CU_ASSERT_EQUAL(r.out.ninsns, p->em.n);
+    CU_ASSERT_EQUAL(r.out.ntensors, 2);
+    uint64_t act_base = (r.out.const_bytes + 63) / 64 * 64;
+    CU_ASSERT_EQUAL(r.out.tensors[0].dram_offset, act_base + p->addr[ir_value_find(g, "x")]);
+    CU_ASSERT_EQUAL(r.out.tensors[1].dram_offset, act_base + p->addr[ir_value_find(g, "d")]);
+    CU_ASSERT_EQUAL(r.out.tensors[1].role, DLA_TENSOR_OUTPUT);
+    CU_ASSERT_EQUAL(r.out.nlayers, 4);
     /* the simulator accepts it (it rejects token imbalance and deadlock) */
-    DlaSim *sim = dla_sim_new(&t, &e);
+    DlaSim *sim = dla_sim_new(&r.t, &r.e);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
-    CU_ASSERT_EQUAL(dla_sim_load(sim, &out, &e), DLA_OK);
-    CU_ASSERT_EQUAL(dla_sim_run(sim, &e), DLA_OK);
+    CU_ASSERT_EQUAL(dla_sim_load(sim, &r.out, &r.e), DLA_OK);
+    CU_ASSERT_EQUAL(dla_sim_run(sim, &r.e), DLA_OK);
     dla_sim_free(sim);
-    dla_program_free(&out);
-    dla_lower_plan_free(&p);
+    dla_program_free(&r.out);
+    dla_lower_plan_free(p);
     ir_graph_free(g);
 }
 

@@ -203,4 +203,18 @@ static inline void e2e_model(const char *name, const char *target)
     dla_plan_free(p);
 }
 
+/* e2e_model for the heavy models (resnet18, mobilenet_v2): skipped in the
+ * sanitizer build, where the suite runs digits_cnn and squeezenet1_1 only
+ * (time). */
+static inline void e2e_heavy_model(const char *name, const char *target)
+{
+#ifdef DLA_SANITIZE
+    dla_test_skip("%s/%s: end to end is left out of the sanitizer build (time; digits_cnn and squeezenet1_1 run "
+                  "there)",
+                  name, target);
+#else
+    e2e_model(name, target);
+#endif
+}
+
 #endif

@@ -33,6 +33,21 @@ static void expect_error_opt(Onnx__ModelProto *m, const OnnxLoadOptions *opt, Dl
     }
 }
 
+/* expect_error_opt without options; frees the built model. */
+static void expect_error(Onnx__ModelProto *m, DlaStatus code, const char *needle)
+{
+    expect_error_opt(m, NULL, code, needle);
+    ob_free_all();
+}
+
+/* An opset-13 model whose graph has one input: x, float, shape unknown. */
+static Onnx__ModelProto *model_with_x(void)
+{
+    Onnx__ModelProto *m = ob_model(13);
+    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    return m;
+}
+
 #define NAMES(...) ((const char *[]){__VA_ARGS__, NULL})
 
 static void add_float_init(Onnx__GraphProto *g, const char *name, float v)
@@ -70,54 +85,43 @@ static void test_initializer_inputs(void)
 
 static void test_bad_names(void)
 {
-    Onnx__ModelProto *m = ob_model(13);
-    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    Onnx__ModelProto *m = model_with_x();
     ob_node(m->graph, "mynode", "Relu", NAMES("ghost"), NAMES("y"));
-    expect_error_opt(m, NULL, DLA_ERR_INVALID, "node 'mynode' (Relu): input 'ghost' is not defined");
-    ob_free_all();
+    expect_error(m, DLA_ERR_INVALID, "node 'mynode' (Relu): input 'ghost' is not defined");
 
-    m = ob_model(13);
-    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    m = model_with_x();
     ob_node(m->graph, "a", "Relu", NAMES("x"), NAMES("y"));
     ob_node(m->graph, "b", "Relu", NAMES("x"), NAMES("y"));
-    expect_error_opt(m, NULL, DLA_ERR_INVALID, "node 'b' (Relu): output 'y' is already defined");
-    ob_free_all();
+    expect_error(m, DLA_ERR_INVALID, "node 'b' (Relu): output 'y' is already defined");
 
     /* used before it is produced (not topologically sorted) */
-    m = ob_model(13);
-    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    m = model_with_x();
     ob_node(m->graph, "a", "Relu", NAMES("t"), NAMES("y"));
     ob_node(m->graph, "b", "Relu", NAMES("x"), NAMES("t"));
-    expect_error_opt(m, NULL, DLA_ERR_INVALID, "node 'a' (Relu): input 't' is not defined");
-    ob_free_all();
+    expect_error(m, DLA_ERR_INVALID, "node 'a' (Relu): input 't' is not defined");
 
     m = ob_model(13);
     OB_PUSH(m->graph->output, m->graph->n_output, ob_vinfo("nothing", DT_FLOAT, 0, NULL, NULL));
-    expect_error_opt(m, NULL, DLA_ERR_INVALID, "output 'nothing' is not produced");
-    ob_free_all();
+    expect_error(m, DLA_ERR_INVALID, "output 'nothing' is not produced");
 
     m = ob_model(13);
     ob_node(m->graph, "e", "", NULL, NAMES("y"));
-    expect_error_opt(m, NULL, DLA_ERR_FORMAT, "node 'e' () has no op_type");
-    ob_free_all();
+    expect_error(m, DLA_ERR_FORMAT, "node 'e' () has no op_type");
 
     m = ob_model(13);
     m->graph = NULL;
-    expect_error_opt(m, NULL, DLA_ERR_FORMAT, "no graph");
-    ob_free_all();
+    expect_error(m, DLA_ERR_FORMAT, "no graph");
 
     /* declared element type that does not exist */
     m = ob_model(13);
     OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", 77, 0, NULL, NULL));
-    expect_error_opt(m, NULL, DLA_ERR_FORMAT, "'x' has unknown element type code 77");
-    ob_free_all();
+    expect_error(m, DLA_ERR_FORMAT, "'x' has unknown element type code 77");
 }
 
 /* Unnamed nodes: "<op>_<index>", never colliding with a name the file uses. */
 static void test_generated_names(void)
 {
-    Onnx__ModelProto *m = ob_model(13);
-    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    Onnx__ModelProto *m = model_with_x();
     ob_node(m->graph, "Relu_1", "Relu", NAMES("x"), NAMES("a"));
     ob_node(m->graph, NULL, "Relu", NAMES("a"), NAMES("b"));
     ob_node(m->graph, "", "Relu", NAMES("b"), NAMES("c", ""));
@@ -205,8 +209,7 @@ static void test_subgraphs(void)
 /* Every attribute type, converted faithfully. */
 static void test_attribute_types(void)
 {
-    Onnx__ModelProto *m = ob_model(13);
-    OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
+    Onnx__ModelProto *m = model_with_x();
     Onnx__NodeProto *n = ob_node(m->graph, "k", "Custom", NAMES("x"), NAMES("y"));
     n->domain = ob_str("my.domain");
     Onnx__AttributeProto *a;
@@ -284,8 +287,7 @@ static void test_attribute_types(void)
     m = ob_model(13);
     n = ob_node(m->graph, "k", "Custom", NULL, NAMES("y"));
     ob_attr(n, "alpha", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT)->ref_attr_name = ob_str("beta");
-    expect_error_opt(m, NULL, DLA_ERR_FORMAT, "refers to 'beta' outside of a function body");
-    ob_free_all();
+    expect_error(m, DLA_ERR_FORMAT, "refers to 'beta' outside of a function body");
 }
 
 /* ---- model-local functions ---- */
@@ -395,8 +397,7 @@ static void test_functions(void)
     fn_node(f, "self", "Loopy", NAMES("a"), NAMES("b"))->domain = ob_str("local");
     OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
     ob_node(m->graph, "c", "Loopy", NAMES("x"), NAMES("y"))->domain = ob_str("local");
-    expect_error_opt(m, NULL, DLA_ERR_LIMIT, "recursive function?");
-    ob_free_all();
+    expect_error(m, DLA_ERR_LIMIT, "recursive function?");
 
     /* a function that never computes its output */
     m = ob_model(13);
@@ -404,8 +405,7 @@ static void test_functions(void)
     fn_node(f, "n", "Relu", NAMES("a"), NAMES("other"));
     OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
     ob_node(m->graph, "c", "Lazy", NAMES("x"), NAMES("y"))->domain = ob_str("local");
-    expect_error_opt(m, NULL, DLA_ERR_INVALID, "function 'Lazy' does not compute its output 'b'");
-    ob_free_all();
+    expect_error(m, DLA_ERR_INVALID, "function 'Lazy' does not compute its output 'b'");
 }
 
 /* An inlining bomb: F0 = Relu, and each F(k) calls F(k-1) ten times, so a
@@ -434,22 +434,18 @@ static void test_inline_bomb(void)
     }
     OB_PUSH(m->graph->input, m->graph->n_input, ob_vinfo("x", DT_FLOAT, 0, NULL, NULL));
     ob_node(m->graph, "c", "F8", NAMES("x"), NAMES("y"))->domain = ob_str("local");
-    expect_error_opt(m, NULL, DLA_ERR_LIMIT, "more than 1048576 nodes");
-    ob_free_all();
+    expect_error(m, DLA_ERR_LIMIT, "more than 1048576 nodes");
 }
 
 /* Opsets of the ONNX domain: 1 up to the newest dlacc knows; beyond, a clear error. */
 static void test_opset_range(void)
 {
     Onnx__ModelProto *m = ob_model(99);
-    expect_error_opt(m, NULL, DLA_ERR_UNSUPPORTED, "opset 99 of the ONNX domain is newer than dlacc knows");
-    ob_free_all();
+    expect_error(m, DLA_ERR_UNSUPPORTED, "opset 99 of the ONNX domain is newer than dlacc knows");
     m = ob_model((int64_t)1 << 40);
-    expect_error_opt(m, NULL, DLA_ERR_UNSUPPORTED, "opset 1099511627776 of the ONNX domain");
-    ob_free_all();
+    expect_error(m, DLA_ERR_UNSUPPORTED, "opset 1099511627776 of the ONNX domain");
     m = ob_model(0);
-    expect_error_opt(m, NULL, DLA_ERR_FORMAT, "has no valid version");
-    ob_free_all();
+    expect_error(m, DLA_ERR_FORMAT, "has no valid version");
 }
 
 /* ---- --input-shape ---- */

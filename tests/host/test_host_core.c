@@ -132,22 +132,28 @@ static void test_matmul_batched(void)
     ir_graph_free(g);
 }
 
-static void test_gemm_trans(void)
+/* Gemm of a (MxK, or KxM with transA) and b (NxK, transB) plus c[N], checked
+ * against a double-precision reference. The transA, alpha and beta
+ * attributes are written only when they differ from ONNX's defaults (0, 1,
+ * 1), so the defaults are exercised too. */
+static void gemm_case(int M, int K, int N, int transA, float alpha, float beta)
 {
-    enum { M = 4, K = 6, N = 3 };
     IrGraph *g = ir_graph_new();
-    int32_t a = val(g, "a", DT_FLOAT, 2, (int64_t[]){K, M}); /* transA */
-    int32_t b = val(g, "b", DT_FLOAT, 2, (int64_t[]){N, K}); /* transB */
+    int32_t a = val(g, "a", DT_FLOAT, 2, transA ? (int64_t[]){K, M} : (int64_t[]){M, K});
+    int32_t b = val(g, "b", DT_FLOAT, 2, (int64_t[]){N, K});
     int32_t cc = val(g, "c", DT_FLOAT, 1, (int64_t[]){N});
     int32_t y = val(g, "y", DT_FLOAT, 2, (int64_t[]){M, N});
     ir_graph_add_input(g, a);
     ir_graph_add_input(g, b);
     ir_graph_add_input(g, cc);
     int32_t n = node(g, "Gemm", (int32_t[]){a, b, cc}, 3, y);
-    ir_node_add_attr(g, n, "transA", IR_ATTR_INT)->i = 1;
+    if (transA)
+        ir_node_add_attr(g, n, "transA", IR_ATTR_INT)->i = 1;
     ir_node_add_attr(g, n, "transB", IR_ATTR_INT)->i = 1;
-    ir_node_add_attr(g, n, "alpha", IR_ATTR_FLOAT)->f = 0.5f;
-    ir_node_add_attr(g, n, "beta", IR_ATTR_FLOAT)->f = 2.0f;
+    if (alpha != 1.0f)
+        ir_node_add_attr(g, n, "alpha", IR_ATTR_FLOAT)->f = alpha;
+    if (beta != 1.0f)
+        ir_node_add_attr(g, n, "beta", IR_ATTR_FLOAT)->f = beta;
     ir_graph_add_output(g, y);
     HostModel *m = compile(g);
     float av[K * M], bv[N * K], cv[N], yv[M * N];
@@ -163,48 +169,17 @@ static void test_gemm_trans(void)
         for (int j = 0; j < N; j++) {
             double s = 0;
             for (int k = 0; k < K; k++)
-                s += (double)av[k * M + i] * bv[j * K + k];
-            CU_ASSERT_DOUBLE_EQUAL(yv[i * N + j], 0.5 * s + 2.0 * cv[j], 1e-5);
+                s += (double)av[transA ? k * M + i : i * K + k] * bv[j * K + k];
+            CU_ASSERT_DOUBLE_EQUAL(yv[i * N + j], alpha * s + beta * cv[j], 1e-5);
         }
     host_model_free(m);
     ir_graph_free(g);
 }
 
+static void test_gemm_trans(void) { gemm_case(4, 6, 3, 1, 0.5f, 2.0f); }
+
 /* transB only, alpha 1: the dot-product kernel (K and N not multiples of the vector/tile sizes) */
-static void test_gemm_nt(void)
-{
-    enum { M = 3, K = 19, N = 7 };
-    IrGraph *g = ir_graph_new();
-    int32_t a = val(g, "a", DT_FLOAT, 2, (int64_t[]){M, K});
-    int32_t b = val(g, "b", DT_FLOAT, 2, (int64_t[]){N, K});
-    int32_t cc = val(g, "c", DT_FLOAT, 1, (int64_t[]){N});
-    int32_t y = val(g, "y", DT_FLOAT, 2, (int64_t[]){M, N});
-    ir_graph_add_input(g, a);
-    ir_graph_add_input(g, b);
-    ir_graph_add_input(g, cc);
-    int32_t n = node(g, "Gemm", (int32_t[]){a, b, cc}, 3, y);
-    ir_node_add_attr(g, n, "transB", IR_ATTR_INT)->i = 1;
-    ir_graph_add_output(g, y);
-    HostModel *m = compile(g);
-    float av[M * K], bv[N * K], cv[N], yv[M * N];
-    for (int i = 0; i < M * K; i++)
-        av[i] = frand();
-    for (int i = 0; i < N * K; i++)
-        bv[i] = frand();
-    for (int i = 0; i < N; i++)
-        cv[i] = frand();
-    void *in[3] = {av, bv, cv}, *out[1] = {yv};
-    host_model_run(m, in, out);
-    for (int i = 0; i < M; i++)
-        for (int j = 0; j < N; j++) {
-            double s = cv[j];
-            for (int k = 0; k < K; k++)
-                s += (double)av[i * K + k] * bv[j * K + k];
-            CU_ASSERT_DOUBLE_EQUAL(yv[i * N + j], s, 1e-5);
-        }
-    host_model_free(m);
-    ir_graph_free(g);
-}
+static void test_gemm_nt(void) { gemm_case(3, 19, 7, 0, 1.0f, 1.0f); }
 
 /* Naive NCHW grouped convolution with padding, stride, dilation. */
 static void ref_conv(const float *x, const float *w, const float *bias, float *y, int N, int C, int H, int W,

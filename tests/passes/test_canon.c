@@ -5,6 +5,7 @@
 #include "ir.h"
 #include "ir/verify.h"
 #include "passes/passes.h"
+#include "pass_test.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,15 +40,6 @@ static int32_t cst_f32(IrGraph *g, const char *name, int rank, const int64_t *di
 static int32_t node1(IrGraph *g, const char *op, const int32_t *in, int nin, int32_t out)
 {
     return ir_node_add(g, op, op, "", in, nin, &out, 1);
-}
-
-static int count_op(const IrGraph *g, const char *op)
-{
-    int c = 0;
-    for (int32_t n = 0; n < g->nnodes; n++)
-        if (!g->nodes[n].dead && strcmp(g->nodes[n].op_type, op) == 0)
-            c++;
-    return c;
 }
 
 static DlaStatus run(IrGraph *g, const char *passes)
@@ -263,17 +255,21 @@ static void test_shape_symbolic(void)
     ir_graph_free(g);
 }
 
+/* y feeds an opaque sink, a graph output, so that the passes keep it live. */
+static void add_sink(IrGraph *g, int32_t y)
+{
+    int64_t one = 1;
+    int32_t sink = val(g, "sink", DT_FLOAT, 1, &one);
+    ir_node_add(g, "sink", "Opaque", "", &y, 1, &sink, 1);
+    ir_graph_add_output(g, sink);
+}
+
 /* Fold one node over constant inputs and return its output value (or -1). */
 static int32_t fold1(IrGraph *g, const char *op, const int32_t *in, int nin, int32_t out)
 {
     int32_t n = node1(g, op, in, nin, out);
     (void)n;
-    int64_t one = 1;
-    int32_t sink = val(g, "sink", DT_FLOAT, 1, &one);
-    int32_t si[2] = {out, out};
-    /* keep `out` used so DCE leaves it; the sink node is opaque to folding */
-    ir_node_add(g, "sink", "Opaque", "", si, 1, &sink, 1);
-    ir_graph_add_output(g, sink);
+    add_sink(g, out); /* the sink node is opaque to folding */
     const char *name = g->values[out].name; /* arena string: survives DCE renumbering */
     if (run(g, "fold,dce") != DLA_OK)
         return -1;
@@ -383,15 +379,24 @@ static void test_fold_generators(void)
     static float seven = 7.0f;
     a->t->data = &seven;
     a->t->nbytes = 4;
-    int64_t k1 = 1;
-    int32_t sink = val(g, "sink", DT_FLOAT, 1, &k1);
-    ir_node_add(g, "sink", "Opaque", "", &y, 1, &sink, 1);
-    ir_graph_add_output(g, sink);
+    add_sink(g, y);
     CU_ASSERT_EQUAL_FATAL(run(g, "fold,dce"), DLA_OK);
     v = ir_value_find(g, "y");
     CU_ASSERT_FATAL(v >= 0 && (g->values[v].flags & IR_VAL_CONST));
     CU_ASSERT_EQUAL(ir_shape_numel(&g->values[v].shape), 6);
     CU_ASSERT_EQUAL(f32(g, v)[5], 7.0f);
+    ir_graph_free(g);
+}
+
+/* Folding g, where y feeds a sink, must fail as a user error whose message
+ * names op and contains msg; frees g. */
+static void expect_fold_error(IrGraph *g, int32_t y, const char *op, const char *msg)
+{
+    add_sink(g, y);
+    PassContext ctx = {.passes = "fold"};
+    DlaError err = {0};
+    CU_ASSERT_EQUAL(pipeline(g, &ctx, &err), DLA_ERR_INVALID);
+    CU_ASSERT(strstr(err.msg, op) && strstr(err.msg, msg));
     ir_graph_free(g);
 }
 
@@ -403,15 +408,7 @@ static void test_fold_errors(void)
     int32_t in[2] = {cst_i64(g, "d", 1, &three, data), cst_i64(g, "i", 0, NULL, &idx)};
     int32_t y = val(g, "y", DT_INT64, -1, NULL);
     node1(g, "Gather", in, 2, y);
-    int64_t one = 1;
-    int32_t sink = val(g, "sink", DT_FLOAT, 1, &one);
-    ir_node_add(g, "sink", "Opaque", "", &y, 1, &sink, 1);
-    ir_graph_add_output(g, sink);
-    PassContext ctx = {.passes = "fold"};
-    DlaError err = {0};
-    CU_ASSERT_EQUAL(pipeline(g, &ctx, &err), DLA_ERR_INVALID);
-    CU_ASSERT(strstr(err.msg, "Gather") && strstr(err.msg, "index out of range"));
-    ir_graph_free(g);
+    expect_fold_error(g, y, "Gather", "index out of range");
 }
 
 
@@ -466,15 +463,7 @@ static void test_fold_forms(void)
     int32_t rin[2] = {cst_i64(g, "x", 1, &three, data), cst_i64(g, "s", 1, &two, bad_shape)};
     y = val(g, "y", DT_INT64, -1, NULL);
     node1(g, "Reshape", rin, 2, y);
-    int64_t one = 1;
-    int32_t sink = val(g, "sink", DT_FLOAT, 1, &one);
-    ir_node_add(g, "sink", "Opaque", "", &y, 1, &sink, 1);
-    ir_graph_add_output(g, sink);
-    PassContext ctx = {.passes = "fold"};
-    DlaError err = {0};
-    CU_ASSERT_EQUAL(pipeline(g, &ctx, &err), DLA_ERR_INVALID);
-    CU_ASSERT(strstr(err.msg, "Reshape") != NULL);
-    ir_graph_free(g);
+    expect_fold_error(g, y, "Reshape", "");
 
     /* a constant whose byte size disagrees with its shape (an invalid graph,
      * which debug builds' verifier reports after the pass) is never read */
@@ -483,10 +472,9 @@ static void test_fold_forms(void)
     ir_value_set_data(g, x, data, 16); /* 2 elements for a [3] shape */
     y = val(g, "y", DT_INT64, -1, NULL);
     node1(g, "Identity", &x, 1, y);
-    sink = val(g, "sink", DT_FLOAT, 1, &one);
-    ir_node_add(g, "sink", "Opaque", "", &y, 1, &sink, 1);
-    ir_graph_add_output(g, sink);
-    ctx.passes = "fold";
+    add_sink(g, y);
+    PassContext ctx = {.passes = "fold"};
+    DlaError err = {0};
     pipeline(g, &ctx, &err);
     CU_ASSERT_EQUAL(count_op(g, "Identity"), 1);
     CU_ASSERT(!(g->values[y].flags & IR_VAL_CONST));

@@ -25,6 +25,7 @@
 #include "ir/text.h"
 #include "ir/verify.h"
 #include "passes/passes.h"
+#include "pass_test.h"
 #include "passes/quant.h"
 
 #include <math.h>
@@ -61,22 +62,6 @@ static void set_q(IrGraph *g, const char *name, float s, int32_t zp)
     q->axis = -1;
     q->scale = dla_arena_memdup(&g->arena, &s, sizeof s);
     q->zero_point = dla_arena_memdup(&g->arena, &zp, sizeof zp);
-}
-
-static int32_t find_node(const IrGraph *g, const char *op)
-{
-    for (int32_t n = 0; n < g->nnodes; n++)
-        if (!g->nodes[n].dead && strcmp(g->nodes[n].op_type, op) == 0)
-            return n;
-    return -1;
-}
-
-static int count_op(const IrGraph *g, const char *op)
-{
-    int c = 0;
-    for (int32_t n = 0; n < g->nnodes; n++)
-        c += !g->nodes[n].dead && strcmp(g->nodes[n].op_type, op) == 0;
-    return c;
 }
 
 static DlaStatus run_passes(IrGraph *g, const char *passes, const char *calib, DlaError *err)

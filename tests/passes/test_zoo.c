@@ -8,18 +8,10 @@
 #include "ir.h"
 #include "ir/verify.h"
 #include "passes/passes.h"
+#include "pass_test.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int count_op(const IrGraph *g, const char *op)
-{
-    int c = 0;
-    for (int32_t n = 0; n < g->nnodes; n++)
-        if (!g->nodes[n].dead && strcmp(g->nodes[n].op_type, op) == 0)
-            c++;
-    return c;
-}
 
 static void print_counts(const char *model, const IrGraph *g, const char *when)
 {

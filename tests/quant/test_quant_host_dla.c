@@ -23,6 +23,7 @@
 #include "dla_mem.h"
 #include "driver/host_session.h"
 #include "frontend/onnx.h"
+#include "ir_build_test.h"
 #include "isa/sim.h"
 #include "quant/quant.h"
 #include "quant_test_util.h"
@@ -69,24 +70,6 @@ static int32_t l_wv(const QLayer *L, int64_t c, int64_t k)
     return elem(L->wdt, L->w, i) - L->wzp[L->nwz > 1 ? c : 0];
 }
 
-static void set_q(IrGraph *g, int32_t v, float scale, int32_t zp)
-{
-    IrQuant *q = &g->values[v].quant;
-    q->count = 1;
-    q->axis = -1;
-    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
-    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
-    q->scale[0] = scale;
-    q->zero_point[0] = zp;
-}
-
-static void attr_ints(IrGraph *g, int32_t n, const char *name, int cnt, const int64_t *v)
-{
-    IrAttr *a = ir_node_add_attr(g, n, name, IR_ATTR_INTS);
-    a->n = cnt;
-    a->ints = dla_arena_memdup(&g->arena, v, (size_t)cnt * sizeof *v);
-}
-
 typedef struct DlaCount {
     uint64_t cases, same_cases, bytes, same_bytes, qref_same_bytes, split_cases;
 } DlaCount;
@@ -120,7 +103,7 @@ static void dla_layer(const QLayer *L, const char *tname, uint8_t *y, DlaCount *
     }
     IrShape xs = ir_shape_make(rank, xd), wsh = ir_shape_make(rank, wd), bsh = ir_shape_make(1, &oc);
     int32_t xv = ir_value_add(g, "x", DT_INT8, &xs);
-    set_q(g, xv, L->xs, L->xzp - sx);
+    set_quant(g, xv, L->xs, L->xzp - sx);
     /* weights: part s of w - w_zp at reduction position s*red_in + k (conv: input channel s*ICg + ic) */
     int8_t *wq = dla_malloc((size_t)numel(wd, rank));
     int32_t *bq = dla_malloc((size_t)oc * 4);
@@ -148,7 +131,7 @@ static void dla_layer(const QLayer *L, const char *tname, uint8_t *y, DlaCount *
     ir_value_adopt_data(g, bv, bq, (size_t)oc * 4);
     IrShape ys = ir_shape_make(rank, L->yd);
     int32_t yv = ir_value_add(g, "y", DT_INT8, &ys);
-    set_q(g, yv, L->ys, L->yzp - sy);
+    set_quant(g, yv, L->ys, L->yzp - sy);
     int32_t ins[3] = {xv, wv, bv};
     int32_t n = ir_node_add(g, "layer", L->conv ? "QConv" : "QGemm", "dlacc", ins, 3, &yv, 1);
     if (L->conv) {

@@ -15,6 +15,7 @@
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"
+#include "ir_build_test.h"
 #include "isa/dla_format.h"
 #include "ops.h"
 
@@ -25,17 +26,6 @@ static int rnd_i8(void)
     return (int)((rng >> 33) % 256) - 128;
 }
 
-static void set_quant(IrGraph *g, int32_t v, float scale, int zp)
-{
-    IrQuant *q = &g->values[v].quant;
-    q->count = 1;
-    q->axis = -1;
-    q->scale = dla_arena_alloc(&g->arena, sizeof(float));
-    q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
-    q->scale[0] = scale;
-    q->zero_point[0] = zp;
-}
-
 static int32_t add_node(IrGraph *g, const char *op, const int32_t *in, int nin, const char *out)
 {
     int32_t y = ir_value_add(g, out, DT_UNDEFINED, NULL);
@@ -43,21 +33,19 @@ static int32_t add_node(IrGraph *g, const char *op, const int32_t *in, int nin, 
     return n;
 }
 
+/* A step that must succeed; if not, its error is printed, naming the step. */
+static void expect_ok(DlaStatus st, const char *what, const DlaError *e)
+{
+    if (st)
+        fprintf(stderr, "%s: %s\n", what, e->msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+}
+
 static void finish(IrGraph *g, int32_t n, float scale, int zp)
 {
     DlaError e = {0};
-    DlaStatus st = ir_op_table[g->nodes[n].op].shape(g, n, &e);
-    if (st)
-        fprintf(stderr, "shape: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(ir_op_table[g->nodes[n].op].shape(g, n, &e), "shape", &e);
     set_quant(g, g->nodes[n].outputs[0], scale, zp);
-}
-
-static void ints(IrGraph *g, int32_t n, const char *name, int cnt, const int64_t *v)
-{
-    IrAttr *a = ir_node_add_attr(g, n, name, IR_ATTR_INTS);
-    a->n = cnt;
-    a->ints = dla_arena_memdup(&g->arena, v, (size_t)cnt * sizeof *v);
 }
 
 static int32_t conv(IrGraph *g, int32_t x, int64_t ic, int64_t oc, int64_t k, const char *out, int relu)
@@ -81,9 +69,9 @@ static int32_t conv(IrGraph *g, int32_t x, int64_t ic, int64_t oc, int64_t k, co
     int32_t in[3] = {x, w, b};
     int32_t n = add_node(g, "QConv", in, 3, out);
     int64_t ks[2] = {k, k}, st[2] = {1, 1}, pd[4] = {k / 2, k / 2, k / 2, k / 2};
-    ints(g, n, "kernel_shape", 2, ks);
-    ints(g, n, "strides", 2, st);
-    ints(g, n, "pads", 4, pd);
+    attr_ints(g, n, "kernel_shape", 2, ks);
+    attr_ints(g, n, "strides", 2, st);
+    attr_ints(g, n, "pads", 4, pd);
     IrAttr *a = ir_node_add_attr(g, n, "scale", IR_ATTR_FLOATS);
     a->n = (int32_t)oc;
     a->floats = dla_arena_alloc(&g->arena, (size_t)oc * sizeof(float));
@@ -108,8 +96,8 @@ static IrGraph *build(int32_t nodes[3])
     int32_t in = g->nodes[nodes[0]].outputs[0];
     nodes[1] = add_node(g, "QMaxPool", &in, 1, "p");
     int64_t ks[2] = {2, 2}, st[2] = {2, 2};
-    ints(g, nodes[1], "kernel_shape", 2, ks);
-    ints(g, nodes[1], "strides", 2, st);
+    attr_ints(g, nodes[1], "kernel_shape", 2, ks);
+    attr_ints(g, nodes[1], "strides", 2, st);
     finish(g, nodes[1], 0.05f, -7);
     nodes[2] = conv(g, g->nodes[nodes[1]].outputs[0], 20, 12, 1, "c", 0);
     ir_graph_add_output(g, g->nodes[nodes[2]].outputs[0]);
@@ -133,9 +121,7 @@ static void run_merged(const char *tname, int via_file)
     CU_ASSERT_EQUAL_FATAL(dla_lower(g, nodes, 2, &t, &parts[0], &e), DLA_OK);
     CU_ASSERT_EQUAL_FATAL(dla_lower(g, nodes + 2, 1, &t, &parts[1], &e), DLA_OK);
     DlaStatus st = dla_programs_merge(parts, 2, &merged, &e);
-    if (st)
-        fprintf(stderr, "merge: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(st, "merge", &e);
     dla_program_free(&parts[0]);
     dla_program_free(&parts[1]);
 
@@ -150,9 +136,7 @@ static void run_merged(const char *tname, int via_file)
     } else {
         st = dlart_program_load(dev, &merged, &rp, &e);
     }
-    if (st)
-        fprintf(stderr, "load: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(st, "load", &e);
     CU_ASSERT_EQUAL(dlart_segment_count(rp), 2);
     int32_t tx = dlart_tensor_find(rp, "x"), tp = dlart_tensor_find(rp, "p"), tp1 = dlart_tensor_find(rp, "p@1"),
             tc = dlart_tensor_find(rp, "c");
@@ -171,16 +155,10 @@ static void run_merged(const char *tname, int via_file)
     CU_ASSERT_EQUAL(dlart_tensor_read(rp, (uint32_t)tp, p, np, &e), DLA_ERR_INVALID); /* not computed yet */
     dla_error_clear(&e);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_write(rp, (uint32_t)tx, x, nx, &e), DLA_OK);
-    st = dlart_run_segment(rp, 0, &e);
-    if (st)
-        fprintf(stderr, "segment 0: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(dlart_run_segment(rp, 0, &e), "segment 0", &e);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_read(rp, (uint32_t)tp, p, np, &e), DLA_OK);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_write(rp, (uint32_t)tp1, p, np, &e), DLA_OK);
-    st = dlart_run_segment(rp, 1, &e);
-    if (st)
-        fprintf(stderr, "segment 1: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    expect_ok(dlart_run_segment(rp, 1, &e), "segment 1", &e);
     CU_ASSERT_EQUAL_FATAL(dlart_tensor_read(rp, (uint32_t)tc, c, nc, &e), DLA_OK);
 
     int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);

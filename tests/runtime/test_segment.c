@@ -13,6 +13,7 @@
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"
+#include "ir_build_test.h"
 #include "ops.h"
 
 static int32_t val(IrGraph *g, const char *name, IrDtype dt, int rank, const int64_t *dims)
@@ -81,15 +82,8 @@ static IrGraph *build(void)
             a->ints[i] = (i - 128) / (k + 1); /* int8 -> int8: x / (k+1) */
     }
     for (int32_t v = 0; v < g->nvalues; v++)
-        if (g->values[v].dtype == DT_INT8 && !(g->values[v].flags & IR_VAL_CONST)) {
-            IrQuant *q = &g->values[v].quant;
-            q->count = 1;
-            q->axis = -1;
-            q->scale = dla_arena_alloc(&g->arena, sizeof(float));
-            q->zero_point = dla_arena_alloc(&g->arena, sizeof(int32_t));
-            q->scale[0] = 0.05f;
-            q->zero_point[0] = 3;
-        }
+        if (g->values[v].dtype == DT_INT8 && !(g->values[v].flags & IR_VAL_CONST))
+            set_quant(g, v, 0.05f, 3);
     return g;
 }
 
