@@ -255,6 +255,17 @@ void ir_graph_keep_mapping(IrGraph *g, const DlaMapped *m)
     ml->m[ml->n++] = *m;
 }
 
+int ir_graph_maps_file(const IrGraph *g, const char *path)
+{
+    while (g && g->parent)
+        g = g->parent;
+    const MappingList *ml = g ? g->mappings : NULL;
+    for (size_t i = 0; ml && i < ml->n; i++)
+        if (dla_path_is_file(path, ml->m[i].dev, ml->m[i].ino))
+            return 1;
+    return 0;
+}
+
 int32_t ir_node_add(IrGraph *g, const char *name, const char *op_type, const char *domain,
                     const int32_t *inputs, int32_t nin, const int32_t *outputs, int32_t nout)
 {

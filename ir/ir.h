@@ -206,6 +206,9 @@ void ir_value_borrow_data(IrGraph *g, int32_t v, void *data, size_t nbytes);
 /* Keep a file mapping alive until the graph is freed (takes ownership). */
 struct DlaMapped;
 void ir_graph_keep_mapping(IrGraph *g, const struct DlaMapped *m);
+/* 1 if path is one of the files the graph keeps mapped (external data): an
+ * output must not replace what the graph still reads. */
+int ir_graph_maps_file(const IrGraph *g, const char *path);
 /* Allocate graph-owned memory for tensor data (freed with the graph). */
 void *ir_graph_alloc_data(IrGraph *g, size_t nbytes);
 

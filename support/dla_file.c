@@ -17,7 +17,7 @@
  * device (/dev/zero) would be read until memory runs out, and a FIFO without a
  * writer would block forever (opened non-blocking, so that the check itself
  * cannot hang). On success *fd is open and *size is the file's size. */
-static DlaStatus open_regular(const char *path, int *fd, size_t *size, DlaError *err)
+static DlaStatus open_regular(const char *path, int *fd, size_t *size, struct stat *out_st, DlaError *err)
 {
     *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (*fd < 0)
@@ -40,6 +40,8 @@ static DlaStatus open_regular(const char *path, int *fd, size_t *size, DlaError 
     if (fl >= 0)
         fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
     *size = (size_t)st.st_size;
+    if (out_st)
+        *out_st = st;
     return DLA_OK;
 }
 
@@ -47,7 +49,7 @@ DlaStatus dla_file_read(const char *path, char **data, size_t *size, DlaError *e
 {
     size_t want;
     int fd;
-    DlaStatus s = open_regular(path, &fd, &want, err);
+    DlaStatus s = open_regular(path, &fd, &want, NULL, err);
     if (s)
         return s;
     /* The size can change while we read (a file being written): read what is
@@ -92,9 +94,12 @@ DlaStatus dla_file_map(const char *path, DlaMapped *out, DlaError *err)
     out->is_mmap = 0;
     size_t size;
     int fd;
-    DlaStatus s = open_regular(path, &fd, &size, err);
+    struct stat st;
+    DlaStatus s = open_regular(path, &fd, &size, &st, err);
     if (s)
         return s;
+    out->dev = (uint64_t)st.st_dev;
+    out->ino = (uint64_t)st.st_ino;
     if (size == 0) { /* mmap refuses length 0: an empty, NUL-terminated buffer */
         close(fd);
         out->data = dla_calloc(1, 1);
@@ -122,6 +127,44 @@ void dla_file_unmap(DlaMapped *m)
     m->size = 0;
 }
 
+/* A temporary file beside path (".NAME.XXXXXX" in its folder), opened for
+ * writing with the permissions fopen(path, "w") would give. */
+static DlaStatus make_temp(const char *path, char **tmp, int *fd, DlaError *err)
+{
+    char *dir = dla_path_dirname(path);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    *tmp = dla_malloc(strlen(dir) + strlen(base) + 16);
+    sprintf(*tmp, "%s/.%s.XXXXXX", dir, base);
+    free(dir);
+    *fd = mkstemp(*tmp);
+    if (*fd < 0) {
+        DlaStatus st = dla_errorf(err, DLA_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        free(*tmp);
+        *tmp = NULL;
+        return st;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(*fd, 0666 & ~um);
+    return DLA_OK;
+}
+
+/* Rename the finished temporary over path, or remove it when e (an errno) is
+ * set; frees tmp. */
+static DlaStatus finish_temp(const char *path, char *tmp, int e, DlaError *err)
+{
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    DlaStatus st = DLA_OK;
+    if (e) {
+        unlink(tmp);
+        st = dla_errorf(err, DLA_ERR_IO, "%s: write error: %s (the previous file, if any, is unchanged)", path,
+                        strerror(e));
+    }
+    free(tmp);
+    return st;
+}
+
 DlaStatus dla_file_write(const char *path, const void *data, size_t size, DlaError *err)
 {
     /* Write a temporary file beside the target, then rename it over the
@@ -129,20 +172,11 @@ DlaStatus dla_file_write(const char *path, const void *data, size_t size, DlaErr
      * never destroys the previous one, and an input that is mapped (weights
      * read through dla_file_map) keeps its old contents even when the output
      * names the same file. */
-    char *dir = dla_path_dirname(path);
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    char *tmp = dla_malloc(strlen(dir) + strlen(base) + 16);
-    sprintf(tmp, "%s/.%s.XXXXXX", dir, base);
-    free(dir);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        DlaStatus st = dla_errorf(err, DLA_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-        free(tmp);
+    char *tmp;
+    int fd;
+    DlaStatus st = make_temp(path, &tmp, &fd, err);
+    if (st)
         return st;
-    }
-    mode_t um = umask(0);
-    umask(um);
-    fchmod(fd, 0666 & ~um); /* what fopen(path, "w") would have given */
     const char *p = data;
     size_t left = size;
     int e = 0;
@@ -159,16 +193,65 @@ DlaStatus dla_file_write(const char *path, const void *data, size_t size, DlaErr
     }
     if (close(fd) != 0 && !e)
         e = errno;
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    DlaStatus st = DLA_OK;
-    if (e) {
-        unlink(tmp);
-        st = dla_errorf(err, DLA_ERR_IO, "%s: write error: %s (the previous file, if any, is unchanged)", path,
-                        strerror(e));
+    return finish_temp(path, tmp, e, err);
+}
+
+DlaStatus dla_out_open(DlaOutFile *o, const char *path, DlaError *err)
+{
+    memset(o, 0, sizeof *o);
+    if (!path || !strcmp(path, "-")) {
+        o->f = stdout;
+        return DLA_OK;
     }
-    free(tmp);
+    int fd;
+    DlaStatus st = make_temp(path, &o->tmp, &fd, err);
+    if (st)
+        return st;
+    o->f = fdopen(fd, "w");
+    if (!o->f) {
+        int e = errno;
+        close(fd);
+        st = finish_temp(path, o->tmp, e, err);
+        o->tmp = NULL;
+        return st;
+    }
+    o->path = dla_strdup(path);
+    return DLA_OK;
+}
+
+DlaStatus dla_out_close(DlaOutFile *o, int commit, DlaError *err)
+{
+    DlaStatus st = DLA_OK;
+    if (!o->f)
+        return DLA_OK;
+    if (!o->tmp) { /* stdout */
+        if (fflush(o->f) != 0 && commit)
+            st = dla_errorf(err, DLA_ERR_IO, "stdout: write error: %s", strerror(errno));
+    } else {
+        int e = ferror(o->f) ? EIO : 0;
+        if (fclose(o->f) != 0 && !e)
+            e = errno;
+        if (!commit && !e)
+            e = ECANCELED;
+        st = finish_temp(o->path, o->tmp, e, commit ? err : NULL);
+        if (!commit)
+            st = DLA_OK;
+        free(o->path);
+    }
+    memset(o, 0, sizeof *o);
     return st;
+}
+
+int dla_path_is_file(const char *path, uint64_t dev, uint64_t ino)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+}
+
+int dla_path_same_file(const char *a, const char *b)
+{
+    struct stat st;
+    return a && b && stat(a, &st) == 0 && dla_path_is_file(b, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
 }
 
 char *dla_path_dirname(const char *path)

@@ -31,8 +31,19 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
 int cli_input_arg(const char *cmd, const char *a, const char **in, void (*usage)(FILE *));
 
 /* Print g as IR text (ir_print with opt) to the file at path, or to stdout
- * when path is NULL; DLA_ERR_IO if it cannot be opened, written or closed. */
-DlaStatus cli_print_ir(const IrGraph *g, const char *path, const IrPrintOptions *opt);
+ * when path is NULL; DLA_ERR_IO if it cannot be opened, written or closed.
+ * The file is replaced atomically (dla_out_open), and never when it is g's own
+ * model file or a file g maps (cli_output_ok). */
+DlaStatus cli_print_ir(const char *cmd, const IrGraph *g, const char *path, const IrPrintOptions *opt);
+
+/* An output path must not name a file the command reads: the model, an input
+ * (inputs[0..n), NULL entries skipped) or a file g still maps (external data;
+ * g may be NULL). Writing there would destroy what is being read. Returns 1 if
+ * out is fine (or NULL), else prints "dlacc CMD: OUT is also ..." and returns 0. */
+int cli_output_ok(const char *cmd, const char *out, const char *const *inputs, int n, const IrGraph *g);
+/* cli_output_ok for each of outs[0..nouts) (NULL entries skipped). */
+int cli_outputs_ok(const char *cmd, const char *const *outs, int nouts, const char *const *inputs, int n,
+                   const IrGraph *g);
 
 /* A table of options that each take one string: cli_opt_strings tries them
  * all at argv[*i], stores a matching one's value in *dst, and returns as

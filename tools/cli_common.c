@@ -2,16 +2,53 @@
  * subcommands (declared in cli.h). */
 #include "cli.h"
 
+#include "dla_file.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-DlaStatus cli_print_ir(const IrGraph *g, const char *path, const IrPrintOptions *opt)
+int cli_output_ok(const char *cmd, const char *out, const char *const *inputs, int n, const IrGraph *g)
 {
-    FILE *f = path ? fopen(path, "w") : stdout;
-    DlaStatus st = f ? ir_print(g, f, opt) : DLA_ERR_IO;
-    if (path && f && fclose(f) != 0)
-        st = DLA_ERR_IO;
-    return st;
+    if (!out || !strcmp(out, "-"))
+        return 1;
+    for (int i = 0; i < n; i++)
+        if (inputs[i] && dla_path_same_file(out, inputs[i])) {
+            fprintf(stderr, "dlacc %s: output '%s' is the input '%s': refusing to overwrite it\n", cmd, out,
+                    inputs[i]);
+            return 0;
+        }
+    if (g && g->source_path && dla_path_same_file(out, g->source_path)) {
+        fprintf(stderr, "dlacc %s: output '%s' is the model '%s': refusing to overwrite it\n", cmd, out,
+                g->source_path);
+        return 0;
+    }
+    if (g && ir_graph_maps_file(g, out)) {
+        fprintf(stderr, "dlacc %s: output '%s' is the model's external data: refusing to overwrite it\n", cmd, out);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_outputs_ok(const char *cmd, const char *const *outs, int nouts, const char *const *inputs, int n,
+                   const IrGraph *g)
+{
+    for (int i = 0; i < nouts; i++)
+        if (!cli_output_ok(cmd, outs[i], inputs, n, g))
+            return 0;
+    return 1;
+}
+
+DlaStatus cli_print_ir(const char *cmd, const IrGraph *g, const char *path, const IrPrintOptions *opt)
+{
+    if (!cli_output_ok(cmd, path, NULL, 0, g))
+        return DLA_ERR_IO; /* an output problem: exit status 2 */
+    DlaOutFile o;
+    DlaStatus st = dla_out_open(&o, path, NULL);
+    if (st)
+        return st;
+    st = ir_print(g, o.f, opt);
+    DlaStatus cs = dla_out_close(&o, st == DLA_OK, NULL);
+    return st ? st : cs;
 }
 
 int cli_input_arg(const char *cmd, const char *a, const char **in, void (*usage)(FILE *))

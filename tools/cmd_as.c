@@ -479,6 +479,10 @@ int cmd_as(int argc, char **argv)
     DlaProgram p = {0};
     char *text = NULL, *outpath = out ? dla_strdup(out) : default_output(in);
     size_t len;
+    if (!cli_output_ok("as", outpath, &in, 1, NULL)) {
+        free(outpath);
+        return 2;
+    }
     DlaStatus st = dla_target_load(target, &p.target, &err);
     if (!st)
         st = dla_file_read(in, &text, &len, &err);

@@ -458,6 +458,10 @@ int cmd_check(int argc, char **argv)
         cli_shapes_free(&shapes);
         return 2;
     }
+    if (!cli_output_ok("check", ir_out, &model, 1, NULL)) {
+        cli_shapes_free(&shapes);
+        return 2;
+    }
     OnnxLoadOptions lo = cli_shapes_options(&shapes);
     IrGraph *g = NULL;
     DlaStatus st = onnx_load(model, &lo, &g, &err);
@@ -473,7 +477,7 @@ int cmd_check(int argc, char **argv)
     FILE *report_to = stdout;
     if (dump) {
         IrPrintOptions po = {.elide_bytes = full ? 0 : CHECK_DUMP_ELIDE};
-        if (cli_print_ir(g, ir_out, &po) != DLA_OK) {
+        if (cli_print_ir("check", g, ir_out, &po) != DLA_OK) {
             fprintf(stderr, "dlacc check: cannot write the IR to '%s'\n", ir_out ? ir_out : "stdout");
             status = 2;
         }

@@ -78,7 +78,9 @@ int cmd_compile(int argc, char **argv)
     size_t n = strlen(prefix) + 5;
     char *path = dla_malloc(n);
     snprintf(path, n, "%s.dla", prefix);
-    if ((st = dla_program_write(&p->prog, path, &err))) {
+    if (!cli_output_ok("compile", path, &model, 1, p->g)) {
+        rc = 2;
+    } else if ((st = dla_program_write(&p->prog, path, &err))) {
         cli_report(&err);
         rc = cli_exit_code(st);
     } else {

@@ -23,6 +23,7 @@
 #endif
 
 #include "cli.h"
+#include "dla_file.h"
 #include "driver/host_session.h"
 
 #include <dirent.h>
@@ -385,9 +386,10 @@ static int cmp_row(const void *a, const void *b) { return strcmp(((const OpRow *
 
 static int write_markdown(const char *path, Test *t, int n, const int *count)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    DlaOutFile o;
+    if (dla_out_open(&o, path, NULL))
         return -1;
+    FILE *f = o.f;
     OpRow *rows = NULL;
     size_t nr = 0, cap = 0;
     for (int i = 0; i < n; i++) {
@@ -427,7 +429,7 @@ static int write_markdown(const char *path, Test *t, int n, const int *count)
             fprintf(f, " |\n");
         }
     free(rows);
-    return fclose(f);
+    return dla_out_close(&o, 1, NULL) == DLA_OK ? 0 : -1;
 }
 
 static void usage(FILE *f)
@@ -590,11 +592,12 @@ int cmd_conformance(int argc, char **argv)
         }
     }
     if (json) {
-        FILE *f = fopen(json, "w");
-        if (!f) {
+        DlaOutFile o;
+        if (dla_out_open(&o, json, NULL)) {
             fprintf(stderr, "dlacc conformance: cannot write %s\n", json);
             rc = 2;
         } else {
+            FILE *f = o.f;
             fprintf(f, "{\"passed\": %d, \"failed\": %d, \"skipped\": %d, \"tests\": [\n", count[R_PASS], count[R_FAIL],
                     count[R_UNSUP]);
             for (int i = 0; i < n; i++) {
@@ -607,7 +610,10 @@ int cmd_conformance(int argc, char **argv)
                 fprintf(f, "}%s\n", i + 1 < n ? "," : "");
             }
             fprintf(f, "]}\n");
-            fclose(f);
+            if (dla_out_close(&o, 1, NULL)) {
+                fprintf(stderr, "dlacc conformance: error writing %s\n", json);
+                rc = 2;
+            }
         }
     }
     if (md && write_markdown(md, t, n, count)) {
@@ -615,16 +621,20 @@ int cmd_conformance(int argc, char **argv)
         rc = 2;
     }
     if (wpass) {
-        FILE *f = fopen(wpass, "w");
-        if (!f) {
+        DlaOutFile o;
+        if (dla_out_open(&o, wpass, NULL)) {
             fprintf(stderr, "dlacc conformance: cannot write %s\n", wpass);
             rc = 2;
         } else {
+            FILE *f = o.f;
             fprintf(f, "# ONNX node tests that pass through the host backend (dlacc conformance --write-passing)\n");
             for (int i = 0; i < n; i++)
                 if (t[i].result == R_PASS)
                     fprintf(f, "%s\n", t[i].name);
-            fclose(f);
+            if (dla_out_close(&o, 1, NULL)) {
+                fprintf(stderr, "dlacc conformance: error writing %s\n", wpass);
+                rc = 2;
+            }
         }
     }
     printf("%d passed, %d failed, %d skipped\n", count[R_PASS], count[R_FAIL], count[R_UNSUP]);

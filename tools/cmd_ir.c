@@ -75,7 +75,7 @@ int cmd_ir(int argc, char **argv)
     }
     if (!quiet && status == 0) {
         IrPrintOptions po = {.elide_bytes = elide};
-        if (cli_print_ir(g, out, &po) != DLA_OK) {
+        if (cli_print_ir("ir", g, out, &po) != DLA_OK) {
             fprintf(stderr, "dlacc ir: cannot write '%s'\n", out ? out : "stdout");
             status = 2;
         }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "backend/dla/dla_plan.h"
+#include "dla_file.h"
 #include "dla_mem.h"
 #include "frontend/onnx.h"
 #include "ir/text.h"
@@ -46,10 +47,15 @@ static int opt_dla(const char *model, const CliCompileOpts *o, const char *dump_
     DlaPlan *p = NULL;
     int rc = cli_compile_plan(model, o, &co, &p);
     FILE *f = NULL;
-    if (!rc && !(f = out ? fopen(out, "w") : stdout)) {
-        fprintf(stderr, "dlacc opt: cannot write '%s'\n", out);
+    DlaOutFile of = {0};
+    DlaError oerr = {0};
+    if (!rc && !cli_output_ok("opt", out, &model, 1, p->g))
+        rc = 2;
+    else if (!rc && dla_out_open(&of, out, &oerr)) {
+        cli_report(&oerr);
         rc = cli_exit_code(DLA_ERR_IO);
     }
+    f = of.f;
     for (int32_t s = 0; !rc && s < p->nsegs; s++) {
         const DlaSegment *sg = &p->segs[s];
         if (sg->kind != DLA_SEG_DLA)
@@ -65,8 +71,8 @@ static int opt_dla(const char *model, const CliCompileOpts *o, const char *dump_
             dla_program_free(&prog);
         }
     }
-    if (f && out && fclose(f) != 0 && !rc) {
-        fprintf(stderr, "dlacc opt: error writing '%s'\n", out);
+    if (f && dla_out_close(&of, !rc, &oerr) != DLA_OK && !rc) {
+        cli_report(&oerr);
         rc = cli_exit_code(DLA_ERR_IO);
     }
     if (p)
@@ -191,6 +197,10 @@ int cmd_opt(int argc, char **argv)
         cli_shapes_free(&co.shapes);
         return 2;
     }
+    if (!cli_output_ok("opt", out, &model, 1, NULL)) { /* before any work; external data: after loading */
+        cli_shapes_free(&co.shapes);
+        return 2;
+    }
     if (co.calib || co.target) {
         int rc = opt_dla(model, &co, ctx.dump_after, out);
         cli_shapes_free(&co.shapes);
@@ -230,17 +240,9 @@ int cmd_opt(int argc, char **argv)
         na += after.counts[i];
     summary(&before, &after, nb, na);
     IrPrintOptions po = {elide_out};
-    FILE *f = out ? fopen(out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "dlacc opt: cannot write '%s'\n", out);
-        st = DLA_ERR_IO;
-    } else {
-        st = ir_print(g, f, &po);
-        if ((out && fclose(f) != 0) || st != DLA_OK) {
-            fprintf(stderr, "dlacc opt: error writing the IR\n");
-            st = DLA_ERR_IO;
-        }
-    }
+    st = cli_print_ir("opt", g, out, &po);
+    if (st == DLA_ERR_IO)
+        fprintf(stderr, "dlacc opt: cannot write the IR to '%s'\n", out ? out : "stdout");
     free(before.names);
     free(before.counts);
     free(after.names);

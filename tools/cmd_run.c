@@ -76,6 +76,12 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "dlacc run: only the host path is available here: pass --host-only\n");
         return 2;
     }
+    const char *reads[RUN_MAX_IO + 1];
+    reads[0] = model;
+    for (int k = 0; k < nin; k++)
+        reads[k + 1] = inputs[k];
+    if (!cli_outputs_ok("run", outputs, nout, reads, nin + 1, NULL))
+        return 2;
     OnnxTensorFile tin[RUN_MAX_IO];
     memset(tin, 0, sizeof tin);
     int rc = 0;

@@ -14,6 +14,7 @@
 
 #include "driver/compile.h"
 #include "dlart.h"
+#include "dla_file.h"
 
 #define RUN_MAX_IO 64
 
@@ -203,6 +204,22 @@ int cmd_run_dla(int argc, char **argv)
         cli_compile_opts_free(&opts);
         return 2;
     }
+    /* Before any work: no output may overwrite a file this run reads. */
+    const char *reads[RUN_MAX_IO + 3], *writes[RUN_MAX_IO + 2];
+    int nreads = 0, nwrites = 0;
+    reads[nreads++] = model;
+    reads[nreads++] = labels;
+    reads[nreads++] = reference;
+    for (int k = 0; k < nin; k++)
+        reads[nreads++] = inputs[k];
+    writes[nwrites++] = stats_json;
+    writes[nwrites++] = trace;
+    for (int k = 0; k < nout; k++)
+        writes[nwrites++] = outputs[k];
+    if (!cli_outputs_ok("run", writes, nwrites, reads, nreads, NULL)) {
+        cli_compile_opts_free(&opts);
+        return 2;
+    }
     OnnxTensorFile tin[RUN_MAX_IO];
     memset(tin, 0, sizeof tin);
     for (int i = 0; i < nin; i++)
@@ -320,10 +337,12 @@ int cmd_run_dla(int argc, char **argv)
         }
     }
     if (trace && rp) {
-        FILE *f = fopen(trace, "w");
-        DlaStatus ts = f ? dlart_device_write_trace(dev, f, &err) : DLA_ERR_IO;
-        if (f && fclose(f) && !ts)
-            ts = DLA_ERR_IO;
+        DlaOutFile o;
+        DlaStatus ts = dla_out_open(&o, trace, &err);
+        if (!ts)
+            ts = dlart_device_write_trace(dev, o.f, &err);
+        DlaStatus cs = dla_out_close(&o, !ts, &err);
+        ts = ts ? ts : cs;
         if (ts) {
             if (err.msg[0])
                 cli_report(&err);
@@ -333,16 +352,15 @@ int cmd_run_dla(int argc, char **argv)
         }
     }
     if (stats_json) {
-        FILE *f = fopen(stats_json, "w");
-        if (!f) {
-            fprintf(stderr, "dlacc run: cannot write %s\n", stats_json);
+        DlaOutFile o;
+        DlaStatus js = dla_out_open(&o, stats_json, &err);
+        if (!js) {
+            write_json(o.f, model, p, s, &res, verify, accuracy, &cmp);
+            js = dla_out_close(&o, 1, &err);
+        }
+        if (js) {
+            cli_report(&err);
             rc = rc ? rc : 2;
-        } else {
-            write_json(f, model, p, s, &res, verify, accuracy, &cmp);
-            if (fclose(f)) {
-                fprintf(stderr, "dlacc run: error writing %s\n", stats_json);
-                rc = rc ? rc : 2;
-            }
         }
     }
     dla_run_result_free(&res);

@@ -150,8 +150,48 @@ static void test_write_over_mapped(void)
     rmdir(dir);
 }
 
+/* DlaOutFile: the old file stays until a committed close replaces it; an
+ * aborted one leaves nothing behind. */
+static void test_out_file(void)
+{
+    make_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/o.json", dir);
+    DlaError e = {0};
+    CU_ASSERT_EQUAL_FATAL(dla_file_write(p, "old", 3, &e), DLA_OK);
+    DlaOutFile o;
+    CU_ASSERT_EQUAL_FATAL(dla_out_open(&o, p, &e), DLA_OK);
+    fputs("new contents", o.f);
+    char *d;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
+    CU_ASSERT_STRING_EQUAL(d, "old"); /* not replaced before the close */
+    free(d);
+    CU_ASSERT_EQUAL(dla_out_close(&o, 0, &e), DLA_OK); /* aborted */
+    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
+    CU_ASSERT_STRING_EQUAL(d, "old");
+    free(d);
+    CU_ASSERT_EQUAL(count_entries(), 1);
+    CU_ASSERT_EQUAL_FATAL(dla_out_open(&o, p, &e), DLA_OK);
+    fputs("new contents", o.f);
+    CU_ASSERT_EQUAL(dla_out_close(&o, 1, &e), DLA_OK);
+    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
+    CU_ASSERT_STRING_EQUAL(d, "new contents");
+    free(d);
+    CU_ASSERT_EQUAL(count_entries(), 1);
+    CU_ASSERT(dla_path_same_file(p, p));
+    CU_ASSERT(!dla_path_same_file(p, dir));
+    /* stdout: nothing to create or rename */
+    CU_ASSERT_EQUAL(dla_out_open(&o, NULL, &e), DLA_OK);
+    CU_ASSERT_PTR_EQUAL(o.f, stdout);
+    CU_ASSERT_EQUAL(dla_out_close(&o, 1, &e), DLA_OK);
+    unlink(p);
+    rmdir(dir);
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("support_file", {"read_regular", test_read_regular}, {"refuse_special", test_refuse_special},
-              {"atomic_write", test_atomic_write}, {"write_over_mapped", test_write_over_mapped});
+              {"atomic_write", test_atomic_write}, {"write_over_mapped", test_write_over_mapped},
+              {"out_file", test_out_file});
 }
