@@ -7,6 +7,7 @@
 #include "cli_compile_opts.h"
 #include "cmd_run_dla.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,11 @@
 #include "dla_file.h"
 
 #define RUN_MAX_IO 64
+
+/* The bound on simulated cycles per accelerator run unless --max-cycles says
+ * otherwise: far above any real network (resnet50 takes 24 M on dla-edge), low
+ * enough that a hostile .dla cannot keep the simulator busy for hours. */
+#define RUN_DEFAULT_MAX_CYCLES 10000000000ULL
 
 static void usage(FILE *f)
 {
@@ -39,7 +45,10 @@ static void usage(FILE *f)
             "  dimension; --stats-json records both. --trace writes the simulator's\n"
             "  timeline of the last DLA segment run (Chrome trace-event JSON, opens in Perfetto).\n"
             "  --layer-report (implies --verify) prints, per DLA layer, the SQNR of its int8 output\n"
-            "  against the float model's value on the same input.\n");
+            "  against the float model's value on the same input.\n"
+            "  --max-cycles N bounds every accelerator run (default %llu, 10 s of device time at\n"
+            "  1 GHz; 0: no bound); a run that would pass it stops with an error.\n",
+            (unsigned long long)RUN_DEFAULT_MAX_CYCLES);
 }
 
 /* Top-1 accuracy of graph output 0 ([N, classes] float) against N int64
@@ -147,7 +156,7 @@ int cmd_run_dla(int argc, char **argv)
     const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *stats_json = NULL, *labels = NULL,
                *trace = NULL, *reference = NULL, *v;
     int nin = 0, nout = 0, opt = 2, verify = 0, report = 0;
-    unsigned long long max_cycles = 0;
+    unsigned long long max_cycles = RUN_DEFAULT_MAX_CYCLES;
     CliCompileOpts opts = {0};
     DlaError err = {0};
     int rc = 0;
@@ -181,7 +190,14 @@ int cmd_run_dla(int argc, char **argv)
         } else if ((m = cli_opt_value(argc, argv, &i, "--max-cycles", &v)) != 0) {
             if (m < 0)
                 goto bad_usage;
-            max_cycles = strtoull(v, NULL, 10);
+            char *end = NULL;
+            errno = 0;
+            max_cycles = strtoull(v, &end, 10);
+            if (!v[0] || v[0] < '0' || v[0] > '9' || *end || errno) {
+                fprintf(stderr, "dlacc run: --max-cycles takes a whole number of cycles (0: no bound), not '%s'\n", v);
+                cli_compile_opts_free(&opts);
+                return 2;
+            }
         } else if (!strcmp(a, "--verify")) {
             verify = 1;
         } else if (!strcmp(a, "--layer-report")) {

@@ -292,6 +292,24 @@ static void test_output_is_input(void)
            "output 'resnet50/model.onnx.data' is the model's external data");
 }
 
+/* --max-cycles: a whole number (0: no bound); a run past it stops with an
+ * error naming the instruction; the default bound lets real networks run. */
+static void test_max_cycles(void)
+{
+    const char *m = models();
+    if (!m)
+        return;
+    const char *base = "run digits_cnn/model.onnx --calib digits_cnn/calib --input digits_cnn/test_data_set_0/input_0.pb";
+    char args[1024];
+    snprintf(args, sizeof args, "%s --max-cycles -1", base);
+    expect(m, args, 2, NULL, NULL, "--max-cycles takes a whole number of cycles (0: no bound), not '-1'");
+    snprintf(args, sizeof args, "%s --max-cycles 12x", base);
+    expect(m, args, 2, NULL, NULL, "not '12x'");
+    snprintf(args, sizeof args, "%s --max-cycles 1000", base);
+    expect(m, args, 1, NULL, NULL, "would run past the cycle limit of 1000");
+    expect(m, base, 0, NULL, NULL, "1 DLA segment");
+}
+
 void dla_register_tests(void)
 {
     CU_pSuite s = CU_add_suite("dlacc_cli", setup, NULL);
@@ -302,4 +320,5 @@ void dla_register_tests(void)
     CU_add_test(s, "ir_command", test_ir_command);
     CU_add_test(s, "opt_passes", test_opt_passes);
     CU_add_test(s, "output_is_input", test_output_is_input);
+    CU_add_test(s, "max_cycles", test_max_cycles);
 }
