@@ -168,20 +168,29 @@ static float rnd_scale(void)
 enum { SIM_N = 1024 };
 static const int sim_zps[] = {-128, -3, 0, 5, 127};
 
+/* The program both requant tests run: SIM_N accumulators at DRAM 0 and their
+ * parameters (`words` per channel) at 8192, then one requant per zero point of
+ * sim_zps, with and without relu, each into its own block of SIM_N results
+ * (block 1 + 2 * zp index + relu). mode: "" (fp32) or " mode=fixed". */
+static void requant_program(char *text, size_t n, const char *mode, int words)
+{
+    int len = snprintf(text, n,
+                       "load mem=acc dram=0 x=%d\nload mem=param dram=8192 sram=0 x=%d\n"
+                       "loopcfg level=3 sdst=1 ssrc=1 ssrc2=%d\n", SIM_N, words * SIM_N, words);
+    for (int z = 0; z < 5; z++)
+        for (int relu = 0; relu < 2; relu++)
+            len += snprintf(text + len, n - (size_t)len, "requant%s dst=%d src=0 param=0 zp=%d%s e3=%d\n", mode,
+                            SIM_N * (1 + z * 2 + relu), sim_zps[z], relu ? " relu" : "", SIM_N);
+    snprintf(text + len, n - (size_t)len, "end\n");
+}
+
 static void test_sim_requant_fp32(void)
 {
     rng_state = 101;
     DlaSim *s = edge_sim();
     uint64_t same = 0, total = 0;
     char text[4096];
-    int len = snprintf(text, sizeof text,
-                       "load mem=acc dram=0 x=%d\nload mem=param dram=8192 sram=0 x=%d\n"
-                       "loopcfg level=3 sdst=1 ssrc=1 ssrc2=1\n", SIM_N, SIM_N);
-    for (int z = 0; z < 5; z++)
-        for (int relu = 0; relu < 2; relu++)
-            len += snprintf(text + len, sizeof text - (size_t)len, "requant dst=%d src=0 param=0 zp=%d%s e3=%d\n",
-                            SIM_N * (1 + z * 2 + relu), sim_zps[z], relu ? " relu" : "", SIM_N);
-    snprintf(text + len, sizeof text - (size_t)len, "end\n");
+    requant_program(text, sizeof text, "", 1);
     static int32_t acc[SIM_N];
     static float sc[SIM_N];
     for (int run = 0; run < 64; run++) {
@@ -220,15 +229,7 @@ static void test_sim_requant_fixed(void)
     DlaSim *s = edge_sim();
     uint64_t same = 0, total = 0;
     char text[4096];
-    int len = snprintf(text, sizeof text,
-                       "load mem=acc dram=0 x=%d\nload mem=param dram=8192 sram=0 x=%d\n"
-                       "loopcfg level=3 sdst=1 ssrc=1 ssrc2=2\n", SIM_N, 2 * SIM_N);
-    for (int z = 0; z < 5; z++)
-        for (int relu = 0; relu < 2; relu++)
-            len += snprintf(text + len, sizeof text - (size_t)len,
-                            "requant mode=fixed dst=%d src=0 param=0 zp=%d%s e3=%d\n", SIM_N * (1 + z * 2 + relu),
-                            sim_zps[z], relu ? " relu" : "", SIM_N);
-    snprintf(text + len, sizeof text - (size_t)len, "end\n");
+    requant_program(text, sizeof text, " mode=fixed", 2);
     static int32_t acc[SIM_N];
     static uint32_t par[2 * SIM_N];
     for (int run = 0; run < 32; run++) {

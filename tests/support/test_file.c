@@ -27,6 +27,18 @@ static int count_entries(void)
     return (int)n;
 }
 
+/* The file at p holds exactly the string want. */
+static void expect_contents(const char *p, const char *want)
+{
+    DlaError e = {0};
+    char *d;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
+    CU_ASSERT_EQUAL(n, strlen(want));
+    CU_ASSERT(n == strlen(want) && memcmp(d, want, n) == 0);
+    free(d);
+}
+
 static void test_read_regular(void)
 {
     make_dir();
@@ -34,12 +46,7 @@ static void test_read_regular(void)
     snprintf(p, sizeof p, "%s/a.bin", dir);
     DlaError e = {0};
     CU_ASSERT_EQUAL_FATAL(dla_file_write(p, "hello", 5, &e), DLA_OK);
-    char *d;
-    size_t n;
-    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
-    CU_ASSERT_EQUAL(n, 5);
-    CU_ASSERT_STRING_EQUAL(d, "hello");
-    free(d);
+    expect_contents(p, "hello");
     DlaMapped m;
     CU_ASSERT_EQUAL_FATAL(dla_file_map(p, &m, &e), DLA_OK);
     CU_ASSERT_EQUAL(m.size, 5);
@@ -112,12 +119,7 @@ static void test_atomic_write(void)
     int status = 0;
     CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
     CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char *d;
-    size_t n;
-    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
-    CU_ASSERT_EQUAL(n, 18);
-    CU_ASSERT(memcmp(d, "previous good file", 18) == 0);
-    free(d);
+    expect_contents(p, "previous good file");
     CU_ASSERT_EQUAL(count_entries(), 1); /* no temporary left */
     /* a folder that does not exist: an error naming the path, nothing created */
     char q[600];
@@ -162,22 +164,14 @@ static void test_out_file(void)
     DlaOutFile o;
     CU_ASSERT_EQUAL_FATAL(dla_out_open(&o, p, &e), DLA_OK);
     fputs("new contents", o.f);
-    char *d;
-    size_t n;
-    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
-    CU_ASSERT_STRING_EQUAL(d, "old"); /* not replaced before the close */
-    free(d);
+    expect_contents(p, "old"); /* not replaced before the close */
     CU_ASSERT_EQUAL(dla_out_close(&o, 0, &e), DLA_OK); /* aborted */
-    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
-    CU_ASSERT_STRING_EQUAL(d, "old");
-    free(d);
+    expect_contents(p, "old");
     CU_ASSERT_EQUAL(count_entries(), 1);
     CU_ASSERT_EQUAL_FATAL(dla_out_open(&o, p, &e), DLA_OK);
     fputs("new contents", o.f);
     CU_ASSERT_EQUAL(dla_out_close(&o, 1, &e), DLA_OK);
-    CU_ASSERT_EQUAL_FATAL(dla_file_read(p, &d, &n, &e), DLA_OK);
-    CU_ASSERT_STRING_EQUAL(d, "new contents");
-    free(d);
+    expect_contents(p, "new contents");
     CU_ASSERT_EQUAL(count_entries(), 1);
     CU_ASSERT(dla_path_same_file(p, p));
     CU_ASSERT(!dla_path_same_file(p, dir));
