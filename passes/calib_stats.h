@@ -21,7 +21,7 @@
 #define CALIB_METHODS(X)                                                           \
     X(MINMAX, "minmax", "the observed minimum and maximum")                         \
     X(PERCENTILE, "percentile", "both tails clipped at a percentile (99.99%)")     \
-    X(ENTROPY, "entropy", "threshold minimizing KL divergence (TensorRT method)")   \
+    X(ENTROPY, "entropy", "range minimizing KL divergence (TensorRT method, 255 asymmetric levels)") \
     X(MSE, "mse", "range minimizing the expected squared quantization error")
 
 typedef enum CalibMethod {
@@ -49,6 +49,7 @@ typedef struct CalibStats {
     int32_t nbins;       /* multiple of 4 */
     double range;        /* 0 until a nonzero value arrives */
     uint64_t zeros_pending; /* zeros seen while range == 0 */
+    uint64_t zeros;      /* exact zeros among them (ReLU outputs: often half) */
     uint64_t *hist;      /* nbins counts, malloc'd */
 } CalibStats;
 

@@ -12,7 +12,7 @@
  *    reference (backend/qref.h) on the 397 test images, per calibration
  *    method; SQNR of the logits against the float graph on the host JIT and
  *    top-1 accuracy are printed and bounded (SQNR >= 18 dB, accuracy within 2
- *    points of float; entropy only printed);
+ *    points of float), every method included;
  *  - squeezenet1_1, resnet18, mobilenet_v2, tiny_encoder quantized;
  *    resnet18 and mobilenet_v2 run in
  *    int8 through qref against ONNX Runtime's output (SQNR >= 10 dB, top-1). */
@@ -752,12 +752,8 @@ static void test_digits_int8(void)
                         "top-1 float %.4f int8 %.4f, agreement %.4f\n",
                 calib_method_name((CalibMethod)m), (long long)N, sqnr, (double)ok_f / (double)N,
                 (double)ok_q / (double)N, (double)agree / (double)N);
-        /* entropy (KL) over 8 tiny calibration images clips the inner ReLUs to a
-         * third of their range: reported, not bounded */
-        if (m != CALIB_ENTROPY) {
-            CU_ASSERT(sqnr >= 18.0);
-            CU_ASSERT(ok_q >= ok_f - (int)(0.02 * (double)N));
-        }
+        CU_ASSERT(sqnr >= 18.0);
+        CU_ASSERT(ok_q >= ok_f - (int)(0.02 * (double)N));
         ir_graph_free(g);
     }
     for (int32_t k = 0; k < gf->noutputs; k++)
