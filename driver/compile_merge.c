@@ -84,7 +84,8 @@ DlaStatus dla_programs_merge(DlaProgram *parts, uint32_t n, DlaProgram *out, Dla
             st = dla_errorf(err, DLA_ERR_INVALID, "segment %u was lowered for another target", k);
             goto done;
         }
-        memcpy(out->consts + cbase[k], p->consts, p->const_bytes);
+        if (p->const_bytes) /* a segment without constants may have consts == NULL */
+            memcpy(out->consts + cbase[k], p->consts, p->const_bytes);
         uint32_t code0 = out->ninsns;
         for (uint32_t i = 0; i < p->ninsns; i++) {
             const uint32_t *w = p->code + (size_t)i * DLA_INSN_WORDS;

@@ -82,6 +82,10 @@ typedef struct OnnxTensorFile {
 } OnnxTensorFile;
 
 DlaStatus onnx_tensor_read(const char *path, OnnxTensorFile *out, DlaError *err);
+/* The same from memory; path names the data in errors, base_dir resolves
+ * external data (NULL: a tensor with external data is an error). */
+DlaStatus onnx_tensor_read_buffer(const void *data, size_t len, const char *path, const char *base_dir,
+                                  OnnxTensorFile *out, DlaError *err);
 void onnx_tensor_file_free(OnnxTensorFile *t);
 DlaStatus onnx_tensor_write(const char *path, const char *name, IrDtype dt, const IrShape *shape,
                             const void *data, size_t nbytes, DlaError *err);

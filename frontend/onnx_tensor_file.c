@@ -7,25 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-DlaStatus onnx_tensor_read(const char *path, OnnxTensorFile *out, DlaError *err)
+DlaStatus onnx_tensor_read_buffer(const void *data, size_t len, const char *path, const char *base_dir,
+                                  OnnxTensorFile *out, DlaError *err)
 {
     memset(out, 0, sizeof *out);
-    DlaMapped m;
-    DlaStatus s = dla_file_map(path, &m, err);
+    DlaStatus s = onnx_wire_check(data, len, &onnx__tensor_proto__descriptor, path, err);
     if (s)
         return s;
-    if ((s = onnx_wire_check(m.data, m.size, &onnx__tensor_proto__descriptor, path, err))) {
-        dla_file_unmap(&m);
-        return s;
-    }
-    Onnx__TensorProto *t = onnx__tensor_proto__unpack(&onnx_pb_allocator, m.size, m.data);
-    dla_file_unmap(&m);
+    Onnx__TensorProto *t = onnx__tensor_proto__unpack(&onnx_pb_allocator, len, data);
     if (!t)
         return dla_errorf(err, DLA_ERR_FORMAT, "%s: not a valid serialized ONNX TensorProto "
                           "(protobuf parsing failed)", path);
-    char *dir = dla_path_dirname(path);
     OnnxCtx cx;
-    onnx_ctx_init(&cx, path, dir, err);
+    onnx_ctx_init(&cx, path, base_dir, err);
     OnnxTData td;
     s = onnx_tensor_convert(&cx, t, "tensor", &td);
     if (!s && !td.owned && td.data) {
@@ -43,8 +37,21 @@ DlaStatus onnx_tensor_read(const char *path, OnnxTensorFile *out, DlaError *err)
         out->nbytes = td.nbytes;
     }
     onnx_ctx_fini(&cx);
-    free(dir);
     onnx__tensor_proto__free_unpacked(t, &onnx_pb_allocator);
+    return s;
+}
+
+DlaStatus onnx_tensor_read(const char *path, OnnxTensorFile *out, DlaError *err)
+{
+    memset(out, 0, sizeof *out);
+    DlaMapped m;
+    DlaStatus s = dla_file_map(path, &m, err);
+    if (s)
+        return s;
+    char *dir = dla_path_dirname(path);
+    s = onnx_tensor_read_buffer(m.data, m.size, path, dir, out, err);
+    free(dir);
+    dla_file_unmap(&m);
     return s;
 }
 
