@@ -1,0 +1,225 @@
+/* affine.c - pass_affine: per-channel affine ops become the depthwise 1x1
+ * Conv the accelerator already runs.
+ *
+ * Requires: a canonicalized float graph with shapes inferred (bn-fold has
+ *   folded the BatchNormalizations that follow a Conv). Runs only when
+ *   PassContext.quantize is set (the float-only pipeline keeps the ops as
+ *   written), before partition, and after any fusion that wants to see the
+ *   ops as written (a unary element-wise subgraph such as x * Relu6(x + 3) / 6
+ *   is better as one table than as convolutions).
+ * Establishes: each of these, over a float NCHW activation X of C channels,
+ *   is a Conv(X, W[C,1,1,1], B[C]) with group = C, kernel 1x1, producing the
+ *   same value:
+ *    - BatchNormalization (inference mode, constant parameters) that does not
+ *      follow a Conv: W = scale / sqrt(var + eps), B = bias - mean * W
+ *      (double, rounded once to float, as bn-fold);
+ *    - Mul, Add, Sub, Div of X and a constant K that is a scalar or a
+ *      per-channel vector (every dim 1 but the channel dim, right-aligned):
+ *      X*K (W = K, B = 0), X+K (1, K), X-K (1, -K), K-X (-1, K), X/K (1/K, 0);
+ *   and a PRelu with one constant slope is the LeakyRelu of that slope (a
+ *   table, docs/quant.md QLut). Constants that are not finite, and K/X, stay.
+ *
+ * Why a convolution: a per-channel scale and shift is exactly what QConv's
+ * requantization of a depthwise 1x1 kernel computes (docs/quant.md QConv),
+ * with one rounding, on the GEMM array's depthwise mode, fused with a
+ * following Relu/Clip; nothing new to quantize, lower or verify. A per-tensor
+ * constant takes the same path: it would also fold into a table, but a table
+ * needs its input on the accelerator and a chain of such ops is the unary
+ * fusion's (see above) to make one table of. */
+#include "passes/passes.h"
+#include "passes/pass_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A float activation of rank 4 with a known channel count. */
+static int is_nchw(const IrGraph *g, int32_t v)
+{
+    if (v < 0)
+        return 0;
+    const IrValue *x = &g->values[v];
+    return x->dtype == DT_FLOAT && !(x->flags & IR_VAL_CONST) && x->shape.rank == 4 && x->shape.dims[1] > 0;
+}
+
+/* Element i of a float constant (the data may be an unaligned mapping). */
+static float cf(const IrGraph *g, int32_t v, int64_t i)
+{
+    float f;
+    memcpy(&f, (const char *)g->values[v].data + i * 4, 4);
+    return f;
+}
+
+/* A float constant with `count` elements, or 0. */
+static int const_f32(const IrGraph *g, int32_t v, int64_t count)
+{
+    return v >= 0 && pu_is_const(g, v) && g->values[v].dtype == DT_FLOAT &&
+           ir_shape_numel(&g->values[v].shape) == count && g->values[v].nbytes == (size_t)count * 4;
+}
+
+/* K broadcast against an [N,C,H,W] X: 1 if a scalar or per-channel vector
+ * (*per_channel set), 0 otherwise. */
+static int channel_const(const IrGraph *g, int32_t k, int64_t C, int *per_channel)
+{
+    if (k < 0 || !pu_is_const(g, k) || g->values[k].dtype != DT_FLOAT || !ir_shape_known(&g->values[k].shape))
+        return 0;
+    const IrShape *s = &g->values[k].shape;
+    int64_t n = ir_shape_numel(s);
+    if (s->rank > 4 || g->values[k].nbytes != (size_t)n * 4)
+        return 0;
+    for (int i = 0; i < s->rank; i++) {
+        int ax = i + 4 - s->rank; /* right-aligned against N, C, H, W */
+        if (s->dims[i] != 1 && !(ax == 1 && s->dims[i] == C))
+            return 0;
+    }
+    *per_channel = n == C && n != 1;
+    return n == 1 || n == C;
+}
+
+/* Node n becomes Conv(x, W, B) with group C: in place, so the order and the
+ * output value stay. w and b (C floats each, malloc'd) are adopted. */
+static void to_dwconv(IrGraph *g, int32_t n, int32_t x, float *w, float *b, int64_t C)
+{
+    char base[512];
+    int64_t wd[4] = {C, 1, 1, 1};
+    IrShape ws = ir_shape_make(4, wd), bs = ir_shape_make(1, &C);
+    snprintf(base, sizeof base, "%.480s_dw_w", g->nodes[n].name);
+    int32_t wv = ir_value_add(g, ir_unique_name(g, base), DT_FLOAT, &ws);
+    ir_value_adopt_data(g, wv, w, (size_t)C * 4);
+    snprintf(base, sizeof base, "%.480s_dw_b", g->nodes[n].name);
+    int32_t bv = ir_value_add(g, ir_unique_name(g, base), DT_FLOAT, &bs);
+    ir_value_adopt_data(g, bv, b, (size_t)C * 4);
+    IrNode *nd = &g->nodes[n];
+    int32_t *in = dla_arena_alloc(&g->arena, 3 * sizeof *in);
+    in[0] = x, in[1] = wv, in[2] = bv;
+    nd->inputs = in;
+    nd->ninputs = 3;
+    nd->op = OP_CONV;
+    nd->op_type = "Conv";
+    nd->domain = "";
+    nd->nattrs = 0;
+    nd->attrs = NULL;
+    ir_node_add_attr(g, n, "group", IR_ATTR_INT)->i = C;
+    IrAttr *k = ir_node_add_attr(g, n, "kernel_shape", IR_ATTR_INTS);
+    k->n = 2;
+    k->ints = dla_arena_alloc(&g->arena, 2 * sizeof *k->ints);
+    k->ints[0] = k->ints[1] = 1;
+}
+
+static int finite_all(const float *p, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(p[i]))
+            return 0;
+    return 1;
+}
+
+static int try_bn(IrGraph *g, int32_t n, const int32_t *uses)
+{
+    const IrNode *b = &g->nodes[n];
+    int32_t x = b->ninputs == 5 ? b->inputs[0] : -1;
+    if (!is_nchw(g, x) || ir_attr_int(g, n, "training_mode", 0) != 0)
+        return 0;
+    for (int32_t k = 1; k < b->noutputs; k++)
+        if (b->outputs[k] >= 0 && uses[b->outputs[k]] > 0)
+            return 0;
+    int64_t C = g->values[x].shape.dims[1];
+    for (int i = 1; i < 5; i++)
+        if (!const_f32(g, b->inputs[i], C))
+            return 0;
+    double eps = ir_attr_float(g, n, "epsilon", 1e-5f);
+    float *w = dla_malloc((size_t)C * 4), *sh = dla_malloc((size_t)C * 4);
+    for (int64_t c = 0; c < C; c++) {
+        double s = (double)cf(g, b->inputs[1], c) / sqrt((double)cf(g, b->inputs[4], c) + eps);
+        w[c] = (float)s;
+        sh[c] = (float)((double)cf(g, b->inputs[2], c) - (double)cf(g, b->inputs[3], c) * s);
+    }
+    if (!finite_all(w, C) || !finite_all(sh, C)) {
+        free(w);
+        free(sh);
+        return 0;
+    }
+    g->nodes[n].noutputs = 1; /* the training-only outputs are unused */
+    to_dwconv(g, n, x, w, sh, C);
+    return 1;
+}
+
+static int try_binary(IrGraph *g, int32_t n)
+{
+    const IrNode *nd = &g->nodes[n];
+    if (nd->ninputs != 2 || nd->noutputs != 1 || nd->outputs[0] < 0)
+        return 0;
+    if (ir_graph_opset(g, "") < 7 && ir_attr_int(g, n, "broadcast", 0))
+        return 0; /* the old axis-relative broadcasting */
+    int xi = is_nchw(g, nd->inputs[0]) ? 0 : is_nchw(g, nd->inputs[1]) ? 1 : -1;
+    if (xi < 0)
+        return 0;
+    int32_t x = nd->inputs[xi], k = nd->inputs[1 - xi], y = nd->outputs[0];
+    int64_t C = g->values[x].shape.dims[1];
+    int pc;
+    if (!channel_const(g, k, C, &pc) || !ir_shape_equal(&g->values[y].shape, &g->values[x].shape))
+        return 0;
+    if (nd->op == OP_DIV && xi == 1)
+        return 0; /* K / X is not affine */
+    float *w = dla_malloc((size_t)C * 4), *b = dla_malloc((size_t)C * 4);
+    for (int64_t c = 0; c < C; c++) {
+        float kc = cf(g, k, pc ? c : 0);
+        switch (nd->op) {
+        case OP_MUL: w[c] = kc, b[c] = 0.0f; break;
+        case OP_ADD: w[c] = 1.0f, b[c] = kc; break;
+        case OP_SUB: w[c] = xi == 0 ? 1.0f : -1.0f, b[c] = xi == 0 ? -kc : kc; break;
+        default: w[c] = 1.0f / kc, b[c] = 0.0f; break; /* Div */
+        }
+    }
+    if (!finite_all(w, C) || !finite_all(b, C)) {
+        free(w);
+        free(b);
+        return 0;
+    }
+    to_dwconv(g, n, x, w, b, C);
+    return 1;
+}
+
+/* PRelu(X, slope) with one slope value is LeakyRelu(X, alpha = slope). */
+static int try_prelu(IrGraph *g, int32_t n)
+{
+    IrNode *nd = &g->nodes[n];
+    int32_t s = nd->ninputs == 2 ? nd->inputs[1] : -1;
+    if (!const_f32(g, s, 1) || nd->inputs[0] < 0 || g->values[nd->inputs[0]].dtype != DT_FLOAT)
+        return 0;
+    float a = cf(g, s, 0);
+    if (!isfinite(a))
+        return 0;
+    nd->op = OP_LEAKY_RELU;
+    nd->op_type = "LeakyRelu";
+    nd->ninputs = 1;
+    nd->nattrs = 0;
+    nd->attrs = NULL;
+    ir_node_add_attr(g, n, "alpha", IR_ATTR_FLOAT)->f = a;
+    return 1;
+}
+
+DlaStatus pass_affine(IrGraph *g, const PassContext *ctx, DlaError *err)
+{
+    (void)err;
+    if (!ctx->quantize)
+        return DLA_OK;
+    int32_t *uses = pu_use_counts(g);
+    for (int32_t n = 0; n < g->nnodes; n++) {
+        const IrNode *nd = &g->nodes[n];
+        if (nd->dead)
+            continue;
+        switch (nd->op) {
+        case OP_BATCH_NORMALIZATION: try_bn(g, n, uses); break;
+        case OP_MUL:
+        case OP_ADD:
+        case OP_SUB:
+        case OP_DIV: try_binary(g, n); break;
+        case OP_PRELU: try_prelu(g, n); break;
+        default: break;
+        }
+    }
+    free(uses);
+    return DLA_OK;
+}
