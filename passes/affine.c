@@ -16,8 +16,10 @@
  *    - Mul, Add, Sub, Div of X and a constant K that is a scalar or a
  *      per-channel vector (every dim 1 but the channel dim, right-aligned):
  *      X*K (W = K, B = 0), X+K (1, K), X-K (1, -K), K-X (-1, K), X/K (1/K, 0);
- *   and a PRelu with one constant slope is the LeakyRelu of that slope (a
- *   table, docs/quant.md QLut). Constants that are not finite, and K/X, stay.
+ *   a PRelu with one constant slope is the LeakyRelu of that slope (a table,
+ *   docs/quant.md QLut); with per-channel slopes all <= 1 it is
+ *   Max(X, X*a) (all >= 1: Min), X*a a depthwise Conv inserted before it.
+ *   Constants that are not finite, K/X and slopes on both sides of 1 stay.
  *
  * Why a convolution: a per-channel scale and shift is exactly what QConv's
  * requantization of a depthwise 1x1 kernel computes (docs/quant.md QConv),
@@ -181,22 +183,78 @@ static int try_binary(IrGraph *g, int32_t n)
     return 1;
 }
 
-/* PRelu(X, slope) with one slope value is LeakyRelu(X, alpha = slope). */
+/* A new node placed at index `at` (before the node there): appended, then
+ * moved, producers renumbered, so the order stays topological. */
+static int32_t insert_node(IrGraph *g, int32_t at, const char *name, const char *op, const int32_t *in, int nin,
+                           int32_t out)
+{
+    int32_t m = ir_node_add(g, name, op, "", in, nin, &out, 1);
+    IrNode t = g->nodes[m];
+    memmove(&g->nodes[at + 1], &g->nodes[at], (size_t)(m - at) * sizeof t);
+    g->nodes[at] = t;
+    for (int32_t v = 0; v < g->nvalues; v++)
+        if (g->values[v].producer >= at && g->values[v].producer < m)
+            g->values[v].producer++;
+    g->values[out].producer = at;
+    return at;
+}
+
+/* PRelu(X, slope): one slope value is LeakyRelu(X, alpha = slope) (a table).
+ * Per-channel slopes a[c] <= 1 everywhere: Max(X, X * a) (x >= a*x exactly
+ * when x >= 0); a[c] >= 1 everywhere: Min(X, X * a); the product is a
+ * depthwise 1x1 Conv. Returns the number of nodes inserted before n. */
 static int try_prelu(IrGraph *g, int32_t n)
 {
     IrNode *nd = &g->nodes[n];
-    int32_t s = nd->ninputs == 2 ? nd->inputs[1] : -1;
-    if (!const_f32(g, s, 1) || nd->inputs[0] < 0 || g->values[nd->inputs[0]].dtype != DT_FLOAT)
+    int32_t x = nd->ninputs == 2 ? nd->inputs[0] : -1, s = nd->ninputs == 2 ? nd->inputs[1] : -1;
+    if (x < 0 || g->values[x].dtype != DT_FLOAT || s < 0)
         return 0;
-    float a = cf(g, s, 0);
-    if (!isfinite(a))
+    if (const_f32(g, s, 1)) {
+        float a = cf(g, s, 0);
+        if (!isfinite(a))
+            return 0;
+        nd->op = OP_LEAKY_RELU;
+        nd->op_type = "LeakyRelu";
+        nd->ninputs = 1;
+        nd->nattrs = 0;
+        nd->attrs = NULL;
+        ir_node_add_attr(g, n, "alpha", IR_ATTR_FLOAT)->f = a;
         return 0;
-    nd->op = OP_LEAKY_RELU;
-    nd->op_type = "LeakyRelu";
-    nd->ninputs = 1;
+    }
+    int pc;
+    if (!is_nchw(g, x) || nd->noutputs != 1 || !channel_const(g, s, g->values[x].shape.dims[1], &pc) || !pc)
+        return 0;
+    int64_t C = g->values[x].shape.dims[1];
+    int le1 = 1, ge1 = 1;
+    for (int64_t c = 0; c < C; c++) {
+        float a = cf(g, s, c);
+        le1 &= a <= 1.0f, ge1 &= a >= 1.0f;
+    }
+    if (!le1 && !ge1)
+        return 0; /* some channels below 1, some above: neither max nor min */
+    float *w = dla_malloc((size_t)C * 4), *b = dla_calloc((size_t)C, 4);
+    for (int64_t c = 0; c < C; c++)
+        w[c] = cf(g, s, c);
+    if (!finite_all(w, C)) {
+        free(w);
+        free(b);
+        return 0;
+    }
+    char base[512];
+    snprintf(base, sizeof base, "%.480s_ax", g->nodes[n].name);
+    IrShape xs = g->values[x].shape;
+    int32_t ax = ir_value_add(g, ir_unique_name(g, base), DT_FLOAT, &xs);
+    int32_t c = insert_node(g, n, ir_unique_name(g, base), "Mul", (int32_t[]){x, s}, 2, ax);
+    to_dwconv(g, c, x, w, b, C);
+    n++;
+    nd = &g->nodes[n];
+    int32_t *in = dla_arena_alloc(&g->arena, 2 * sizeof *in);
+    in[0] = x, in[1] = ax;
+    nd->inputs = in;
+    nd->op = le1 ? OP_MAX : OP_MIN;
+    nd->op_type = le1 ? "Max" : "Min";
     nd->nattrs = 0;
     nd->attrs = NULL;
-    ir_node_add_attr(g, n, "alpha", IR_ATTR_FLOAT)->f = a;
     return 1;
 }
 
@@ -216,7 +274,7 @@ DlaStatus pass_affine(IrGraph *g, const PassContext *ctx, DlaError *err)
         case OP_ADD:
         case OP_SUB:
         case OP_DIV: try_binary(g, n); break;
-        case OP_PRELU: try_prelu(g, n); break;
+        case OP_PRELU: n += try_prelu(g, n); break;
         default: break;
         }
     }

@@ -52,7 +52,7 @@ static void bin_case(const char *op, int rank, const int64_t *ad, const int64_t 
         attr_int(g, n, "hi", zy + 40);
     finish(g, n, sy, zy);
     run_check(g, &n, 1, "dla-edge", rs);
-    run_check(g, &n, 1, "dla-server", NULL);
+    run_check(g, &n, 1, "dla-server", rs ? rs + 1 : NULL);
     ir_graph_free(g);
 }
 
@@ -97,7 +97,7 @@ static void test_bounds_and_same_quant(void)
     }
 }
 
-/* Cycles of each op on a representative shape, edge target (docs/lowering.md). */
+/* Cycles of each op on representative shapes, both targets (docs/lowering.md). */
 static void test_figures(void)
 {
     static const Shape2 rep[] = {
@@ -107,14 +107,14 @@ static void test_figures(void)
     };
     for (size_t s = 0; s < sizeof rep / sizeof rep[0]; s++)
         for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
-            RunStats rs;
-            bin_case(ops[o], 4, rep[s].a, rep[s].b, 0, 0, 900 + o, &rs);
+            RunStats rs[2];
+            bin_case(ops[o], 4, rep[s].a, rep[s].b, 0, 0, 900 + o, rs);
             int64_t n = 1;
             for (int i = 0; i < 4; i++)
                 n *= rep[s].a[i] > rep[s].b[i] ? rep[s].a[i] : rep[s].b[i];
-            fprintf(stderr, "  eltwise %-5s %-28s dla-edge cycles %8llu  insns %6llu  elements/cycle %.2f\n", ops[o],
-                    rep[s].what, (unsigned long long)rs.cycles, (unsigned long long)rs.ninsns,
-                    (double)n / (double)rs.cycles);
+            fprintf(stderr, "  eltwise %-5s %-28s dla-edge cycles %8llu (%.2f elements/cycle)  dla-server cycles %8llu (%.2f)\n",
+                    ops[o], rep[s].what, (unsigned long long)rs[0].cycles, (double)n / (double)rs[0].cycles,
+                    (unsigned long long)rs[1].cycles, (double)n / (double)rs[1].cycles);
         }
 }
 
@@ -164,7 +164,8 @@ static void conv(Onnx__GraphProto *g, const char *name, const char *x, const cha
 /* x [2,16,12,12] -> conv3x3 32 + relu = r -> SE: gap, conv1x1 8 + relu,
  * conv1x1 32, sigmoid = s; m = r * s (QMul [N,C,H,W] x [N,C,1,1]);
  * bn = BatchNormalization(m) (lone: a depthwise 1x1 conv); c = conv1x1 16;
- * t = c * gamma[16] + 0.1 (constants: depthwise convs); u = t / 6 (scalar);
+ * cp = PRelu(c, slope[16,1,1]) (Max(c, c * slope)); t = cp * gamma[16] + 0.1
+ * (constants: depthwise convs); u = t / 6 (scalar);
  * v = u - x (QSub); y = Max(v, t) (QMax). */
 static const char *write_se_model(const char *dir)
 {
@@ -193,7 +194,10 @@ static const char *write_se_model(const char *dir)
     add_init(g, "gamma", 4, c16, 0.3f, 1.0f);
     add_init(g, "shift", 1, &one, 0.0f, 0.1f);
     add_init(g, "six", 1, &one, 0.0f, 6.0f);
-    N2(g, "Mul", "c", "gamma", "tg");
+    int64_t c16s[3] = {16, 1, 1};
+    add_init(g, "slope", 3, c16s, 0.1f, 0.25f);
+    N2(g, "PRelu", "c", "slope", "cp");
+    N2(g, "Mul", "cp", "gamma", "tg");
     N2(g, "Add", "tg", "shift", "t");
     N2(g, "Div", "t", "six", "u");
     N2(g, "Sub", "u", "x", "v");
@@ -262,8 +266,8 @@ static void test_se_model(void)
         }
         CU_ASSERT_EQUAL(nmul, 1);
         CU_ASSERT_EQUAL(nsub, 1);
-        CU_ASSERT_EQUAL(nmax, 1);
-        CU_ASSERT_EQUAL(ndw, 4); /* bn, * gamma, + 0.1, / 6 */
+        CU_ASSERT_EQUAL(nmax, 2);
+        CU_ASSERT_EQUAL(ndw, 5); /* bn, * slope, * gamma, + 0.1, / 6 */
         /* run a fresh input: qref bit-exact, SQNR against the float host path */
         char xin[600];
         snprintf(xin, sizeof xin, "%s/x.pb", dir);
