@@ -21,6 +21,10 @@
  *   Max(X, X*a) (all >= 1: Min), X*a a depthwise Conv inserted before it.
  *   Constants that are not finite, K/X and slopes on both sides of 1 stay.
  *
+ * When X is the only use of a Conv's output, the scale and shift fold into
+ * that Conv's weights and bias instead (no layer at all; the uses counted at
+ * the start of the pass decide).
+ *
  * Why a convolution: a per-channel scale and shift is exactly what QConv's
  * requantization of a depthwise 1x1 kernel computes (docs/quant.md QConv),
  * with one rounding, on the GEMM array's depthwise mode, fused with a
@@ -109,6 +113,55 @@ static void to_dwconv(IrGraph *g, int32_t n, int32_t x, float *w, float *b, int6
     k->ints[0] = k->ints[1] = 1;
 }
 
+/* When X is the only use of a Conv's output (constant float weights and
+ * bias), the scale and shift fold into that Conv instead (as bn-fold does):
+ * W'[o] = W[o] * w[o], B'[o] = B[o] * w[o] + b[o], in double, rounded once;
+ * the Conv then produces node n's output and n is dead. New weight values
+ * (the old ones may be shared). */
+static int fold_into_conv(IrGraph *g, int32_t n, int32_t x, const float *w, const float *b, int64_t C,
+                          const int32_t *uses)
+{
+    int32_t p = g->values[x].producer;
+    int32_t y = g->nodes[n].outputs[0];
+    int ok = p >= 0 && uses[x] == 1 && !(g->values[x].flags & IR_VAL_OUTPUT) && !pu_used_by_subgraph(g, x) &&
+             !g->nodes[p].dead && g->nodes[p].op == OP_CONV && g->nodes[p].noutputs == 1 && g->nodes[p].ninputs >= 2;
+    int32_t wv = ok ? g->nodes[p].inputs[1] : -1, bv = ok ? ir_in(g, p, 2) : -1;
+    int64_t per = 0;
+    if (ok) {
+        const IrValue *W = &g->values[wv];
+        ok = pu_is_const(g, wv) && W->dtype == DT_FLOAT && W->shape.rank >= 3 && W->shape.dims[0] == C &&
+             ir_shape_known(&W->shape) && W->nbytes == (size_t)ir_shape_numel(&W->shape) * 4 &&
+             (bv < 0 || const_f32(g, bv, C));
+        per = ok ? ir_shape_numel(&W->shape) / C : 0;
+    }
+    if (!ok)
+        return 0;
+    float *nw = dla_malloc((size_t)(C * per) * 4), *nb = dla_malloc((size_t)C * 4);
+    for (int64_t o = 0; o < C; o++) {
+        for (int64_t i = 0; i < per; i++)
+            nw[o * per + i] = (float)((double)cf(g, wv, o * per + i) * (double)w[o]);
+        nb[o] = (float)((bv >= 0 ? (double)cf(g, bv, o) : 0.0) * (double)w[o] + (double)b[o]);
+    }
+    char base[512];
+    snprintf(base, sizeof base, "%.480s_scaled", g->values[wv].name);
+    IrShape ws = g->values[wv].shape, bs = ir_shape_make(1, &C);
+    int32_t nwv = ir_value_add(g, ir_unique_name(g, base), DT_FLOAT, &ws);
+    ir_value_adopt_data(g, nwv, nw, (size_t)(C * per) * 4);
+    snprintf(base, sizeof base, "%.480s_bias_scaled", g->nodes[p].name);
+    int32_t nbv = ir_value_add(g, ir_unique_name(g, base), DT_FLOAT, &bs);
+    ir_value_adopt_data(g, nbv, nb, (size_t)C * 4);
+    IrNode *c = &g->nodes[p];
+    int32_t *in = dla_arena_alloc(&g->arena, 3 * sizeof *in);
+    in[0] = c->inputs[0], in[1] = nwv, in[2] = nbv;
+    c->inputs = in;
+    c->ninputs = 3;
+    c->outputs[0] = y;
+    g->values[y].producer = p;
+    g->values[x].producer = -1;
+    g->nodes[n].dead = 1;
+    return 1;
+}
+
 static int finite_all(const float *p, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
@@ -143,11 +196,16 @@ static int try_bn(IrGraph *g, int32_t n, const int32_t *uses)
         return 0;
     }
     g->nodes[n].noutputs = 1; /* the training-only outputs are unused */
-    to_dwconv(g, n, x, w, sh, C);
+    if (fold_into_conv(g, n, x, w, sh, C, uses)) {
+        free(w);
+        free(sh);
+    } else {
+        to_dwconv(g, n, x, w, sh, C);
+    }
     return 1;
 }
 
-static int try_binary(IrGraph *g, int32_t n)
+static int try_binary(IrGraph *g, int32_t n, const int32_t *uses)
 {
     const IrNode *nd = &g->nodes[n];
     if (nd->ninputs != 2 || nd->noutputs != 1 || nd->outputs[0] < 0)
@@ -179,7 +237,12 @@ static int try_binary(IrGraph *g, int32_t n)
         free(b);
         return 0;
     }
-    to_dwconv(g, n, x, w, b, C);
+    if (fold_into_conv(g, n, x, w, b, C, uses)) {
+        free(w);
+        free(b);
+    } else {
+        to_dwconv(g, n, x, w, b, C);
+    }
     return 1;
 }
 
@@ -273,11 +336,12 @@ DlaStatus pass_affine(IrGraph *g, const PassContext *ctx, DlaError *err)
         case OP_MUL:
         case OP_ADD:
         case OP_SUB:
-        case OP_DIV: try_binary(g, n); break;
+        case OP_DIV: try_binary(g, n, uses); break;
         case OP_PRELU: n += try_prelu(g, n); break;
         default: break;
         }
     }
     free(uses);
+    ir_graph_compact(g);
     return DLA_OK;
 }

@@ -162,10 +162,10 @@ static void conv(Onnx__GraphProto *g, const char *name, const char *x, const cha
 #define N2(g, op, x, z, y) ob_node(g, y "_node", op, (const char *[]){x, z, NULL}, (const char *[]){y, NULL})
 
 /* x [2,16,12,12] -> conv3x3 32 + relu = r -> SE: gap, conv1x1 8 + relu,
- * conv1x1 32, sigmoid = s; m = r * s (QMul [N,C,H,W] x [N,C,1,1]);
+ * conv1x1 32, * 0.5 (folds into that conv), sigmoid = s; m = r * s (QMul [N,C,H,W] x [N,C,1,1]);
  * bn = BatchNormalization(m) (lone: a depthwise 1x1 conv); c = conv1x1 16;
  * cp = PRelu(c, slope[16,1,1]) (Max(c, c * slope)); t = cp * gamma[16] + 0.1
- * (constants: depthwise convs); u = t / 6 (scalar);
+ * (depthwise convs: one, the shift folds into the scale's); u = t / 6;
  * v = u - x (QSub); y = Max(v, t) (QMax). */
 static const char *write_se_model(const char *dir)
 {
@@ -181,7 +181,9 @@ static const char *write_se_model(const char *dir)
     conv(g, "fc1", "gap", "fc1o", 8, 32, 1);
     N1(g, "Relu", "fc1o", "fc1r");
     conv(g, "fc2", "fc1r", "fc2o", 32, 8, 1);
-    N1(g, "Sigmoid", "fc2o", "s");
+    add_init(g, "half", 1, (int64_t[]){1}, 0.0f, 0.5f);
+    N2(g, "Mul", "fc2o", "half", "fc2h"); /* folds into fc2 */
+    N1(g, "Sigmoid", "fc2h", "s");
     N2(g, "Mul", "r", "s", "m");
     int64_t c32 = 32, c16[4] = {1, 16, 1, 1}, one = 1;
     add_init(g, "bn_scale", 1, &c32, 0.2f, 1.0f);
@@ -257,17 +259,19 @@ static void test_se_model(void)
         CU_ASSERT_EQUAL(plan->ndla, 1);
         CU_ASSERT_EQUAL(host, 0);
         CU_ASSERT_EQUAL(plan->nsegs, 3);
-        int nmul = 0, nsub = 0, nmax = 0, ndw = 0;
+        int nmul = 0, nsub = 0, nmax = 0, ndw = 0, nconv = 0;
         for (int32_t n = 0; n < plan->g->nnodes; n++) {
             IrOp op = plan->g->nodes[n].op;
             nmul += op == OP_QMUL, nsub += op == OP_QSUB, nmax += op == OP_QMAX;
             ndw += op == OP_QCONV && ir_attr_int(plan->g, n, "group", 1) > 1;
+            nconv += op == OP_QCONV;
             CU_ASSERT(op != OP_BATCH_NORMALIZATION && op != OP_DIV);
         }
         CU_ASSERT_EQUAL(nmul, 1);
         CU_ASSERT_EQUAL(nsub, 1);
         CU_ASSERT_EQUAL(nmax, 2);
-        CU_ASSERT_EQUAL(ndw, 5); /* bn, * slope, * gamma, + 0.1, / 6 */
+        CU_ASSERT_EQUAL(ndw, 4); /* bn, * slope, * gamma + 0.1 (folded into one), / 6 */
+        CU_ASSERT_EQUAL(nconv, 8); /* c1, fc1, fc2 (* 0.5 folded), c2 and the four */
         /* run a fresh input: qref bit-exact, SQNR against the float host path */
         char xin[600];
         snprintf(xin, sizeof xin, "%s/x.pb", dir);
