@@ -18,6 +18,7 @@
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "driver/compile.h"
+#include "passes/quant.h"
 #include "dlart.h"
 #include "ops.h"
 #include "quant/quant.h"
@@ -116,6 +117,47 @@ static void test_figures(void)
                     ops[o], rep[s].what, (unsigned long long)rs[0].cycles, (double)n / (double)rs[0].cycles,
                     (unsigned long long)rs[1].cycles, (double)n / (double)rs[1].cycles);
         }
+}
+
+/* ------------------------------------------------------------ partition */
+
+/* A float activation of the given dims (batch symbolic when dims[0] < 0). */
+static int32_t fact(IrGraph *g, const char *name, int rank, const int64_t *dims)
+{
+    IrShape s = ir_shape_make(rank, dims);
+    if (rank && dims[0] < 0)
+        s.sym[0] = "N";
+    return ir_value_add(g, name, DT_FLOAT, &s);
+}
+
+static int32_t fnode(IrGraph *g, const char *op, const int32_t *in, int nin, int rank, const int64_t *yd)
+{
+    static int k;
+    char nm[32];
+    snprintf(nm, sizeof nm, "y%d", k++);
+    int32_t y = fact(g, nm, rank, yd);
+    return ir_node_add(g, nm, op, "", in, nin, &y, 1);
+}
+
+/* What partition takes and what it refuses, with the reason. */
+static void test_partition_rules(void)
+{
+    IrGraph *g = ir_graph_new();
+    int64_t full[4] = {-1, 8, 5, 5}, se[4] = {-1, 8, 1, 1}, one[4] = {1, 1, 5, 5}, r3[3] = {8, 5, 5}, odd[4] = {-1, 4, 5, 5};
+    int32_t x = fact(g, "x", 4, full), s = fact(g, "s", 4, se), o = fact(g, "o", 4, one), t = fact(g, "t", 3, r3);
+    int32_t w = fact(g, "w", 4, odd);
+    const char *why;
+    int32_t n = fnode(g, "Mul", (int32_t[]){x, s}, 2, 4, full);
+    CU_ASSERT(quant_dla_supported(g, n, &why));
+    n = fnode(g, "Max", (int32_t[]){o, x}, 2, 4, full);
+    CU_ASSERT(quant_dla_supported(g, n, &why));
+    n = fnode(g, "Sub", (int32_t[]){x, t}, 2, 4, full);
+    CU_ASSERT(!quant_dla_supported(g, n, &why) && why && strstr(why, "ranks"));
+    n = fnode(g, "Min", (int32_t[]){x, s, x}, 3, 4, full);
+    CU_ASSERT(!quant_dla_supported(g, n, &why) && why && strstr(why, "two"));
+    n = fnode(g, "Add", (int32_t[]){x, w}, 2, 4, full); /* 8 vs 4 channels: not a broadcast */
+    CU_ASSERT(!quant_dla_supported(g, n, &why) && why && strstr(why, "broadcast"));
+    ir_graph_free(g);
 }
 
 /* ------------------------------------------------------------ an ONNX SE block */
@@ -326,5 +368,6 @@ void dla_register_tests(void)
               {"ops x shapes vs qref", test_ops_shapes},
               {"bounds, shared parameters", test_bounds_and_same_quant},
               {"figures", test_figures},
+              {"partition rules", test_partition_rules},
               {"SE block model: one segment, SQNR", test_se_model});
 }
