@@ -195,7 +195,10 @@ static int try_bn(IrGraph *g, int32_t n, const int32_t *uses)
         free(sh);
         return 0;
     }
-    g->nodes[n].noutputs = 1; /* the training-only outputs are unused */
+    for (int32_t k = 1; k < g->nodes[n].noutputs; k++) /* the training-only outputs are unused */
+        if (g->nodes[n].outputs[k] >= 0)
+            g->values[g->nodes[n].outputs[k]].producer = -1;
+    g->nodes[n].noutputs = 1;
     if (fold_into_conv(g, n, x, w, sh, C, uses)) {
         free(w);
         free(sh);

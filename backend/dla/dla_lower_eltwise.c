@@ -117,8 +117,8 @@ static void ew_alu(DlaEmit *e, int op, int nl, const int64_t *ext, const int64_t
             for (int64_t p = 0; p < E;) {
                 int64_t x = E - p < DLA_MAX_EXTENT ? E - p : DLA_MAX_EXTENT;
                 int64_t y = (E - p) / x > DLA_MAX_EXTENT ? DLA_MAX_EXTENT : (E - p) / x;
-                int64_t ex2[4], st2[3][4];
-                memcpy(ex2, ext, sizeof ex2);
+                int64_t ex2[4] = {0}, st2[3][4];
+                memcpy(ex2, ext, (size_t)nl * sizeof *ext);
                 ex2[l] = y, ex2[l + 1] = x;
                 for (int k = 0; k < 3; k++) {
                     memcpy(st2[k], st[k], sizeof st2[k]);
@@ -131,8 +131,8 @@ static void ew_alu(DlaEmit *e, int op, int nl, const int64_t *ext, const int64_t
             return;
         }
         for (int64_t p = 0; p < ext[l]; p += DLA_MAX_EXTENT) {
-            int64_t ex2[4];
-            memcpy(ex2, ext, sizeof ex2);
+            int64_t ex2[4] = {0};
+            memcpy(ex2, ext, (size_t)nl * sizeof *ext);
             ex2[l] = ext[l] - p < DLA_MAX_EXTENT ? ext[l] - p : DLA_MAX_EXTENT;
             ew_alu(e, op, nl, ex2, st, dst + (uint64_t)(p * st[0][l]), a + (uint64_t)(p * st[1][l]),
                    b + (uint64_t)(p * st[2][l]));
@@ -258,7 +258,7 @@ DlaStatus dla_lower_binary(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             dla_em_load_flat(e, DLA_MEM_ACC, addr[1] + (uint64_t)off, 1, b, m, 1);
             ew_pre(e, &o, 0, a, m);
             ew_pre(e, &o, 1, b, m);
-            int64_t ext[1] = {m}, stv[3][4] = {{1}, {1}, {1}};
+            int64_t ext[4] = {m}, stv[3][4] = {{1}, {1}, {1}};
             ew_alu(e, ew_alu_op(o.op), 1, ext, (const int64_t(*)[4])stv, a, a, b);
             ew_post(e, &o, a, m);
             dla_em_store_flat(e, ya + (uint64_t)off, a, m);
