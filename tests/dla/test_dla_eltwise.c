@@ -312,8 +312,11 @@ static void test_se_model(void)
         CU_ASSERT_EQUAL(nmul, 1);
         CU_ASSERT_EQUAL(nsub, 1);
         CU_ASSERT_EQUAL(nmax, 2);
-        CU_ASSERT_EQUAL(ndw, 4); /* bn, * slope, * gamma + 0.1 (folded into one), / 6 */
-        CU_ASSERT_EQUAL(nconv, 8); /* c1, fc1, fc2 (* 0.5 folded), c2 and the four */
+        /* bn, * slope, * gamma + 0.1 (folded into one), / 6; the per-channel
+         * ones (bn, slope, gamma) are depthwise convs whatever else runs
+         * first (a fusion of scalar chains into one table may take / 6) */
+        CU_ASSERT(ndw >= 3 && ndw <= 4);
+        CU_ASSERT_EQUAL(nconv - ndw, 4); /* c1, fc1, fc2 (* 0.5 folded into it), c2 */
         /* run a fresh input: qref bit-exact, SQNR against the float host path */
         char xin[600];
         snprintf(xin, sizeof xin, "%s/x.pb", dir);
