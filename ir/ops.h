@@ -45,6 +45,13 @@ int64_t ir_node_attr_i(const IrGraph *g, int32_t node, const char *name);
 float ir_node_attr_f(const IrGraph *g, int32_t node, const char *name);
 const char *ir_node_attr_s(const IrGraph *g, int32_t node, const char *name);
 
+/* The dlacc element-wise binary Q-ops over two int8 activations with
+ * broadcasting (QAdd, QSub, QMul, QMax, QMin; docs/quant.md). */
+static inline int ir_op_is_qbinary(IrOp op)
+{
+    return op == OP_QADD || op == OP_QSUB || op == OP_QMUL || op == OP_QMAX || op == OP_QMIN;
+}
+
 /* Shape functions named in ops.def (declared once each; repeats are harmless). */
 #define OP(e, name, dom, mini, maxi, mino, maxo, fn, attrs) DlaStatus fn(IrGraph *, int32_t, DlaError *);
 #include "ops.def"

@@ -1,5 +1,5 @@
 /* shape_qops.c - shape functions of the dlacc-domain quantized ops
- * (docs/quant.md): QConv, QGemm, QAdd, QMaxPool, QAvgPool, QGlobalAvgPool,
+ * (docs/quant.md): QConv, QGemm, QAdd (and QSub, QMul, QMax, QMin), QMaxPool, QAvgPool, QGlobalAvgPool,
  * QLut, QConcat (backend/qref.h). They check the integer dtypes the contract fixes (int8 activations and
  * weights, int32 bias), the lengths of the per-channel attributes, and then
  * reuse the ONNX shape formulas of Conv / pooling (shape_conv.c). */
@@ -90,8 +90,9 @@ DlaStatus ir_shape_qgemm(IrGraph *g, int32_t node, DlaError *err)
     return DLA_OK;
 }
 
-/* QAdd(A int8, B int8) -> int8, same shape (no broadcasting). */
-DlaStatus ir_shape_qadd(IrGraph *g, int32_t node, DlaError *err)
+/* QAdd, QSub, QMul, QMax, QMin (A int8, B int8) -> int8: ONNX
+ * (multidirectional) broadcasting of A and B. */
+DlaStatus ir_shape_qbinary(IrGraph *g, int32_t node, DlaError *err)
 {
     DlaStatus st;
     if ((st = want_dtype(g, node, 0, DT_INT8, err)) || (st = want_dtype(g, node, 1, DT_INT8, err)) ||
@@ -100,15 +101,10 @@ DlaStatus ir_shape_qadd(IrGraph *g, int32_t node, DlaError *err)
     IrValue *a = shp_in(g, node, 0), *b = shp_in(g, node, 1);
     if (!a || !b)
         return shp_missing(err, a ? 1 : 0);
-    if (a->shape.rank >= 0 && b->shape.rank >= 0) {
-        int differ = a->shape.rank != b->shape.rank;
-        for (int i = 0; !differ && i < a->shape.rank; i++)
-            differ = a->shape.dims[i] >= 0 && b->shape.dims[i] >= 0 && a->shape.dims[i] != b->shape.dims[i];
-        if (differ)
-            return shp_err(err, "%s and %s must have the same shape (QAdd does not broadcast)",
-                           shp_desc(g, node, 0), shp_desc(g, node, 1));
-    }
-    shp_set(shp_out(g, node, 0), DT_INT8, a->shape.rank >= 0 ? &a->shape : &b->shape);
+    IrShape s;
+    if (!shp_broadcast(&a->shape, &b->shape, &s))
+        return shp_err(err, "%s and %s cannot be broadcast together", shp_desc(g, node, 0), shp_desc(g, node, 1));
+    shp_set(shp_out(g, node, 0), DT_INT8, &s);
     return DLA_OK;
 }
 

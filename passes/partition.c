@@ -12,7 +12,10 @@
  *  - Gemm (transA = 0, constant B, C absent or a constant per-column vector)
  *    and MatMul with a constant 2-D B -> QGemm (an A of rank > 2 is reshaped
  *    to 2-D and the result back, on the host, on int8 data);
- *  - Add of two activations of the same shape (residual) -> QAdd;
+ *  - Add, Sub, Mul, Max, Min of two activations of rank 2 or 4 whose dims
+ *    are the output's or 1 (residual add, squeeze-and-excitation scaling
+ *    [N,C,1,1] x [N,C,H,W], [N,1,H,W], [N,1,1,1]) -> QAdd/QSub/QMul/QMax/QMin;
+ *    constant operands were rewritten before (pass_affine: depthwise 1x1 Conv);
  *  - MaxPool (no dilation, no indices), AveragePool (count_include_pad, or no
  *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
  *  - Relu and Clip whose input an accelerator node produces: fused into that
@@ -72,20 +75,12 @@ static int all_finite(const IrGraph *g, int32_t v)
     return 1;
 }
 
-/* Same shape, dim by dim: known dims equal, unknown ones the same symbol. */
-static int same_shape(const IrShape *a, const IrShape *b)
+/* Dim i the same in both: known and equal, or unknown with the same symbol. */
+static int same_dim(const IrShape *a, const IrShape *b, int i)
 {
-    if (a->rank != b->rank)
-        return 0;
-    for (int i = 0; i < a->rank; i++) {
-        if (a->dims[i] >= 0 || b->dims[i] >= 0) {
-            if (a->dims[i] != b->dims[i])
-                return 0;
-        } else if (!a->sym[i] || !b->sym[i] || strcmp(a->sym[i], b->sym[i]) != 0) {
-            return 0;
-        }
-    }
-    return 1;
+    if (a->dims[i] >= 0 || b->dims[i] >= 0)
+        return a->dims[i] == b->dims[i];
+    return a->sym[i] && b->sym[i] && strcmp(a->sym[i], b->sym[i]) == 0;
 }
 
 static int all_ones(const IrGraph *g, int32_t n, const char *name)
@@ -211,14 +206,24 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("B not finite");
         return 1;
     }
-    if (nd->op == OP_ADD) {
-        int32_t y = ir_in(g, n, 1);
-        if (!is_act(g, x) || !is_act(g, y))
+    if (quant_binary_op(nd->op)) {
+        int32_t y = ir_in(g, n, 1), out = nd->noutputs == 1 ? nd->outputs[0] : -1;
+        if (nd->ninputs != 2)
+            return WHY("not exactly two operands");
+        if (!is_act(g, x) || !is_act(g, y) || out < 0)
             return WHY("an operand is constant or not a float activation");
-        if (!same_shape(&g->values[x].shape, &g->values[y].shape))
-            return WHY("operands differ in shape (broadcasting)");
-        if (rank_of(g, x) != 2 && rank_of(g, x) != 4)
+        const IrShape *ys = &g->values[out].shape;
+        if (ys->rank != 2 && ys->rank != 4)
             return WHY("rank other than 2 or 4");
+        /* each operand dim is the output's or 1 (a stride-0 loop in the lowering) */
+        for (int k = 0; k < 2; k++) {
+            const IrShape *s = &g->values[nd->inputs[k]].shape;
+            if (s->rank != ys->rank)
+                return WHY("operands of different ranks (broadcasting over missing dims)");
+            for (int i = 0; i < s->rank; i++)
+                if (s->dims[i] != 1 && !same_dim(s, ys, i))
+                    return WHY("operand does not broadcast to the output dim by dim");
+        }
         return 1;
     }
     if (nd->op == OP_MAX_POOL || nd->op == OP_AVERAGE_POOL) {
@@ -271,6 +276,11 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     return WHY("op not supported by the accelerator");
 }
 
+int quant_binary_op(IrOp op)
+{
+    return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_MAX || op == OP_MIN;
+}
+
 int quant_is_lut_op(const IrNode *nd)
 {
     switch (nd->op) {
@@ -286,7 +296,7 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
 {
     const IrNode *nd = &g->nodes[n];
     if (nd->dead || nd->device != IR_DEVICE_DLA || nd->noutputs < 1 ||
-        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || nd->op == OP_ADD))
+        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || quant_binary_op(nd->op)))
         return -1;
     int32_t y = nd->outputs[0];
     if (y < 0 || uses[y] != 1 || (g->values[y].flags & IR_VAL_OUTPUT))

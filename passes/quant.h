@@ -30,10 +30,14 @@ enum { IR_DEVICE_HOST = 0, IR_DEVICE_DLA = 1 };
  * why is non-NULL, *why gets a short static reason ("weights not constant"). */
 int quant_dla_supported(const IrGraph *g, int32_t n, const char **why);
 
-/* The Relu/Clip node fused into accelerator node n (a Conv, Gemm, MatMul or Add
+/* The Relu/Clip node fused into accelerator node n (a Conv, Gemm, MatMul or quant_binary_op
  * whose only use is that activation, itself on the accelerator), or -1.
  * uses: pu_use_counts(g). */
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses);
+
+/* Is op one of the element-wise ops between two activations that the
+ * accelerator runs as a QAdd/QSub/QMul/QMax/QMin (Add, Sub, Mul, Max, Min)? */
+int quant_binary_op(IrOp op);
 
 /* Is nd an element-wise function the accelerator runs as a 256-entry table
  * (QLut) when its input is an accelerator result: Sigmoid, Tanh, LeakyRelu,

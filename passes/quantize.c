@@ -5,7 +5,7 @@
  *   parameters (IrValue.quant, count 1) on every float value that becomes int8
  *   (quant_int8_values); PassContext.quantize set (otherwise nothing happens).
  * Establishes:
- *  - every accelerator node is a dlacc-domain Q-op (QConv, QGemm, QAdd,
+ *  - every accelerator node is a dlacc-domain Q-op (QConv, QGemm, QAdd/QSub/QMul/QMax/QMin,
  *    QMaxPool, QAvgPool, QGlobalAvgPool, QLut: unfused Relu/Clip, Sigmoid,
  *    Tanh, ...) over int8 activations whose
  *    IrValue.quant holds scale and zero point (count 1, axis -1); a Relu/Clip
@@ -472,8 +472,13 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     return DLA_OK;
 }
 
-static DlaStatus q_add(Qz *q, int32_t n, int32_t act, DlaError *err)
+/* Add, Sub, Mul, Max, Min of two activations (quant_binary_op): the Q-op of
+ * the same name, with the operands' and the output's scales as attributes
+ * (docs/quant.md, "Element-wise ops"); broadcasting is the Q-op's. */
+static DlaStatus q_binary(Qz *q, int32_t n, int32_t act, DlaError *err)
 {
+    IrOp op = q->g->nodes[n].op;
+    const char *qop = op == OP_ADD ? "QAdd" : op == OP_SUB ? "QSub" : op == OP_MUL ? "QMul" : op == OP_MAX ? "QMax" : "QMin";
     IrGraph *g = q->g;
     int32_t y = act >= 0 ? g->nodes[act].outputs[0] : g->nodes[n].outputs[0];
     int32_t aq, bq, yq, za, zb, zy;
@@ -485,7 +490,7 @@ static DlaStatus q_add(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t lo, hi;
     act_bounds(g, act, sy, zy, &lo, &hi);
     int32_t in[2] = {aq, bq};
-    int32_t nn = ir_node_add(g, g->nodes[n].name, "QAdd", "dlacc", in, 2, &yq, 1);
+    int32_t nn = ir_node_add(g, g->nodes[n].name, qop, "dlacc", in, 2, &yq, 1);
     attr_float(g, nn, "sa", sa);
     attr_float(g, nn, "sb", sb);
     attr_float(g, nn, "sy", sy);
@@ -632,8 +637,8 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
     DlaStatus st;
     if (nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL)
         st = q_conv_gemm(q, n, act, err);
-    else if (nd->op == OP_ADD)
-        st = q_add(q, n, act, err);
+    else if (quant_binary_op(nd->op))
+        st = q_binary(q, n, act, err);
     else if (nd->op == OP_MAX_POOL || nd->op == OP_AVERAGE_POOL || nd->op == OP_GLOBAL_AVERAGE_POOL)
         st = q_pool(q, n, err);
     else if (quant_is_lut_op(nd))

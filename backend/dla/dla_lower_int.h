@@ -1,5 +1,6 @@
 /* dla_lower_int.h - what the passes (dla_pass_*.c) and the per-op
- * instruction selection (dla_lower_conv.c, dla_lower_vec.c) share. Internal. */
+ * instruction selection (dla_lower_conv.c, dla_lower_vec.c,
+ * dla_lower_eltwise.c) share. Internal. */
 #ifndef DLA_BACKEND_DLA_LOWER_INT_H
 #define DLA_BACKEND_DLA_LOWER_INT_H
 
@@ -28,7 +29,7 @@ int dla_act_inputs(const IrNode *nd);
 DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs);  /* QConv, QGemm */
 DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs);  /* QMaxPool, QAvgPool */
 DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QGlobalAvgPool */
-DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QAdd */
+DlaStatus dla_lower_binary(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QAdd QSub QMul QMax QMin */
 DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QLut */
 DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QConcat */
 

@@ -1,6 +1,6 @@
 /* dla_lower_vec.c - the Q-ops that run on the vector unit: QMaxPool,
- * QAvgPool, QGlobalAvgPool, QAdd, QLut (docs/quant.md semantics, docs/isa.md
- * recipes). Loop extents and DMA boxes are bounded by the DLA_MAX_* of
+ * QAvgPool, QGlobalAvgPool, QLut, QConcat (docs/quant.md semantics, docs/isa.md
+ * recipes; QAdd and its family: dla_lower_eltwise.c). Loop extents and DMA boxes are bounded by the DLA_MAX_* of
  * isa/isa.h (the encoding's field widths). int8 inputs are loaded into acc sign-extended (`load mem=acc i8`,
  * on the compute engine), processed in place, and stored as int8. acc is used
  * as two halves that alternate between tiles, so that the store of one tile
@@ -11,13 +11,6 @@
 
 #include "isa/isa.h"
 #include "ops.h"
-
-static uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
 
 /* ------------------------------------------------------------ QMaxPool, QAvgPool
  * Per (image, output-row tile, channel block of Cb): the input rows with halo
@@ -177,66 +170,6 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             DlaDma s = {.dram = ya + (uint64_t)(n * Cc + c0), .act = 1, .sram = out, .x = cn, .y = 1, .z = 1};
             dla_em_store(e, &s);
         }
-    return DLA_OK;
-}
-
-/* ------------------------------------------------------------ QAdd
- * Element-wise over the flat tensors (same shape, same layout), pieces of P
- * elements: A and B into acc, then exactly docs/quant.md's fp32 order:
- *   fa = f32(A - za) * sa; fb = f32(B - zb) * sb; f = (fa + fb) / sy;
- *   Y = min(max(rne(f) + zy, lo), hi)
- * as sub, itof, fmul (each operand), fadd, fdiv, ftoi, then the clip to
- * [lo - zy, hi - zy] BEFORE adding zy: ftoi saturates to int32, and adding
- * zy first could wrap around where the exact sum would not. */
-DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs)
-{
-    const IrGraph *g = c->g;
-    DlaEmit *e = c->em;
-    int32_t av = ir_in(g, node, 0), bv = ir_in(g, node, 1), yv = g->nodes[node].outputs[0];
-    float s;
-    int32_t za, zb, zy;
-    DlaStatus st;
-    if ((st = dla_lower_quant(c, node, av, &s, &za)) || (st = dla_lower_quant(c, node, bv, &s, &zb)) ||
-        (st = dla_lower_quant(c, node, yv, &s, &zy)))
-        return st;
-    int64_t n = ir_shape_numel(&g->values[yv].shape);
-    if (n < 0 || ir_shape_numel(&g->values[av].shape) != n || ir_shape_numel(&g->values[bv].shape) != n)
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "operands and result must have the same known size");
-    float sa = ir_node_attr_f(g, node, "sa"), sb = ir_node_attr_f(g, node, "sb"), sy = ir_node_attr_f(g, node, "sy");
-    int lo = (int)ir_node_attr_i(g, node, "lo"), hi = (int)ir_node_attr_i(g, node, "hi");
-    if (lo < -128 || hi > 127 || lo > hi)
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "bad bounds lo=%d hi=%d", lo, hi);
-    *macs = 0;
-    uint64_t aa = c->addr[av], ba = c->addr[bv], ya = c->addr[yv];
-    int64_t P = e->msize[DLA_MEM_ACC] / 4; /* two buffers of (A, B) */
-    for (int64_t off = 0; off < n; off += P) {
-        int64_t m = n - off < P ? n - off : P;
-        uint64_t a = (uint64_t)(e->acc_half * 2 * P), b = a + (uint64_t)P;
-        e->acc_half ^= 1;
-        dla_em_load_flat(e, DLA_MEM_ACC, aa + (uint64_t)off, 1, a, m, 1);
-        dla_em_load_flat(e, DLA_MEM_ACC, ba + (uint64_t)off, 1, b, m, 1);
-        if (za)
-            dla_em_alu_flat(e, DLA_ALU_SUB, a, m, (uint32_t)za);
-        dla_em_alu_flat(e, DLA_ALU_ITOF, a, m, 0);
-        dla_em_alu_flat(e, DLA_ALU_FMUL, a, m, f32_bits(sa));
-        if (zb)
-            dla_em_alu_flat(e, DLA_ALU_SUB, b, m, (uint32_t)zb);
-        dla_em_alu_flat(e, DLA_ALU_ITOF, b, m, 0);
-        dla_em_alu_flat(e, DLA_ALU_FMUL, b, m, f32_bits(sb));
-        /* a = a + b: the second operand is a stream, not an immediate */
-        for (int64_t p = 0; p < m;) {
-            int64_t x = m - p < DLA_MAX_EXTENT ? m - p : DLA_MAX_EXTENT, y = (m - p) / x > DLA_MAX_EXTENT ? DLA_MAX_EXTENT : (m - p) / x;
-            DlaNest fn = {{1, 1, y, x}, {0, 0, x, 1}, {0, 0, x, 1}, {0, 0, x, 1}};
-            dla_em_alu(e, &fn, DLA_ALU_FADD, a + (uint64_t)p, a + (uint64_t)p, (uint32_t)(b + (uint64_t)p), 0);
-            p += x * y;
-        }
-        dla_em_alu_flat(e, DLA_ALU_FDIV, a, m, f32_bits(sy));
-        dla_em_alu_flat(e, DLA_ALU_FTOI, a, m, 0);
-        dla_em_clip_flat(e, a, m, lo - zy, hi - zy);
-        if (zy)
-            dla_em_alu_flat(e, DLA_ALU_ADD, a, m, (uint32_t)zy);
-        dla_em_store_flat(e, ya + (uint64_t)off, a, m);
-    }
     return DLA_OK;
 }
 

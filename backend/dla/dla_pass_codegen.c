@@ -36,7 +36,11 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
         case OP_QMAX_POOL:
         case OP_QAVG_POOL: st = dla_lower_pool(&ctx, n, &macs); break;
         case OP_QGLOBAL_AVG_POOL: st = dla_lower_gpool(&ctx, n, &macs); break;
-        case OP_QADD: st = dla_lower_add(&ctx, n, &macs); break;
+        case OP_QADD:
+        case OP_QSUB:
+        case OP_QMUL:
+        case OP_QMAX:
+        case OP_QMIN: st = dla_lower_binary(&ctx, n, &macs); break;
         case OP_QLUT: st = dla_lower_lut(&ctx, n, &macs); break;
         case OP_QCONCAT: st = dla_lower_concat(&ctx, n, &macs); break;
         default: st = DLA_ERR_UNSUPPORTED; break;

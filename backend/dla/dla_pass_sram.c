@@ -70,11 +70,17 @@ static void vec_bufs(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     uint64_t acc = (uint64_t)e->msize[DLA_MEM_ACC], half = acc / 2, q = acc / 4;
     switch (g->nodes[l->node].op) {
     case OP_QADD:
+    case OP_QSUB:
+    case OP_QMUL:
+    case OP_QMAX:
+    case OP_QMIN: /* same shape; with broadcasting the halves hold (A, B[, Y]) ranges */
         l->acc_at[0] = 0, l->acc_at[1] = half;
         buf(l, "A, pair 0", DLA_MEM_ACC, 0, q);
         buf(l, "B, pair 0", DLA_MEM_ACC, q, q);
         buf(l, "A, pair 1", DLA_MEM_ACC, 2 * q, q);
         buf(l, "B, pair 1", DLA_MEM_ACC, 3 * q, q);
+        if (g->nodes[l->node].op == OP_QMUL || g->nodes[l->node].op == OP_QMAX || g->nodes[l->node].op == OP_QMIN)
+            buf(l, "scales", DLA_MEM_PARAM, 0, g->nodes[l->node].op == OP_QMUL ? 1 : 2);
         break;
     case OP_QGLOBAL_AVG_POOL:
         l->acc_at[0] = l->acc_at[1] = 0;

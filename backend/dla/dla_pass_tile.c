@@ -514,7 +514,7 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     const IrNode *nd = &g->nodes[l->node];
     const DlaTarget *t = e->t;
     double in = 0, out = (double)ir_shape_numel(&g->values[nd->outputs[0]].shape);
-    int nin = nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
+    int nin = ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
     for (int i = 0; i < nin; i++)
         if (nd->inputs[i] >= 0)
             in += (double)ir_shape_numel(&g->values[nd->inputs[i]].shape);
@@ -522,8 +522,8 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     const int64_t *ks;
     if ((nd->op == OP_QMAX_POOL || nd->op == OP_QAVG_POOL) && ir_attr_ints(g, l->node, "kernel_shape", &ks) == 2)
         ops = (double)(ks[0] * ks[1]) + 2;
-    else if (nd->op == OP_QADD) { /* per operand (sub z), itof, fmul; fadd, fdiv, ftoi, clip, (add zy) */
-        ops = 8;
+    else if (ir_op_is_qbinary(nd->op)) { /* QAdd: per operand (sub z), itof, fmul; fadd, fdiv, ftoi, clip, (add zy) */
+        ops = nd->op == OP_QADD || nd->op == OP_QSUB ? 8 : 3; /* QMul: mul, requant, clip; QMax: 2 requants, max */
         for (int i = 0; i < 3; i++) {
             const IrValue *v = &g->values[i < 2 ? nd->inputs[i] : nd->outputs[0]];
             ops += v->quant.count == 1 && v->quant.zero_point[0] != 0;

@@ -84,7 +84,7 @@ void dla_plan_dump(const DlaLowerPlan *p, DlaPassId pass, FILE *f)
         }
         fputc('\n', f);
         if (done(p, DLA_PASS_LAYOUT)) {
-            int nin = nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
+            int nin = ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
             for (int k = 0; k < nin; k++)
                 if (nd->inputs[k] >= 0)
                     dump_value(p, "in ", nd->inputs[k], f);

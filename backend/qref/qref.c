@@ -1,7 +1,7 @@
 /* qref.c - the integer reference of the quantized IR (see qref.h and
  * docs/quant.md). Deliberately naive: one loop nest per op over NCHW
  * tensors, straight from the formulas, so that it is easy to check by eye. */
-#include "qref.h"
+#include "qref_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -173,30 +173,6 @@ static DlaStatus run_conv(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
     return DLA_OK;
 }
 
-static DlaStatus run_add(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
-{
-    QTensor a, b, y;
-    DlaStatus st;
-    if ((st = qt_get(g, node, ir_in(g, node, 0), 1, &a, err)) || (st = qt_get(g, node, ir_in(g, node, 1), 1, &b, err)) ||
-        (st = qt_get(g, node, g->nodes[node].outputs[0], 1, &y, err)))
-        return st;
-    if (a.numel != y.numel || b.numel != y.numel)
-        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QAdd): operand sizes differ", g->nodes[node].name);
-    float sa = ir_node_attr_f(g, node, "sa"), sb = ir_node_attr_f(g, node, "sb"), sy = ir_node_attr_f(g, node, "sy");
-    int32_t lo, hi;
-    bounds(g, node, &lo, &hi);
-    const int8_t *ad = vals[ir_in(g, node, 0)], *bdat = vals[ir_in(g, node, 1)];
-    int8_t *yd = vals[g->nodes[node].outputs[0]];
-    /* The zero points of A and B are the `quant` of the operands. */
-    for (int64_t i = 0; i < y.numel; i++) {
-        float fa = (float)(ad[i] - a.zp) * sa;
-        float fb = (float)(bdat[i] - b.zp) * sb;
-        float f = (fa + fb) / sy;
-        yd[i] = (int8_t)quant_sat(quant_rne(f) + y.zp, lo, hi);
-    }
-    return DLA_OK;
-}
-
 /* QMaxPool, QAvgPool, QGlobalAvgPool. Window positions outside the input
  * (padding, and with ceil_mode the part of a last window beyond the end
  * padding) are ignored by max and contribute 0 to the average's sum. */
@@ -308,7 +284,7 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         if (nd->noutputs < 1 || nd->outputs[0] < 0)
             return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s) has no output", nd->name, nd->op_type);
         /* Activation inputs must have buffers. */
-        int nact = nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
+        int nact = ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
         for (int i = 0; i < nact; i++) {
             int32_t vi = ir_in(g, node, i);
             if (vi < 0 || !vals[vi])
@@ -325,7 +301,11 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         switch (nd->op) {
         case OP_QCONV:
         case OP_QGEMM: st = run_conv(g, node, vals, err); break;
-        case OP_QADD: st = run_add(g, node, vals, err); break;
+        case OP_QADD:
+        case OP_QSUB:
+        case OP_QMUL:
+        case OP_QMAX:
+        case OP_QMIN: st = qref_run_binary(g, node, vals, err); break;
         case OP_QMAX_POOL:
         case OP_QAVG_POOL:
         case OP_QGLOBAL_AVG_POOL: st = run_pool(g, node, vals, err); break;
