@@ -5,6 +5,8 @@
  *
  * For every network:
  *   - every DLA segment is bit-exact with the integer reference (always);
+ *   - (dla-edge executable) the stored float reference output_0.pb is what
+ *     the float host path computes, so the SQNR is against the host path;
  *   - one line "NET name target ..." with the plan's segments, host nodes,
  *     SQNR against the float reference (output_0.pb), cycles, utilization.
  * For the networks listed in nets_passing.txt (a ratchet: the op families of
@@ -97,6 +99,46 @@ static NetPlan plan_shape(const DlaPlan *p)
     return s;
 }
 
+/* The stored float reference (numpy, tools/gen_test_nets.py) is the host
+ * path's output: the SQNR below is against the float host path. Checked on one
+ * target only (the host path does not depend on it). */
+static void check_reference_is_host_path(const char *dir, const char *name, const char *input, const OnnxTensorFile *ref,
+                                         const char *out_name)
+{
+    char model[8192];
+    snprintf(model, sizeof model, "%s/%s/model.onnx", dir, name);
+    DlaError e = {0};
+    OnnxTensorFile in;
+    CU_ASSERT_EQUAL_FATAL(onnx_tensor_read(input, &in, &e), DLA_OK);
+    DlaCompileOptions co = {0};
+    co.target = NETS_TARGET;
+    co.host_opt_level = 0;
+    co.bind = &in;
+    co.nbind = 1;
+    IrGraph *fg = NULL;
+    void **vals = NULL;
+    DlaStatus st = dla_float_reference(model, &co, &in, 1, &fg, &vals, &e);
+    if (st)
+        fprintf(stderr, "%s: float host path: %s\n", name, e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    int32_t v = ir_value_find(fg, out_name);
+    CU_ASSERT_FATAL(v >= 0 && vals[v] != NULL);
+    int64_t n = ir_shape_numel(&fg->values[v].shape);
+    CU_ASSERT_FATAL((size_t)n * 4 == ref->nbytes);
+    const float *got = vals[v], *want = ref->data;
+    double maxref = 0, maxdiff = 0;
+    for (int64_t k = 0; k < n; k++) {
+        maxref = fmax(maxref, fabs(want[k]));
+        maxdiff = fmax(maxdiff, fabs((double)got[k] - want[k]));
+    }
+    if (maxdiff > 1e-4 * maxref + 1e-6)
+        fprintf(stderr, "%s: the host path differs from output_0.pb by up to %g (max |ref| %g)\n", name, maxdiff,
+                maxref);
+    CU_ASSERT(maxdiff <= 1e-4 * maxref + 1e-6);
+    dla_float_reference_free(fg, vals);
+    onnx_tensor_file_free(&in);
+}
+
 static void net_check(int i, double floor)
 {
     const char *name = nets[i];
@@ -116,6 +158,8 @@ static void net_check(int i, double floor)
     CU_ASSERT_EQUAL_FATAL(ov->dtype, DT_FLOAT);
     CU_ASSERT_EQUAL_FATAL((size_t)n * 4, ref.nbytes);
     f.sqnr_db = e2e_sqnr(res.outputs[0], ref.data, n);
+    if (!strcmp(NETS_TARGET, "dla-edge"))
+        check_reference_is_host_path(dir, name, input, &ref, ov->name);
     NetPlan s = plan_shape(p);
     int meets = s.whole && s.host_nodes == 0 && res.qref_mismatches == 0 &&
                 f.sqnr_db >= (floor >= 0 ? floor : NETS_DEFAULT_FLOOR_DB);
