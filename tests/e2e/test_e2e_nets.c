@@ -170,6 +170,10 @@ static void net_check(int i, double floor)
             f.utilization,
             floor >= 0 ? (meets ? "listed: passes" : "listed: FAILS")
                        : (meets ? "not listed, passes: could join nets_passing.txt" : "not listed"));
+    /* what keeps a network from running whole: its host nodes and why */
+    for (int32_t k = 0; k < p->part.nhost; k++)
+        fprintf(stderr, "    host node '%s' (%s): %s\n", p->part.host[k].name, p->part.host[k].op_type,
+                p->part.host[k].reason);
     if (floor >= 0) {
         if (!s.whole || s.host_nodes) {
             fprintf(stderr, "%s on %s: expected QuantizeLinear -> 1 DLA segment -> DequantizeLinear:\n", name,
