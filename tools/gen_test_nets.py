@@ -19,7 +19,7 @@ Weights are scaled so that activations stay in a realistic range: every Conv
 (and ConvTranspose) gets He-initialized weights, then a per-output-channel
 rescale and bias estimated on the 9 inputs (8 calibration + test), as a
 BatchNorm folded after training would leave them: each channel gets mean beta
-and standard deviation gamma, with gamma in [0.5, 1.5] and beta in [-0.5, 0.5].
+and standard deviation gamma, with gamma in [0.7, 1.3] and beta in [-0.3, 0.3].
 BatchNormalization nodes (dense block, where BN follows a Concat) get their
 mean and variance from the data the same way. The numpy forward pass that does
 this is an independent float reference (ONNX semantics written out here), and
@@ -93,8 +93,8 @@ class Net:
             # per-channel centring (which would blow up the small differences
             # between inputs); only the scale is set
             m, s = np.zeros(cout), np.sqrt((y * y).mean(axis=(0, 2, 3))) + 1e-6
-        gamma = self.rng.uniform(0.5, 1.5, cout)
-        beta = self.rng.uniform(-0.5, 0.5, cout)
+        gamma = self.rng.uniform(0.7, 1.3, cout)
+        beta = self.rng.uniform(-0.3, 0.3, cout)
         w = w * (gamma / s)[:, None, None, None]
         b = beta - m * gamma / s
         if not bias:
@@ -116,8 +116,8 @@ class Net:
         w = self.rng.standard_normal((cin, cout, k, k)) * np.sqrt(2.0 / (cin * k * k / (stride * stride)))
         y = conv_transpose2d(xv, w, np.zeros(cout), stride, pad)
         m, s = y.mean(axis=(0, 2, 3)), y.std(axis=(0, 2, 3)) + 1e-6
-        gamma = self.rng.uniform(0.5, 1.5, cout)
-        beta = self.rng.uniform(-0.5, 0.5, cout)
+        gamma = self.rng.uniform(0.7, 1.3, cout)
+        beta = self.rng.uniform(-0.3, 0.3, cout)
         w = w * (gamma / s)[None, :, None, None]
         b = beta - m * gamma / s
         y = conv_transpose2d(xv, w, b, stride, pad)
@@ -129,8 +129,8 @@ class Net:
         xv = self.val[x]
         c = xv.shape[1]
         mean, var = xv.mean(axis=(0, 2, 3)), xv.var(axis=(0, 2, 3))
-        gamma = self.rng.uniform(0.5, 1.5, c)
-        beta = self.rng.uniform(-0.5, 0.5, c)
+        gamma = self.rng.uniform(0.7, 1.3, c)
+        beta = self.rng.uniform(-0.3, 0.3, c)
         eps = 1e-5
         y = (xv - mean[None, :, None, None]) / np.sqrt(var + eps)[None, :, None, None] * gamma[None, :, None, None] \
             + beta[None, :, None, None]
