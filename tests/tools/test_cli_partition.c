@@ -16,6 +16,7 @@
 #include "dla_test.h"
 #include "json_leaves.h"
 
+#include <stdarg.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
