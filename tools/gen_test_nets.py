@@ -369,34 +369,34 @@ def resize2d(x, factor, mode, coord, nearest_mode):
 
 # ---- the networks ----
 
-def mobile_se_hswish(rng):
+def mobile_se_hswish(rng, name="mobile_se_hswish", c=16, hw=16):
     """MobileNetV3-style inverted residual on a 16-channel feature map: 1x1
     expand with HardSwish (the op), 3x3 depthwise with hard-swish written
     x*Relu6(x+3)/6, squeeze-and-excitation (GlobalAveragePool, 1x1, Relu, 1x1,
     gate Relu6(x+3)/6; the [1,C,1,1] gate scales [1,C,H,W]), 1x1 project,
     residual Add; then a stride-2 5x5 depthwise with HardSwish, its SE gated
     by HardSigmoid (the op)."""
-    n = Net("mobile_se_hswish", rng, (1, 16, 16, 16), opset=14)  # HardSwish: opset 14
-    x = "input"
-    e = n.hard_swish(n.conv(x, 48, 1))
-    d = n.hswish_decomposed(n.conv(e, 48, 3, group=48))
-    s = n.hsigmoid_decomposed(n.conv(n.relu(n.conv(n.gap(d), 12, 1)), 48, 1))
-    x = n.binary("Add", x, n.conv(n.binary("Mul", d, s), 16, 1))
-    d = n.hard_swish(n.conv(x, 16, 5, stride=2, group=16))
-    s = n.hard_sigmoid(n.conv(n.relu(n.conv(n.gap(d), 8, 1)), 16, 1))
+    n = Net(name, rng, (1, c, hw, hw), opset=14)  # HardSwish: opset 14
+    x, ce = "input", 3 * c
+    e = n.hard_swish(n.conv(x, ce, 1))
+    d = n.hswish_decomposed(n.conv(e, ce, 3, group=ce))
+    s = n.hsigmoid_decomposed(n.conv(n.relu(n.conv(n.gap(d), ce // 4, 1)), ce, 1))
+    x = n.binary("Add", x, n.conv(n.binary("Mul", d, s), c, 1))
+    d = n.hard_swish(n.conv(x, c, 5, stride=2, group=c))
+    s = n.hard_sigmoid(n.conv(n.relu(n.conv(n.gap(d), c // 2, 1)), c, 1))
     return n, n.binary("Mul", s, d)
 
 
-def silu_block(rng):
+def silu_block(rng, name="silu_block", c=16, hw=16):
     """EfficientNet-style MBConv with SiLU written x*Sigmoid(x): 1x1 expand,
     3x3 depthwise, SE with a SiLU reduce and a Sigmoid gate, 1x1 project,
     residual Add."""
-    n = Net("silu_block", rng, (1, 16, 16, 16))
-    x = "input"
-    e = n.silu(n.conv(x, 48, 1))
-    d = n.silu(n.conv(e, 48, 3, group=48))
-    s = n.sigmoid(n.conv(n.silu(n.conv(n.gap(d), 8, 1)), 48, 1))
-    return n, n.binary("Add", x, n.conv(n.binary("Mul", d, s), 16, 1))
+    n = Net(name, rng, (1, c, hw, hw))
+    x, ce = "input", 3 * c
+    e = n.silu(n.conv(x, ce, 1))
+    d = n.silu(n.conv(e, ce, 3, group=ce))
+    s = n.sigmoid(n.conv(n.silu(n.conv(n.gap(d), c // 2, 1)), ce, 1))
+    return n, n.binary("Add", x, n.conv(n.binary("Mul", d, s), c, 1))
 
 
 def channel_shuffle(n, x, groups):
@@ -406,11 +406,11 @@ def channel_shuffle(n, x, groups):
     return n.reshape(t, [1, c, h, w])
 
 
-def shuffle_unit(rng):
+def shuffle_unit(rng, name="shuffle_unit", c=24, hw=16):
     """ShuffleNetV2 stage on a 24-channel feature map: a stride-2 unit (two
     branches, Concat, channel shuffle Reshape-Transpose-Reshape) and a basic
     unit (Split in halves, one branch, Concat, shuffle)."""
-    n = Net("shuffle_unit", rng, (1, 24, 16, 16))
+    n = Net(name, rng, (1, c, hw, hw))
 
     def branch(v, cout, stride):
         a = n.relu(n.conv(v, cout, 1))
@@ -426,41 +426,41 @@ def shuffle_unit(rng):
     return n, channel_shuffle(n, n.concat([l, branch(r, c // 2, 1)]), 2)
 
 
-def inception_block(rng):
+def inception_block(rng, name="inception_block", c=32, hw=12, widths=(16, 24, 12, 8)):
     """GoogLeNet-style block on a 32-channel map: 1x1 / 1x1->3x3 /
     1x1->3x3->3x3 / 3x3 avgpool (count_include_pad=0)->1x1 branches of widths
     16, 24, 12, 8 concatenated, then a 3x3 stride-2 max pool."""
-    n = Net("inception_block", rng, (1, 32, 12, 12))
-    x = "input"
-    b1 = n.relu(n.conv(x, 16, 1))
-    b2 = n.relu(n.conv(n.relu(n.conv(x, 12, 1)), 24, 3))
-    b3 = n.relu(n.conv(n.relu(n.conv(n.relu(n.conv(x, 8, 1)), 12, 3)), 12, 3))
-    b4 = n.relu(n.conv(n.avgpool(x, 3, 1, 1, count_include_pad=0), 8, 1))
+    n = Net(name, rng, (1, c, hw, hw))
+    x, (w1, w2, w3, w4) = "input", widths
+    b1 = n.relu(n.conv(x, w1, 1))
+    b2 = n.relu(n.conv(n.relu(n.conv(x, w2 // 2, 1)), w2, 3))
+    b3 = n.relu(n.conv(n.relu(n.conv(n.relu(n.conv(x, w3 // 2, 1)), w3, 3)), w3, 3))
+    b4 = n.relu(n.conv(n.avgpool(x, 3, 1, 1, count_include_pad=0), w4, 1))
     return n, n.maxpool(n.concat([b1, b2, b3, b4]), 3, 2, 1)
 
 
-def dense_block(rng):
+def dense_block(rng, name="dense_block", c=16, hw=16, growth=8):
     """DenseNet block on a 16-channel map: three BN-ReLU-1x1-BN-ReLU-3x3
     layers of growth 8, each output concatenated to everything before it
     (BatchNormalization after a Concat, not after a Conv), then a
     BN-ReLU-1x1-AvgPool transition."""
-    n = Net("dense_block", rng, (1, 16, 16, 16))
+    n = Net(name, rng, (1, c, hw, hw))
     x = "input"
     for _ in range(3):
-        y = n.conv(n.relu(n.batchnorm(x)), 32, 1, bias=False)
-        y = n.conv(n.relu(n.batchnorm(y)), 8, 3, bias=False)
+        y = n.conv(n.relu(n.batchnorm(x)), 4 * growth, 1, bias=False)
+        y = n.conv(n.relu(n.batchnorm(y)), growth, 3, bias=False)
         x = n.concat([x, y])
     x = n.conv(n.relu(n.batchnorm(x)), 24, 1, bias=False)
     return n, n.avgpool(x, 2, 2)
 
 
-def fpn_topdown(rng):
+def fpn_topdown(rng, name="fpn_topdown", c=16, hw=24):
     """Feature pyramid over a 16-channel 24x24 map (the finest level, C3): two
     stride-2 stages (C4, C5), 1x1 laterals, top-down merge by nearest 2x
     (asymmetric, floor), bilinear 2x (half_pixel, given by sizes) and
     bilinear 4x (align_corners), a 3x3 smoothing conv and a ConvTranspose
     (4x4, stride 2) head."""
-    n = Net("fpn_topdown", rng, (1, 16, 24, 24))
+    n = Net(name, rng, (1, c, hw, hw))
     c3 = "input"                                   # 24x24
     c4 = n.relu(n.conv(c3, 24, 3, stride=2))       # 12x12
     c5 = n.relu(n.conv(c4, 32, 3, stride=2))       # 6x6
@@ -472,12 +472,12 @@ def fpn_topdown(rng):
     return n, n.conv_transpose(p3, 8, 4, 2, 1)     # 48x48
 
 
-def detect_head(rng):
+def detect_head(rng, name="detect_head", c=8, hw=24):
     """YOLO-style head on an 8-channel 24x24 map: two stride-2 convs, a 1x1 +
     nearest 2x (Resize's defaults: half_pixel, round_prefer_floor) route
     concatenated with the 12x12 feature, a 3x3 conv and a 1x1 prediction conv
     (3 anchors x (4 box + 1 objectness + 2 classes)) ending in Sigmoid."""
-    n = Net("detect_head", rng, (1, 8, 24, 24))
+    n = Net(name, rng, (1, c, hw, hw))
     c1 = n.relu(n.conv("input", 24, 3, stride=2))  # 12x12
     c2 = n.relu(n.conv(c1, 32, 3, stride=2))       # 6x6
     r = n.resize(n.relu(n.conv(c2, 16, 1)), 2, "nearest", "half_pixel")
@@ -486,6 +486,18 @@ def detect_head(rng):
 
 
 NETS = [mobile_se_hswish, silu_block, shuffle_unit, inception_block, dense_block, fpn_topdown, detect_head]
+
+# The same kinds again with other widths and odd sizes (generic rules, not
+# rules that happen to fit one shape): (function, name, keyword arguments).
+VARIANTS = [
+    (mobile_se_hswish, "mobile_se_hswish_b", dict(c=24, hw=15)),
+    (silu_block, "silu_block_b", dict(c=24, hw=9)),
+    (shuffle_unit, "shuffle_unit_b", dict(c=20, hw=14)),
+    (inception_block, "inception_block_b", dict(c=40, hw=13, widths=(24, 16, 8, 12))),
+    (dense_block, "dense_block_b", dict(c=12, hw=11, growth=12)),
+    (fpn_topdown, "fpn_topdown_b", dict(c=12, hw=20)),
+    (detect_head, "detect_head_b", dict(c=8, hw=28)),
+]
 
 
 def main():
@@ -496,11 +508,12 @@ def main():
     ap.add_argument("--only", default="")
     a = ap.parse_args()
     only = set(filter(None, a.only.split(",")))
-    for k, f in enumerate(NETS):
-        if only and f.__name__ not in only:
+    todo = [(f, f.__name__, {}) for f in NETS] + VARIANTS
+    for k, (f, name, kw) in enumerate(todo):
+        if only and name not in only:
             continue
         # one generator per network, so that regenerating one leaves the others as they are
-        n, y = f(np.random.default_rng(a.seed * 1000 + k))
+        n, y = f(np.random.default_rng(a.seed * 1000 + k), name=name, **kw)
         n.write(a.out, y)
 
 

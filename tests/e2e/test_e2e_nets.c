@@ -27,8 +27,11 @@
 
 #define NETS_DEFAULT_FLOOR_DB 30.0
 
-static const char *const nets[] = {"mobile_se_hswish", "silu_block",  "shuffle_unit", "inception_block",
-                                   "dense_block",      "fpn_topdown", "detect_head"};
+/* each kind twice: the _b networks have other widths and odd sizes */
+static const char *const nets[] = {"mobile_se_hswish",   "silu_block",     "shuffle_unit",      "inception_block",
+                                   "dense_block",        "fpn_topdown",    "detect_head",       "mobile_se_hswish_b",
+                                   "silu_block_b",       "shuffle_unit_b", "inception_block_b", "dense_block_b",
+                                   "fpn_topdown_b",      "detect_head_b"};
 #define NNETS (int)(sizeof nets / sizeof nets[0])
 
 /* nets_passing.txt: "NAME TARGET [FLOOR_DB]" per line, '#' comments. Fills
@@ -164,7 +167,7 @@ static void net_check(int i, double floor)
     int meets = s.whole && s.host_nodes == 0 && res.qref_mismatches == 0 &&
                 f.sqnr_db >= (floor >= 0 ? floor : NETS_DEFAULT_FLOOR_DB);
     fprintf(stderr,
-            "NET %-16s %-10s segments dla %d host %d boundary %d  host nodes %3d  SQNR %6.2f dB  cycles %8llu  "
+            "NET %-18s %-10s segments dla %d host %d boundary %d  host nodes %3d  SQNR %6.2f dB  cycles %8llu  "
             "util %.3f  %s\n",
             name, NETS_TARGET, s.dla, s.host, s.boundary, s.host_nodes, f.sqnr_db, (unsigned long long)f.cycles,
             f.utilization,
