@@ -72,7 +72,7 @@ int main(int argc, char **argv)
         }
         if (dump) {
             FILE *f = fopen("/dev/null", "w");
-            IrPrintOptions po = {64};
+            IrPrintOptions po = {.elide_bytes = 64};
             if (!f || ir_print(g, f, &po) != DLA_OK) {
                 fprintf(stderr, "bench_load: printing the IR failed\n");
                 return 2;

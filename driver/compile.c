@@ -256,6 +256,7 @@ void dla_plan_free(DlaPlan *p)
     free(p->segs);
     dla_program_free(&p->prog);
     free(p->compulsory);
+    dla_partition_free(&p->part);
     ir_graph_free(p->g);
     free(p);
 }
@@ -270,5 +271,13 @@ void dla_plan_print(const DlaPlan *p, FILE *f)
         if (sg->nnodes > 1)
             fprintf(f, " .. %s", p->g->nodes[sg->nodes[sg->nnodes - 1]].op_type);
         fprintf(f, "), %d in, %d out\n", (int)sg->nin, (int)sg->nout);
+        for (int32_t i = 0; sg->kind == DLA_SEG_HOST && i < sg->nnodes; i++) {
+            const IrNode *nd = &p->g->nodes[sg->nodes[i]];
+            const char *why = dla_partition_reason(&p->part, nd->name);
+            if (!why)
+                why = p->part.partitioned ? "inserted by quantization next to accelerator nodes"
+                                          : "no partition (a model compiled without calibration runs as given)";
+            fprintf(f, "    host node '%s' (%s): %s\n", nd->name, nd->op_type, why);
+        }
     }
 }

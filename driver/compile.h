@@ -40,6 +40,11 @@ typedef struct DlaCompileOptions {
      * dims and no --input-shape take the shape of the tensor given for them. */
     const OnnxTensorFile *bind;
     int32_t nbind;
+    /* --dump-after=PASS|all for the graph passes (passes.def): the IR text
+     * after that pass to dump_file (NULL: stderr); the partition pass's dump
+     * notes why each host node is there. NULL: no dump. */
+    const char *dump_after;
+    FILE *dump_file;
 } DlaCompileOptions;
 
 /* DlaSegKind (HOST, DLA, BOUNDARY) is isa/program.h's: the .dla SEGMENTS section records it. */
@@ -58,6 +63,22 @@ typedef struct DlaSegment {
     int32_t *in_tensor, *out_tensor; /* merged-program tensor index per in_vals / out_vals */
 } DlaSegment;
 
+/* What the partition pass decided (driver/compile_partition.c), read from
+ * the float graph right after it: the nodes left on the host with the reason
+ * (passes/quant.h quant_host_reason), and the multiply-accumulates of
+ * Conv/ConvTranspose/Gemm/MatMul-class nodes on each side (from shapes). */
+typedef struct DlaHostNode {
+    char *name, *op_type, *reason; /* malloc'd */
+} DlaHostNode;
+
+typedef struct DlaPartition {
+    int partitioned;           /* 0: no partition ran (no calibration: the model runs as given, on the host) */
+    int32_t dla_nodes;         /* live nodes on the accelerator */
+    DlaHostNode *host;         /* live nodes on the host, graph order */
+    int32_t nhost;
+    uint64_t macs_dla, macs_host;
+} DlaPartition;
+
 typedef struct DlaPlan {
     IrGraph *g;                /* the quantized graph (owns everything the segments refer to) */
     DlaTarget target;
@@ -66,6 +87,7 @@ typedef struct DlaPlan {
     int32_t ndla;              /* DLA segments */
     DlaProgram prog;           /* all DLA segments, merged; prog.segments: every segment, in plan order */
     uint64_t *compulsory;      /* per prog layer: weights + inputs + outputs bytes */
+    DlaPartition part;         /* the partition's decisions, on the float graph */
     /* wall seconds */
     double t_load, t_canon, t_calibrate, t_quantize, t_lower, t_host_compile, t_total;
 } DlaPlan;
@@ -74,8 +96,20 @@ typedef struct DlaPlan {
  * (e.g. a float model without calib_dir). */
 DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **out, DlaError *err);
 void dla_plan_free(DlaPlan *p);
-/* One line per segment: kind, nodes, inputs -> outputs (for --verbose). */
+/* One line per segment: kind, nodes, inputs -> outputs (for --plan); under
+ * each host segment one line per node with the reason it is on the host. */
 void dla_plan_print(const DlaPlan *p, FILE *f);
+
+/* Load model as dla_compile does (lo: --input-shape), run the pipeline up to
+ * and including the partition pass (quantizing for the DLA) and report its
+ * decisions; no calibration data needed. target is validated (NULL:
+ * "dla-edge"). Free with dla_partition_free. */
+DlaStatus dla_partition_model(const char *model, const char *target, const OnnxLoadOptions *lo, DlaPartition *out,
+                              DlaError *err);
+void dla_partition_free(DlaPartition *pt);
+/* The reason recorded for host node `name`; NULL if the partition did not
+ * see such a host node (e.g. a node that quantization inserted). */
+const char *dla_partition_reason(const DlaPartition *pt, const char *name);
 
 typedef struct DlaRunOptions {
     int verify_qref;           /* compare every DLA segment with qref on the same int8 inputs */

@@ -22,6 +22,8 @@ typedef struct Out {
     size_t len, cap;
     int failed;    /* a write to f failed */
     size_t elide;  /* IrPrintOptions.elide_bytes */
+    const IrPrintOptions *opt; /* node notes (of the top graph only) */
+    const IrGraph *top;
 } Out;
 
 static void out_flush(Out *o)
@@ -569,6 +571,11 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
     }
     if (any)
         out_c(o, '}');
+    const char *note = o->opt && o->opt->node_note && g == o->top ? o->opt->node_note(g, n, o->opt->note_arg) : NULL;
+    if (note) {
+        out_s(o, "  # ");
+        out_s(o, note);
+    }
     out_c(o, '\n');
 }
 
@@ -651,7 +658,7 @@ static void out_graph(Out *o, const IrGraph *g, int depth)
 
 DlaStatus ir_print(const IrGraph *g, FILE *f, const IrPrintOptions *opt)
 {
-    Out o = {.f = f, .elide = opt ? opt->elide_bytes : 0};
+    Out o = {.f = f, .elide = opt ? opt->elide_bytes : 0, .opt = opt, .top = g};
     out_graph(&o, g, 0);
     out_c(&o, '\n');
     out_flush(&o);
@@ -665,7 +672,7 @@ DlaStatus ir_print_string(const IrGraph *g, const IrPrintOptions *opt, char **ou
                           DlaError *err)
 {
     (void)err; /* in-memory printing cannot fail: allocation failure is fatal elsewhere */
-    Out o = {.f = NULL, .elide = opt ? opt->elide_bytes : 0};
+    Out o = {.f = NULL, .elide = opt ? opt->elide_bytes : 0, .opt = opt, .top = g};
     out_graph(&o, g, 0);
     out_c(&o, '\n');
     out_c(&o, 0);

@@ -24,6 +24,12 @@ typedef struct IrPrintOptions {
     /* Constants with more than this many bytes of data are elided (0: print all).
      * Strings and tensor-valued attributes are never elided. */
     size_t elide_bytes;
+    /* Optional: a note for node n of the printed graph (not of its subgraphs),
+     * written after the node as a '#' comment (so that the text still parses),
+     * e.g. why the partition pass left the node on the host. NULL: no note.
+     * The note must not contain a newline. */
+    const char *(*node_note)(const IrGraph *g, int32_t n, void *arg);
+    void *note_arg;
 } IrPrintOptions;
 
 /* Write g as text to f. opt may be NULL (full mode). Fails only on a write error

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ir/text.h"
+#include "passes/quant.h"
 #include "ir/verify.h"
 
 static const struct {
@@ -79,7 +80,10 @@ static DlaStatus check_after(IrGraph *g, const PassContext *ctx, const char *nam
         FILE *f = ctx->dump_file ? ctx->dump_file : stderr;
         /* '#' starts a comment in the text form, so a dump still parses */
         fprintf(f, "# ---- IR after pass '%s' ----\n", name);
-        IrPrintOptions po = {ctx->dump_elide_bytes};
+        IrPrintOptions po = {.elide_bytes = ctx->dump_elide_bytes};
+        /* after the partition: why each host node stays there */
+        if (ctx->quantize && strcmp(name, pass_name(PASS_PARTITION)) == 0)
+            po.node_note = quant_partition_note;
         if (ir_print(g, f, &po) != DLA_OK && st == DLA_OK)
             st = dla_errorf(err, DLA_ERR_IO, "--dump-after: cannot write the IR dump");
     }

@@ -44,6 +44,18 @@ int quant_binary_op(IrOp op);
  * HardSigmoid, HardSwish, Elu (Relu and Clip too, when not fused)? */
 int quant_is_lut_op(const IrNode *nd);
 
+/* ---- the partition's decisions, for reports (partition_report.c) ---- */
+/* Why node n of a partitioned graph runs on the host (quant_dla_supported's
+ * reason, a static string); NULL if it runs on the accelerator or is dead. */
+const char *quant_host_reason(const IrGraph *g, int32_t n);
+/* The same as "host: REASON", in the form of IrPrintOptions.node_note (the
+ * partition pass's IR dump). */
+const char *quant_partition_note(const IrGraph *g, int32_t n, void *arg);
+/* Multiply-accumulates of node n from its shapes: Conv, ConvTranspose, Gemm,
+ * MatMul, ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul (0 for other
+ * ops and for unknown shapes). */
+uint64_t quant_node_macs(const IrGraph *g, int32_t n);
+
 /* Is n an accelerator Flatten/Reshape that is a mere view ([N,C,1,1] -> [N,C]
  * in front of QGemm), removed by quantization? */
 int quant_is_view(const IrGraph *g, int32_t n);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dla_file.h"
+#include "driver/compile.h"
 #include "ir/diag.h"
 #include "ir/text.h"
 #include "ir/verify.h"
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: dlacc check MODEL.onnx [--input-shape NAME=D0,D1,...]... [--json]\n"
-            "                   [--dump-ir[=full]] [-o FILE]\n"
+            "                   [--target dla-edge|dla-server|FILE.xml] [--dump-ir[=full]] [-o FILE]\n"
             "\n"
             "Loads an ONNX model, infers the shape and element type of every tensor, and\n"
             "reports which ops dlacc handles: every op type with its node count, and every\n"
@@ -43,6 +44,10 @@ static void usage(FILE *f)
             "                        symbolic batch size: --input-shape input=1,3,224,224);\n"
             "                        repeat for several inputs\n"
             "  --json                write the report as one JSON object to stdout\n"
+            "  --target T            also partition the model for DLA target T (as `dlacc run`\n"
+            "                        does, without calibration data) and list every node that\n"
+            "                        stays on the host with the reason, and the MACs of\n"
+            "                        Conv/Gemm/MatMul-class nodes on each side\n"
             "  --dump-ir             also print the IR as text (docs/ir.md) after loading and\n"
             "                        shape inference, constants over %d bytes shown as\n"
             "                        size + checksum; the IR goes to stdout and the report\n"
@@ -82,6 +87,10 @@ typedef struct Report {
     int *node_has_diag; /* per node */
     int bad_nodes;      /* nodes with at least one diagnostic */
     int graph_problems; /* diagnostics not tied to a node */
+    /* --target: the partition's decisions, or why it could not run */
+    const char *target;
+    DlaPartition part;
+    char part_error[sizeof(((DlaError *)0)->msg)]; /* "" when the partition ran */
 } Report;
 
 /* The diagnostic text without a leading "node 'NAME' (OpType): ", which the
@@ -166,6 +175,25 @@ static void print_value_list(FILE *f, const IrGraph *g, const int32_t *vals, int
     fputc('\n', f);
 }
 
+/* --target: the nodes the partition leaves on the host, with the reason. Node
+ * names are those of the canonicalized graph (the frontend names unnamed nodes). */
+static void print_partition_text(FILE *f, const Report *r)
+{
+    const DlaPartition *pt = &r->part;
+    if (r->part_error[0]) {
+        fprintf(f, "\npartition for %s: not run: %s\n", r->target, r->part_error);
+        return;
+    }
+    fprintf(f, "\npartition for %s: %d node%s on the accelerator, %d on the host (after canonicalization); MACs: %llu on "
+               "the accelerator, %llu on the host\n",
+            r->target, (int)pt->dla_nodes, pt->dla_nodes == 1 ? "" : "s", (int)pt->nhost,
+            (unsigned long long)pt->macs_dla, (unsigned long long)pt->macs_host);
+    if (pt->nhost)
+        fprintf(f, "host nodes:\n");
+    for (int32_t i = 0; i < pt->nhost; i++)
+        fprintf(f, "  '%s' (%s): %s\n", pt->host[i].name, pt->host[i].op_type, pt->host[i].reason);
+}
+
 static void print_text(FILE *f, const Report *r)
 {
     const IrGraph *g = r->g;
@@ -213,6 +241,8 @@ static void print_text(FILE *f, const Report *r)
                     fprintf(f, "      %s\n", diag_text(g, &r->diags.items[i]));
         }
     }
+    if (r->target)
+        print_partition_text(f, r);
     if (!r->bad_nodes && !r->graph_problems)
         fprintf(f, "\nresult: supported (all %d nodes)\n", (int)g->nnodes);
     else
@@ -306,8 +336,31 @@ static void print_json(FILE *f, const Report *r)
         cli_json_string(f, diag_text(g, d));
         fputc('}', f);
     }
-    fprintf(f, "%s,\n  \"unsupported_nodes\": %d,\n  \"supported\": %s\n}\n", r->diags.n ? "\n  ]" : "]",
-            r->bad_nodes, r->bad_nodes || r->graph_problems ? "false" : "true");
+    fprintf(f, "%s,\n  \"unsupported_nodes\": %d,\n", r->diags.n ? "\n  ]" : "]", r->bad_nodes);
+    if (r->target) {
+        const DlaPartition *pt = &r->part;
+        fputs("  \"partition\": {\"target\": ", f);
+        cli_json_string(f, r->target);
+        if (r->part_error[0]) {
+            fputs(", \"error\": ", f);
+            cli_json_string(f, r->part_error);
+        } else {
+            fprintf(f, ", \"dla_nodes\": %d, \"macs_dla\": %llu, \"macs_host\": %llu, \"host_nodes\": [",
+                    (int)pt->dla_nodes, (unsigned long long)pt->macs_dla, (unsigned long long)pt->macs_host);
+            for (int32_t i = 0; i < pt->nhost; i++) {
+                fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
+                cli_json_string(f, pt->host[i].name);
+                fputs(", \"op_type\": ", f);
+                cli_json_string(f, pt->host[i].op_type);
+                fputs(", \"reason\": ", f);
+                cli_json_string(f, pt->host[i].reason);
+                fputc('}', f);
+            }
+            fputs(pt->nhost ? "\n  ]" : "]", f);
+        }
+        fputs("},\n", f);
+    }
+    fprintf(f, "  \"supported\": %s\n}\n", r->bad_nodes || r->graph_problems ? "false" : "true");
 }
 
 /* Load failures: the message on stderr and, for --json, an error object on stdout.
@@ -405,7 +458,7 @@ static void analyse(IrGraph *g, IrDiagList *diags)
 
 int cmd_check(int argc, char **argv)
 {
-    const char *model = NULL, *ir_out = NULL, *v;
+    const char *model = NULL, *ir_out = NULL, *target = NULL, *v;
     int json = 0, dump = 0, full = 0, r;
     CliShapes shapes = {0};
     DlaError err = {0};
@@ -424,6 +477,15 @@ int cmd_check(int argc, char **argv)
             }
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if ((r = cli_opt_value(argc, argv, &i, "--target", &v)) != 0) {
+            DlaTarget t;
+            if (r < 0 || dla_target_load(v, &t, &err) != DLA_OK) {
+                if (r > 0)
+                    fprintf(stderr, "dlacc check: %s\n", err.msg);
+                cli_shapes_free(&shapes);
+                return 2;
+            }
+            target = v;
         } else if (!strcmp(a, "--dump-ir")) {
             dump = 1;
         } else if (!strcmp(a, "--dump-ir=full")) {
@@ -465,13 +527,21 @@ int cmd_check(int argc, char **argv)
     OnnxLoadOptions lo = cli_shapes_options(&shapes);
     IrGraph *g = NULL;
     DlaStatus st = onnx_load(model, &lo, &g, &err);
-    cli_shapes_free(&shapes);
-    if (st != DLA_OK)
+    if (st != DLA_OK) {
+        cli_shapes_free(&shapes);
         return load_failed(model, &err, st, json);
+    }
 
-    Report rep = {.model = model, .g = g};
+    Report rep = {.model = model, .g = g, .target = target};
     analyse(g, &rep.diags);
     build_report(&rep);
+    if (target) {
+        /* on a graph of its own: the pipeline canonicalizes (and renumbers) */
+        DlaError perr = {0};
+        if (dla_partition_model(model, target, &lo, &rep.part, &perr) != DLA_OK)
+            snprintf(rep.part_error, sizeof rep.part_error, "%s", perr.msg[0] ? perr.msg : "failed");
+    }
+    cli_shapes_free(&shapes);
 
     int status = rep.bad_nodes || rep.graph_problems ? 1 : 0;
     FILE *report_to = stdout;
@@ -492,6 +562,7 @@ int cmd_check(int argc, char **argv)
         status = 2;
     free(rep.rows);
     free(rep.node_has_diag);
+    dla_partition_free(&rep.part);
     ir_diag_free(&rep.diags);
     ir_graph_free(g);
     return status;

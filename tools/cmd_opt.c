@@ -36,14 +36,18 @@ static void list_passes(FILE *f)
 static int opt_dla(const char *model, const CliCompileOpts *o, const char *dump_after, const char *out)
 {
     int after = DLA_PASS_EMIT;
+    const char *graph_dump = NULL;
     if (dump_after && strcmp(dump_after, "all") == 0)
         after = DLA_PASS__COUNT;
+    else if (dump_after && dla_pass_lookup(dump_after) == DLA_PASS__COUNT && pass_lookup(dump_after) >= 0)
+        graph_dump = dump_after; /* a graph pass (e.g. partition): its IR to stderr, then the plan after emit */
     else if (dump_after && (after = (int)dla_pass_lookup(dump_after)) == DLA_PASS__COUNT) {
-        fprintf(stderr, "dlacc opt: unknown DLA pass '%s' (dlacc opt --list-passes)\n", dump_after);
+        fprintf(stderr, "dlacc opt: unknown DLA pass '%s', nor a graph pass (dlacc opt --list-passes)\n", dump_after);
         return 2;
     }
     DlaCompileOptions co = {0};
     cli_compile_opts_apply(o, &co);
+    co.dump_after = graph_dump;
     DlaPlan *p = NULL;
     int rc = cli_compile_plan(model, o, &co, &p);
     FILE *f = NULL;
@@ -97,7 +101,9 @@ static void usage(FILE *f)
                "With --calib or --target: compile as `dlacc MODEL` does (quantize, partition into\n"
                "segments), then run the DLA passes on every DLA segment and print the DLA plan\n"
                "(layers, tiles, SRAM/DRAM offsets, predicted cycles) after DLAPASS, or after\n"
-               "every DLA pass (all), to stdout or -o; default: after emit.\n"
+               "every DLA pass (all), to stdout or -o; default: after emit. --dump-after=GRAPHPASS\n"
+               "(e.g. partition) prints the IR after that graph pass to stderr instead; after the\n"
+               "partition every host node carries a comment '# host: REASON'.\n"
                "  --list-passes     list the graph passes and the DLA passes, in order\n\n");
     list_passes(f);
 }
@@ -239,7 +245,7 @@ int cmd_opt(int argc, char **argv)
     for (int i = 0; i < after.n; i++)
         na += after.counts[i];
     summary(&before, &after, nb, na);
-    IrPrintOptions po = {elide_out};
+    IrPrintOptions po = {.elide_bytes = elide_out};
     st = cli_print_ir("opt", g, out, &po);
     if (st == DLA_ERR_IO)
         fprintf(stderr, "dlacc opt: cannot write the IR to '%s'\n", out ? out : "stdout");

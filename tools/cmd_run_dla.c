@@ -129,6 +129,10 @@ static void write_json(FILE *f, const char *model, const DlaPlan *p, const Dlart
     fprintf(f, ",\n  \"target\": ");
     cli_json_string(f, p->target.name);
     fprintf(f, ",\n  \"segments\": {\"dla\": %d, \"host\": %d, \"boundary\": %d},\n", (int)p->ndla, nh, nb);
+    /* MACs of Conv/ConvTranspose/Gemm/MatMul-class nodes per side, from the shapes
+     * of the partitioned float graph; "macs" (below) is what the DLA executed */
+    fprintf(f, "  \"macs_dla\": %llu,\n  \"macs_host\": %llu,\n", (unsigned long long)p->part.macs_dla,
+            (unsigned long long)p->part.macs_host);
     fprintf(f,
             "  \"wall\": {\"compile\": %.6f, \"calibrate\": %.6f, \"simulate\": %.6f, \"host\": %.6f, "
             "\"load\": %.6f, \"quantize\": %.6f, \"lower\": %.6f, \"host_compile\": %.6f},\n",
@@ -304,10 +308,15 @@ int cmd_run_dla(int argc, char **argv)
     DlartStats empty = {0};
     empty.peak_macs_per_cycle = (uint64_t)p->target.gemm_rows * p->target.gemm_cols;
     const DlartStats *s = rp ? dlart_stats(rp) : &empty;
+    int nh = 0, nb = 0;
+    for (int32_t i = 0; i < p->nsegs; i++)
+        nh += p->segs[i].kind == DLA_SEG_HOST, nb += p->segs[i].kind == DLA_SEG_BOUNDARY;
     fprintf(stderr,
-            "dlacc run: %s on %s: %d DLA segment%s, %llu cycles (%.3f ms at %.0f MHz), %llu MACs, utilization "
-            "%.3f, roofline %.0f cycles (%.1f%% of it reached)\n",
-            model, p->target.name, (int)p->ndla, p->ndla == 1 ? "" : "s", (unsigned long long)s->cycles,
+            "dlacc run: %s on %s: %d DLA segment%s (segments dla %d, host %d, boundary %d; MACs dla %llu, host %llu), "
+            "%llu cycles (%.3f ms at %.0f MHz), %llu MACs, utilization %.3f, roofline %.0f cycles (%.1f%% of it "
+            "reached)\n",
+            model, p->target.name, (int)p->ndla, p->ndla == 1 ? "" : "s", (int)p->ndla, nh, nb,
+            (unsigned long long)p->part.macs_dla, (unsigned long long)p->part.macs_host, (unsigned long long)s->cycles,
             1e3 * (double)s->cycles / (double)p->target.clock_hz, (double)p->target.clock_hz / 1e6,
             (unsigned long long)s->macs, s->utilization, s->roofline_cycles,
             s->cycles ? 100.0 * s->roofline_cycles / (double)s->cycles : 0.0);

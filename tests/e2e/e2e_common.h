@@ -50,14 +50,12 @@ static inline double e2e_sqnr(const float *got, const float *ref, int64_t n)
     return e > 0 ? 10.0 * log10(s / e) : INFINITY;
 }
 
-/* Compile model `name` for target, run it on input_path; fills outputs
- * (caller frees res). Returns 0 when the zoo is absent. */
-static inline int e2e_compile_run(const char *name, const char *target, const OnnxInputShape *shapes, int nshapes,
-                           const char *input_path, int verify, DlaPlan **plan, DlaRunResult *res, E2eFigures *fig)
+/* Compile model dir/name/model.onnx (calibration inputs in dir/name/calib) for
+ * target, run it on input_path; fills outputs (caller frees res). */
+static inline void e2e_compile_run_dir(const char *zoo, const char *name, const char *target,
+                                       const OnnxInputShape *shapes, int nshapes, const char *input_path, int verify,
+                                       DlaPlan **plan, DlaRunResult *res, E2eFigures *fig)
 {
-    const char *zoo = dla_test_models_dir();
-    if (!zoo)
-        return 0;
     char model[8192], calib[8192];
     snprintf(model, sizeof model, "%s/%s/model.onnx", zoo, name);
     snprintf(calib, sizeof calib, "%s/%s/calib", zoo, name);
@@ -118,6 +116,16 @@ static inline int e2e_compile_run(const char *name, const char *target, const On
     dlart_device_free(dev);
     onnx_tensor_file_free(&in);
     *plan = p;
+}
+
+/* e2e_compile_run_dir on the zoo model `name`. Returns 0 when the zoo is absent. */
+static inline int e2e_compile_run(const char *name, const char *target, const OnnxInputShape *shapes, int nshapes,
+                           const char *input_path, int verify, DlaPlan **plan, DlaRunResult *res, E2eFigures *fig)
+{
+    const char *zoo = dla_test_models_dir();
+    if (!zoo)
+        return 0;
+    e2e_compile_run_dir(zoo, name, target, shapes, nshapes, input_path, verify, plan, res, fig);
     return 1;
 }
 
