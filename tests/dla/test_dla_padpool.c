@@ -29,6 +29,12 @@
 
 /* ------------------------------------------------------------ lowering vs qref */
 
+/* The last run's figures (for the table of docs/lowering.md). */
+static struct {
+    uint64_t cycles, bytes, compute_busy, insns;
+    double bw; /* DRAM bytes per cycle of the target */
+} last;
+
 /* Lower node n of g for tname, run it on random inputs, compare with qref;
  * returns the simulated cycles. */
 static uint64_t sim_vs_qref(IrGraph *g, int32_t n, const char *tname)
@@ -89,7 +95,13 @@ static uint64_t sim_vs_qref(IrGraph *g, int32_t n, const char *tname)
         free(got);
     }
     CU_ASSERT_EQUAL(nout, 1);
-    uint64_t cycles = dla_sim_stats(sim)->total_cycles;
+    const DlaSimStats *ss = dla_sim_stats(sim);
+    uint64_t cycles = ss->total_cycles;
+    last.cycles = cycles;
+    last.bytes = ss->dram_read_bytes + ss->dram_write_bytes;
+    last.compute_busy = ss->engine[DLA_ENG_COMPUTE].busy_cycles;
+    last.insns = p.ninsns;
+    last.bw = (double)t.dram_bytes_per_cycle;
     for (int32_t v = 0; v < g->nvalues; v++)
         free(vals[v]);
     free(vals);
@@ -98,10 +110,23 @@ static uint64_t sim_vs_qref(IrGraph *g, int32_t n, const char *tname)
     return cycles;
 }
 
+/* Print a markdown row for docs/lowering.md ("Padding and pooling"). */
+static const char *fig_label;
+static void fig_row(const char *target)
+{
+    double dram = (double)last.bytes / last.bw; /* cycles the DRAM channel needs */
+    fprintf(stderr, "\n  | %s | %s | %llu | %.2f | %.2f | %llu |", fig_label, target, (unsigned long long)last.cycles,
+            dram / (double)last.cycles, (double)last.compute_busy / (double)last.cycles, (unsigned long long)last.insns);
+}
+
 static uint64_t both(IrGraph *g, int32_t n)
 {
     uint64_t c = sim_vs_qref(g, n, "dla-edge");
+    if (fig_label)
+        fig_row("dla-edge");
     sim_vs_qref(g, n, "dla-server");
+    if (fig_label)
+        fig_row("dla-server");
     return c;
 }
 
@@ -561,11 +586,47 @@ static void test_models(void)
     model_case("reducemax18", 18, x1, 16, mid_reduce_max18, "m");
 }
 
+/* Representative shapes, printed as the table of docs/lowering.md: cycles,
+ * DRAM-channel occupancy (bytes / bandwidth / cycles), compute-engine busy
+ * fraction, instructions. */
+static void test_figures(void)
+{
+    int64_t a[4] = {1, 64, 56, 56}, r[4] = {1, 32, 112, 112}, ce[4] = {1, 64, 55, 55};
+    int64_t k3[2] = {3, 3}, k2[2] = {2, 2}, s1[2] = {1, 1}, s2[2] = {2, 2}, d1[2] = {1, 1};
+    int64_t p0[4] = {0, 0, 0, 0}, p1[4] = {1, 1, 1, 1};
+    fprintf(stderr, "\n  | op, shape (C x H x W) | target | cycles | DRAM occupancy | compute busy | insns |"
+                    "\n  |---|---|---|---|---|---|");
+    fig_label = "QPad constant, 64x56x56, pads 1";
+    pad_case(a, "constant", 1, 1, 1, 1, 400);
+    fig_label = "QPad edge, 64x56x56, pads 1";
+    pad_case(a, "edge", 1, 1, 1, 1, 401);
+    fig_label = "QPad reflect, 64x56x56, pads 1";
+    pad_case(a, "reflect", 1, 1, 1, 1, 402);
+    fig_label = "QPad reflect, 32x112x112, pads 3";
+    pad_case(r, "reflect", 3, 3, 3, 3, 403);
+    fig_label = "QPad constant, 64x56x56, pads 9 (explicit pad of a conv)";
+    pad_case(a, "constant", 9, 9, 9, 9, 404);
+    fig_label = "QMaxPool 3x3/2 ceil_mode, 64x55x55";
+    pool_case("QMaxPool", ce, k3, s2, d1, p0, 1, 0, 0, 405);
+    fig_label = "QAvgPool 3x3/1 p1 count_include_pad=1, 64x56x56";
+    pool_case("QAvgPool", a, k3, s1, d1, p1, 0, 1, 0, 406);
+    fig_label = "QAvgPool 3x3/1 p1 count_include_pad=0, 64x56x56";
+    pool_case("QAvgPool", a, k3, s1, d1, p1, 0, 0, 1, 407);
+    fig_label = "QAvgPool 2x2/2 ceil_mode, 64x55x55";
+    pool_case("QAvgPool", ce, k2, s2, d1, p0, 1, 1, 1, 408);
+    fig_label = "QGlobalMaxPool, 64x56x56";
+    gpool_case("QGlobalMaxPool", a, 1, 409);
+    fig_label = "QGlobalAvgPool (ReduceMean), 64x56x56";
+    gpool_case("QGlobalAvgPool", a, 1, 410);
+    fig_label = NULL;
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("padpool",
               {"QPad constant/edge/reflect", test_pad},
               {"pools: ceil_mode, count_include_pad, dilations", test_pool_variants},
               {"QGlobalMaxPool, keepdims", test_global},
-              {"onnx models: one segment, bit-exact, SQNR", test_models});
+              {"onnx models: one segment, bit-exact, SQNR", test_models},
+              {"figures (docs/lowering.md)", test_figures});
 }
