@@ -21,8 +21,10 @@
 #include "dla_mem.h"
 #include "dla_test.h"
 #include "dlart.h"
+#include "ir/infer.h"
 #include "isa/sim.h"
 #include "ops.h"
+#include "passes/quant.h"
 
 #include "../frontend/onnx_build.h"
 #include "dla_qgraph.h"
@@ -586,6 +588,98 @@ static void test_models(void)
     model_case("reducemax18", 18, x1, 16, mid_reduce_max18, "m");
 }
 
+/* ------------------------------------------------------------ partition rules */
+
+/* One node (op on x [2,8,10,12] plus extra initializers) through the loader
+ * and shape inference; the partition's answer for it, and its reason. */
+typedef void (*NodeFn)(Mb *b, Onnx__NodeProto *n);
+
+static int decide(int64_t opset, const char *op, const char *extra_in, NodeFn fn, const char **why)
+{
+    Mb b = {ob_model(opset), NULL, 0};
+    b.g = b.m->graph;
+    int64_t xd[4] = {2, 8, 10, 12};
+    const char *ins[] = {"x", extra_in ? extra_in : NULL, NULL}, *outs[] = {"y", NULL};
+    Onnx__NodeProto *n = ob_node(b.g, "n", op, ins, outs);
+    fn(&b, n);
+    OB_PUSH(b.g->input, b.g->n_input, ob_vinfo("x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd, NULL));
+    OB_PUSH(b.g->output, b.g->n_output, ob_vinfo("y", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, -1, NULL, NULL));
+    DlaError e = {0};
+    IrGraph *g = ob_load(b.m, NULL, NULL, &e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    DlaStatus st = ir_infer_shapes(g, NULL, &e);
+    if (st)
+        fprintf(stderr, "shapes: %s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
+    int32_t k = -1;
+    for (int32_t i = 0; i < g->nnodes; i++)
+        if (!strcmp(g->nodes[i].op_type, op))
+            k = i;
+    CU_ASSERT_FATAL(k >= 0);
+    *why = NULL;
+    int ok = quant_dla_supported(g, k, why);
+    static char keep[256]; /* the reason is static text of the pass; copied for the message */
+    snprintf(keep, sizeof keep, "%s", *why ? *why : "");
+    *why = keep;
+    ir_graph_free(g);
+    ob_free_all();
+    return ok;
+}
+
+static void pads_in(Mb *b, const int64_t *p) { mb_ints(b, "pads", 8, p); }
+static void pad_wrap(Mb *b, Onnx__NodeProto *n) { int64_t p[8] = {0, 0, 1, 1, 0, 0, 1, 1}; pads_in(b, p); attr_s(n, "mode", "wrap"); }
+static void pad_neg(Mb *b, Onnx__NodeProto *n) { int64_t p[8] = {0, 0, -1, 1, 0, 0, 1, 1}; pads_in(b, p); (void)n; }
+static void pad_chan(Mb *b, Onnx__NodeProto *n) { int64_t p[8] = {0, 1, 1, 1, 0, 0, 1, 1}; pads_in(b, p); (void)n; }
+static void pad_refl_big(Mb *b, Onnx__NodeProto *n) { int64_t p[8] = {0, 0, 10, 1, 0, 0, 1, 1}; pads_in(b, p); attr_s(n, "mode", "reflect"); }
+static void pad_ok20(Mb *b, Onnx__NodeProto *n) { int64_t p[8] = {0, 0, 20, 0, 0, 0, 1, 17}; pads_in(b, p); attr_s(n, "mode", "edge"); }
+static void pad_value(Mb *b, Onnx__NodeProto *n)
+{
+    (void)b;
+    int64_t p[8] = {0, 0, 1, 1, 0, 0, 1, 1};
+    attr_is(n, "pads", 8, p);
+    Onnx__AttributeProto *a = ob_attr(n, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+    a->has_f = 1;
+    a->f = 1.5f;
+}
+static void avg_cip0_big(Mb *b, Onnx__NodeProto *n)
+{
+    (void)b;
+    int64_t k[2] = {9, 9}, p[4] = {8, 8, 8, 8};
+    attr_is(n, "kernel_shape", 2, k);
+    attr_is(n, "pads", 4, p);
+}
+static void avg_cip1_big(Mb *b, Onnx__NodeProto *n) { avg_cip0_big(b, n); attr_i(n, "count_include_pad", 1); }
+static void pool_pad_ge_kernel(Mb *b, Onnx__NodeProto *n)
+{
+    (void)b;
+    int64_t k[2] = {2, 2}, p[4] = {2, 0, 0, 0};
+    attr_is(n, "kernel_shape", 2, k);
+    attr_is(n, "pads", 4, p);
+}
+static void reduce_c(Mb *b, Onnx__NodeProto *n) { (void)b; int64_t ax[2] = {1, 2}; attr_is(n, "axes", 2, ax); }
+static void reduce_all(Mb *b, Onnx__NodeProto *n) { (void)b; (void)n; }
+static void reduce_hw0(Mb *b, Onnx__NodeProto *n) { (void)b; int64_t ax[2] = {3, -2}; attr_is(n, "axes", 2, ax); attr_i(n, "keepdims", 0); }
+static void nothing(Mb *b, Onnx__NodeProto *n) { (void)b; (void)n; }
+
+static void test_partition(void)
+{
+    const char *why;
+    CU_ASSERT(!decide(19, "Pad", "pads", pad_wrap, &why) && strstr(why, "mode"));
+    CU_ASSERT(!decide(13, "Pad", "pads", pad_neg, &why) && strstr(why, "negative"));
+    CU_ASSERT(!decide(13, "Pad", "pads", pad_chan, &why) && strstr(why, "channel"));
+    CU_ASSERT(!decide(13, "Pad", "pads", pad_refl_big, &why) && strstr(why, "reflect"));
+    CU_ASSERT(!decide(2, "Pad", NULL, pad_value, &why) && strstr(why, "non-zero constant"));
+    CU_ASSERT(decide(13, "Pad", "pads", pad_ok20, &why));
+    CU_ASSERT(!decide(13, "AveragePool", NULL, avg_cip0_big, &why) && strstr(why, "count_include_pad"));
+    CU_ASSERT(decide(13, "AveragePool", NULL, avg_cip1_big, &why));
+    CU_ASSERT(decide(13, "MaxPool", NULL, avg_cip0_big, &why)); /* pads 8: an explicit QPad */
+    CU_ASSERT(!decide(13, "MaxPool", NULL, pool_pad_ge_kernel, &why) && strstr(why, "padding only"));
+    CU_ASSERT(!decide(13, "ReduceMean", NULL, reduce_c, &why) && strstr(why, "spatial"));
+    CU_ASSERT(!decide(13, "ReduceMax", NULL, reduce_all, &why) && strstr(why, "spatial"));
+    CU_ASSERT(decide(13, "ReduceMean", NULL, reduce_hw0, &why));
+    CU_ASSERT(decide(13, "GlobalMaxPool", NULL, nothing, &why));
+}
+
 /* Representative shapes, printed as the table of docs/lowering.md: cycles,
  * DRAM-channel occupancy (bytes / bandwidth / cycles), compute-engine busy
  * fraction, instructions. */
@@ -627,6 +721,7 @@ void dla_register_tests(void)
               {"QPad constant/edge/reflect", test_pad},
               {"pools: ceil_mode, count_include_pad, dilations", test_pool_variants},
               {"QGlobalMaxPool, keepdims", test_global},
+              {"partition: what runs, reasons for what does not", test_partition},
               {"onnx models: one segment, bit-exact, SQNR", test_models},
               {"figures (docs/lowering.md)", test_figures});
 }
