@@ -13,6 +13,11 @@
  *  - a tile that maps straight onto a source box (no pad in it), or whose
  *    constant pads fit the DMA's on-the-fly padding (<= DLA_MAX_PAD per
  *    side, any int8 value), is one load with padding: no ALU work;
+ *  - a tile with at most DLA_MAX_PAD edge/reflect pads per side whose
+ *    sources lie in the tile's own interior (the common case: small pads,
+ *    a tile with the border) is the padded load of the interior, then one
+ *    `alu mov` per pad column run (interior rows) and per pad row run
+ *    (whole rows, corners included) copied from inside the tile;
  *  - otherwise the source box the tile needs (at most hn x wn positions) is
  *    loaded densely into a second buffer, the tile is filled with the
  *    constant if it has constant pads (alu mov imm), and every (row run x
@@ -36,6 +41,7 @@ typedef struct PadRun {
     int64_t o0, len; /* tile-relative outputs [o0, o0+len) */
     int64_t s0;      /* first source index, -1: the constant */
     int step;        /* 0 or 1 */
+    int pad;         /* padding positions (a run never mixes them with real ones) */
 } PadRun;
 
 static int64_t src_index(int64_t i, int64_t n, int mode)
@@ -55,8 +61,9 @@ static int pad_runs(int64_t o0, int64_t on, int64_t pb, int64_t n, int mode, Pad
 {
     int k = 0;
     for (int64_t o = 0; o < on; o++) {
-        int64_t s = src_index(o0 + o - pb, n, mode);
-        if (k > 0) {
+        int64_t i = o0 + o - pb, s = src_index(i, n, mode);
+        int pad = i < 0 || i >= n;
+        if (k > 0 && r[k - 1].pad == pad) {
             PadRun *p = &r[k - 1];
             int64_t last = p->s0 < 0 ? -1 : p->s0 + (p->len - 1) * p->step;
             int ok = 0;
@@ -71,7 +78,7 @@ static int pad_runs(int64_t o0, int64_t on, int64_t pb, int64_t n, int mode, Pad
                 continue;
             }
         }
-        r[k++] = (PadRun){o, 1, s, 1};
+        r[k++] = (PadRun){o, 1, s, 1, pad};
     }
     return k;
 }
@@ -107,6 +114,36 @@ static int straight(const PadRun *r, int k, int64_t *pad0, int64_t *pad1)
     if (i < k && r[i].s0 < 0)
         *pad1 = r[i++].len;
     return i == k;
+}
+
+/* The in-place shape of a run list: leading pads (at most DLA_MAX_PAD), one
+ * interior +1 run, trailing pads (at most DLA_MAX_PAD), every pad run
+ * reading inside the interior run (edge, reflect) or constant. Then one
+ * padded load puts the interior (and constant pads) in place and the edge or
+ * reflected pads are copied from inside the tile. Sets the interior run's
+ * index and the pad counts. */
+static int in_place(const PadRun *r, int k, int *mid, int64_t *pad0, int64_t *pad1)
+{
+    int m = -1;
+    for (int i = 0; i < k; i++)
+        if (!r[i].pad && (m < 0 || r[i].len > r[m].len))
+            m = i;
+    if (m < 0)
+        return 0;
+    int64_t lo = r[m].s0, hi = r[m].s0 + r[m].len - 1;
+    *pad0 = r[m].o0;
+    *pad1 = 0;
+    for (int i = 0; i < k; i++) {
+        if (i > m)
+            *pad1 += r[i].len;
+        if (i == m || r[i].s0 < 0)
+            continue;
+        int64_t a = r[i].s0, b = r[i].s0 + (r[i].len - 1) * r[i].step;
+        if (a < lo || b > hi)
+            return 0;
+    }
+    *mid = m;
+    return *pad0 <= DLA_MAX_PAD && *pad1 <= DLA_MAX_PAD;
 }
 
 DlaStatus dla_lower_pad(DlaLowerCtx *c, int32_t node, uint64_t *macs)
@@ -173,6 +210,7 @@ DlaStatus dla_lower_pad(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     uint64_t tile = (uint64_t)(e->acc_half * half), src = tile + (uint64_t)(hn * wn * Cb);
                     e->acc_half ^= 1;
                     int64_t rp0, rp1, cp0, cp1;
+                    int rm, cm;
                     uint64_t xbase = xa + (uint64_t)(((n * H + rlo) * W + clo) * Cc + c0);
                     if (anyr && anyc && straight(rr, nr, &rp0, &rp1) && straight(cr, nc, &cp0, &cp1) &&
                         rp0 <= DLA_MAX_PAD && rp1 <= DLA_MAX_PAD && cp0 <= DLA_MAX_PAD && cp1 <= DLA_MAX_PAD) {
@@ -181,6 +219,45 @@ DlaStatus dla_lower_pad(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                                     .xpitch = Cb, .y = chi - clo + 1, .ys = Cc, .ypad0 = cp0, .ypad1 = cp1,
                                     .z = rhi - rlo + 1, .zs = W * Cc, .zpad0 = rp0, .zpad1 = rp1, .pad = value};
                         dla_em_load(e, &d);
+                    } else if (in_place(rr, nr, &rm, &rp0, &rp1) && in_place(cr, nc, &cm, &cp0, &cp1)) {
+                        /* the interior with its pads around it, then the edge/reflected
+                         * columns of the interior rows, then whole pad rows, each copied
+                         * from inside the tile */
+                        const PadRun *ri = &rr[rm], *ci = &cr[cm];
+                        DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1,
+                                    .dram = xa + (uint64_t)(((n * H + ri->s0) * W + ci->s0) * Cc + c0), .act = 1,
+                                    .sram = tile, .x = cn, .xpitch = Cb, .y = ci->len, .ys = Cc, .ypad0 = cp0,
+                                    .ypad1 = cp1, .z = ri->len, .zs = W * Cc, .zpad0 = rp0, .zpad1 = rp1, .pad = value};
+                        dla_em_load(e, &d);
+                        for (int j = 0; j < nc; j++) {
+                            const PadRun *b = &cr[j];
+                            if (j == cm || b->s0 < 0)
+                                continue;
+                            uint64_t dst = tile + (uint64_t)((ri->o0 * wl + b->o0) * Cb);
+                            uint64_t s2 = tile + (uint64_t)((ri->o0 * wl + ci->o0 + (b->s0 - ci->s0)) * Cb);
+                            DlaNest mv = {{1, ri->len, b->len, Cb},
+                                          {0, wl * Cb, Cb, 1},
+                                          {0, wl * Cb, Cb, 1},
+                                          {0, wl * Cb, b->step * Cb, 1}};
+                            dla_em_alu(e, &mv, DLA_ALU_MOV, dst, dst, (uint32_t)s2, 0);
+                        }
+                        for (int i = 0; i < nr; i++) {
+                            const PadRun *a = &rr[i];
+                            if (i == rm || a->s0 < 0)
+                                continue;
+                            uint64_t dst = tile + (uint64_t)(a->o0 * wl * Cb);
+                            uint64_t s2 = tile + (uint64_t)((ri->o0 + (a->s0 - ri->s0)) * wl * Cb);
+                            DlaNest mv = {{1, a->len, wl, Cb},
+                                          {0, wl * Cb, Cb, 1},
+                                          {0, wl * Cb, Cb, 1},
+                                          {0, a->step * wl * Cb, Cb, 1}};
+                            if (wl * Cb <= DLA_MAX_EXTENT) /* a whole row: one vector row */
+                                mv = (DlaNest){{1, 1, a->len, wl * Cb},
+                                               {0, 0, wl * Cb, 1},
+                                               {0, 0, wl * Cb, 1},
+                                               {0, 0, a->step * wl * Cb, 1}};
+                            dla_em_alu(e, &mv, DLA_ALU_MOV, dst, dst, (uint32_t)s2, 0);
+                        }
                     } else {
                         int64_t sw = chi - clo + 1;
                         int fill = !anyr || !anyc;
