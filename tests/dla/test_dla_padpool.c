@@ -498,6 +498,25 @@ static void mid_const_op2(Mb *b, int64_t C) /* opset 2: pads as an attribute */
 
 static void mid_conv_bigpad(Mb *b, int64_t C) { mb_conv(b, "a", "m", C, C, 3, 9, 1); }
 
+/* DeepLab's ASPP branch: 3x3 dilation 12, pads 12 (an explicit QPad). */
+static void mid_aspp(Mb *b, int64_t C)
+{
+    mb_conv(b, "a", "m", C, C, 3, 12, 1);
+    Onnx__NodeProto *n = b->g->node[b->g->n_node - 2]; /* the Conv before its Relu */
+    int64_t d[2] = {12, 12};
+    attr_is(n, "dilations", 2, d);
+}
+
+static void mid_maxpool_same(Mb *b, int64_t C)
+{
+    (void)C;
+    const char *in[] = {"a", NULL}, *out[] = {"m", NULL};
+    Onnx__NodeProto *n = ob_node(b->g, "pool", "MaxPool", in, out);
+    int64_t k[2] = {19, 19};
+    attr_is(n, "kernel_shape", 2, k);
+    attr_s(n, "auto_pad", "SAME_UPPER");
+}
+
 static void mid_maxpool_big(Mb *b, int64_t C)
 {
     (void)C;
@@ -580,6 +599,9 @@ static void test_models(void)
     model_case("pad_const_op2", 2, x1, 16, mid_const_op2, "m");
     model_case("conv_pad9", 13, x1, 16, mid_conv_bigpad, "m");
     model_case("maxpool_pad8", 13, x2, 16, mid_maxpool_big, "m");
+    int64_t x3[4] = {1, 3, 33, 33}, x4[4] = {1, 3, 25, 27};
+    model_case("aspp_dil12", 13, x3, 16, mid_aspp, "m");
+    model_case("maxpool_same19", 13, x4, 16, mid_maxpool_same, "m");
     model_case("avg_ceil_cip0", 13, x1, 16, mid_avg_ceil_nopad, "m");
     model_case("avg_dilated", 19, x1, 16, mid_avg_dil, "m");
     model_case("max_ceil_dil", 13, x2, 16, mid_max_ceil_dil, "m");
