@@ -19,10 +19,10 @@
  *    `alu mov` per pad column run (interior rows) and per pad row run
  *    (whole rows, corners included) copied from inside the tile;
  *  - otherwise the source box the tile needs (at most hn x wn positions) is
- *    loaded densely into a second buffer, the tile is filled with the
- *    constant if it has constant pads (alu mov imm), and every (row run x
- *    column run) is one `alu mov` with a strided nest from the source box
- *    (stride 0 repeats an edge row/column).
+ *    loaded densely into a second buffer, and every (row run x column run)
+ *    is one `alu mov`: of the constant (imm) when either run is constant
+ *    padding, else a strided nest from the source box (stride 0 repeats an
+ *    edge row/column); a tile of constant padding only is one fill.
  * acc: two halves alternate between tiles (store/compute overlap); a half
  * holds the tile and the source box. */
 #include "dla_lower_int.h"
@@ -270,14 +270,22 @@ DlaStatus dla_lower_pad(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                                         .xpitch = Cb, .y = sw, .ys = Cc, .z = rhi - rlo + 1, .zs = W * Cc};
                             dla_em_load(e, &d);
                         }
-                        if (fill)
+                        if (fill && (!anyr || !anyc))
                             dla_em_alu_flat(e, DLA_ALU_MOV, tile, hl * wl * Cb, (uint32_t)value);
                         for (int i = 0; i < nr; i++)
                             for (int j = 0; j < nc; j++) {
                                 const PadRun *a = &rr[i], *b = &cr[j];
-                                if (a->s0 < 0 || b->s0 < 0)
-                                    continue;
                                 uint64_t dst = tile + (uint64_t)((a->o0 * wl + b->o0) * Cb);
+                                if (!anyr || !anyc)
+                                    continue; /* all constant: filled above */
+                                if (a->s0 < 0 || b->s0 < 0) { /* a constant block only */
+                                    DlaNest fl = {{1, a->len, b->len, Cb}, {0, wl * Cb, Cb, 1}, {0, wl * Cb, Cb, 1}, {0, 0, 0, 0}};
+                                    if (b->len * Cb <= DLA_MAX_EXTENT)
+                                        fl = (DlaNest){{1, 1, a->len, b->len * Cb}, {0, 0, wl * Cb, 1}, {0, 0, wl * Cb, 1},
+                                                       {0, 0, 0, 0}};
+                                    dla_em_alu(e, &fl, DLA_ALU_MOV, dst, dst, (uint32_t)value, 1);
+                                    continue;
+                                }
                                 uint64_t s2 = src + (uint64_t)(((a->s0 - rlo) * sw + (b->s0 - clo)) * Cb);
                                 DlaNest mv = {{1, a->len, b->len, Cb},
                                               {0, wl * Cb, Cb, 1},
