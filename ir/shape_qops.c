@@ -5,6 +5,8 @@
  * reuse the ONNX shape formulas of Conv / pooling (shape_conv.c). */
 #include "shape_util.h"
 
+#include <string.h>
+
 /* A known dtype that is not `want` is an error (undefined dtypes pass: unknown). */
 static DlaStatus want_dtype(IrGraph *g, int32_t node, int i, IrDtype want, DlaError *err)
 {
@@ -114,17 +116,75 @@ DlaStatus ir_shape_qpool(IrGraph *g, int32_t node, DlaError *err)
     DlaStatus st;
     if ((st = want_dtype(g, node, 0, DT_INT8, err)))
         return st;
-    if (g->nodes[node].op == OP_QAVG_POOL && (st = want_floats(g, node, "scale", 1, err)))
-        return st;
+    if (g->nodes[node].op == OP_QAVG_POOL) {
+        /* one scale, or one per window count 1..kh*kw (docs/quant.md) */
+        const int64_t *k;
+        int64_t kk = ir_attr_ints(g, node, "kernel_shape", &k) == 2 ? k[0] * k[1] : 1;
+        const IrAttr *a = ir_attr_find(g, node, "scale");
+        if ((st = want_floats(g, node, "scale", -1, err)))
+            return st;
+        if (a->n != 1 && a->n != kk)
+            return shp_err(err, "attribute 'scale' has %d values, expected 1 or %lld (one per window count)", a->n,
+                           (long long)kk);
+    }
     return ir_shape_pool(g, node, err);
 }
 
+/* QGlobalAvgPool, QGlobalMaxPool: [N,C,1,1], or [N,C] with keepdims = 0. */
 DlaStatus ir_shape_qglobal_pool(IrGraph *g, int32_t node, DlaError *err)
 {
     DlaStatus st;
-    if ((st = want_dtype(g, node, 0, DT_INT8, err)) || (st = want_floats(g, node, "scale", 1, err)))
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)) ||
+        (g->nodes[node].op == OP_QGLOBAL_AVG_POOL && (st = want_floats(g, node, "scale", 1, err))) ||
+        (st = ir_shape_global_pool(g, node, err)))
         return st;
-    return ir_shape_global_pool(g, node, err);
+    IrValue *y = shp_out(g, node, 0);
+    if (!ir_node_attr_i(g, node, "keepdims") && y->shape.rank == 4) {
+        IrShape s = y->shape;
+        s.rank = 2;
+        shp_set(y, y->dtype, &s);
+    }
+    return DLA_OK;
+}
+
+/* QPad(X int8 [N,C,H,W]) -> [N, C, H+top+bottom, W+left+right]; pads =
+ * [top, left, bottom, right] >= 0; mode constant, reflect (pads < the
+ * padded dim) or edge. */
+DlaStatus ir_shape_qpad(IrGraph *g, int32_t node, DlaError *err)
+{
+    DlaStatus st;
+    if ((st = want_dtype(g, node, 0, DT_INT8, err)))
+        return st;
+    IrValue *x = shp_in(g, node, 0);
+    if (!x)
+        return shp_missing(err, 0);
+    const int64_t *p;
+    if (ir_attr_ints(g, node, "pads", &p) != 4)
+        return shp_err(err, "attribute 'pads' must have 4 values [top, left, bottom, right]");
+    const char *mode = ir_node_attr_s(g, node, "mode");
+    int reflect = !strcmp(mode, "reflect");
+    if (!reflect && strcmp(mode, "constant") && strcmp(mode, "edge"))
+        return shp_err(err, "mode '%s' is not constant, reflect or edge", mode);
+    int64_t v = ir_node_attr_i(g, node, "value");
+    if (v < -128 || v > 127)
+        return shp_err(err, "attribute 'value' = %lld is not an int8", (long long)v);
+    for (int i = 0; i < 4; i++)
+        if (p[i] < 0 || p[i] > ((int64_t)1 << 30))
+            return shp_err(err, "pads[%d] = %lld is out of range", i, (long long)p[i]);
+    IrShape s = x->shape;
+    if (s.rank >= 0) {
+        if (s.rank != 4)
+            return shp_err(err, "%s must have rank 4 (NCHW)", shp_desc(g, node, 0));
+        for (int i = 0; i < 2; i++) {
+            int64_t d = s.dims[2 + i];
+            if (d >= 0 && reflect && (p[i] >= d || p[i + 2] >= d))
+                return shp_err(err, "reflect pads %lld/%lld must be smaller than dim %lld", (long long)p[i],
+                               (long long)p[i + 2], (long long)d);
+            shp_dim(&s, 2 + i, d < 0 ? -1 : d + p[i] + p[i + 2]);
+        }
+    }
+    shp_set(shp_out(g, node, 0), DT_INT8, &s);
+    return DLA_OK;
 }
 
 /* QLut(X int8) -> int8 through table[256] of int8 values. */

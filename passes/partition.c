@@ -16,8 +16,8 @@
  *    are the output's or 1 (residual add, squeeze-and-excitation scaling
  *    [N,C,1,1] x [N,C,H,W], [N,1,H,W], [N,1,1,1]) -> QAdd/QSub/QMul/QMax/QMin;
  *    constant operands were rewritten before (pass_affine: depthwise 1x1 Conv);
- *  - MaxPool (no dilation, no indices), AveragePool (count_include_pad, or no
- *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
+ *  - Pad, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool and
+ *    ReduceMean/ReduceMax over the spatial axes: partition_padpool.c;
  *  - Relu and Clip whose input an accelerator node produces: fused into that
  *    producer when it is a Conv/Gemm/MatMul/Add used only by the activation
  *    (lo/hi bounds of the requantization), otherwise a QLut; Sigmoid, Tanh,
@@ -27,16 +27,18 @@
  * Everything else stays on the host, in float. The padding and width limits
  * are those of the DLA lowering (backend/dla/dla_lower.h; the values are the
  * DLA_MAX_* of isa/isa.h), checked here so that a node the lowering would
- * refuse runs on the host instead. */
+ * refuse runs on the host instead; padding beyond the DMA's fields becomes an
+ * explicit QPad (quant_pads_ok). */
 #include "passes/passes.h"
 #include "passes/pass_util.h"
+#include "passes/partition_int.h"
 #include "passes/quant.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "isa/isa.h" /* DLA_MAX_PAD: the DMA load pads at most this many per side */
+#include "isa/isa.h" /* DLA_MAX_EXTENT: the widest row the lowering tiles */
 
 /* Widest image row the lowering tiles: one loop extent (isa.def e0..e3). */
 #define DLA_MAX_WIDTH DLA_MAX_EXTENT
@@ -83,41 +85,6 @@ static int same_dim(const IrShape *a, const IrShape *b, int i)
     return a->sym[i] && b->sym[i] && strcmp(a->sym[i], b->sym[i]) == 0;
 }
 
-static int all_ones(const IrGraph *g, int32_t n, const char *name)
-{
-    const int64_t *v;
-    int32_t k = ir_attr_ints(g, n, name, &v);
-    for (int32_t i = 0; i < k; i++)
-        if (v[i] != 1)
-            return 0;
-    return 1;
-}
-
-static int pads_ok(const IrGraph *g, int32_t n)
-{
-    const int64_t *p;
-    int32_t k = ir_attr_ints(g, n, "pads", &p);
-    for (int32_t i = 0; i < k; i++)
-        if (p[i] < 0 || p[i] > DLA_MAX_PAD)
-            return 0;
-    /* SAME padding is at most (kernel-1) per side; the kernel bound covers it */
-    const char *ap = ir_attr_string(g, n, "auto_pad", "NOTSET");
-    if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
-        const int64_t *ks;
-        int32_t nk = ir_attr_ints(g, n, "kernel_shape", &ks);
-        for (int32_t i = 0; i < nk; i++)
-            if (ks[i] - 1 > DLA_MAX_PAD)
-                return 0;
-        if (nk < 0 && g->nodes[n].op == OP_CONV) {
-            const IrShape *w = &g->values[g->nodes[n].inputs[1]].shape;
-            for (int i = 2; i < w->rank; i++)
-                if (w->dims[i] - 1 > DLA_MAX_PAD)
-                    return 0;
-        }
-    }
-    return 1;
-}
-
 static int width_ok(const IrGraph *g, int32_t v)
 {
     const IrShape *s = &g->values[v].shape;
@@ -135,12 +102,6 @@ static int clip_ok(const IrGraph *g, int32_t n)
     return 1;
 }
 
-static int node_has_output(const IrGraph *g, int32_t n, int k)
-{
-    const IrNode *nd = &g->nodes[n];
-    return k < nd->noutputs && nd->outputs[k] >= 0;
-}
-
 #define WHY(s) (*why = (s), 0)
 
 int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
@@ -153,6 +114,9 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     if (nd->dead)
         return WHY("dead node");
     int32_t x = ir_in(g, n, 0);
+    int fam = quant_padpool_supported(g, n, why); /* Pad, pools, spatial reductions */
+    if (fam >= 0)
+        return fam;
     if (nd->op == OP_CONV) {
         int32_t w = ir_in(g, n, 1), b = ir_in(g, n, 2);
         if (!is_act(g, x) || rank_of(g, x) != 4)
@@ -163,8 +127,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("bias is not a constant per-channel vector");
         if (!all_finite(g, w) || (b >= 0 && !all_finite(g, b)))
             return WHY("weights or bias not finite");
-        if (!pads_ok(g, n))
-            return WHY("padding beyond what the DLA load can add");
+        if (!quant_pads_ok(g, n, why))
+            return 0;
         if (!width_ok(g, x))
             return WHY("image wider than the lowering tiles");
         return 1;
@@ -224,38 +188,6 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
                 if (s->dims[i] != 1 && !same_dim(s, ys, i))
                     return WHY("operand does not broadcast to the output dim by dim");
         }
-        return 1;
-    }
-    if (nd->op == OP_MAX_POOL || nd->op == OP_AVERAGE_POOL) {
-        if (!is_act(g, x) || rank_of(g, x) != 4)
-            return WHY("input is not a float NCHW activation");
-        if (node_has_output(g, n, 1))
-            return WHY("indices output");
-        if (!all_ones(g, n, "dilations"))
-            return WHY("dilated pooling");
-        if (!pads_ok(g, n))
-            return WHY("padding beyond what the DLA load can add");
-        if (!width_ok(g, x))
-            return WHY("image wider than the lowering tiles");
-        if (nd->op == OP_AVERAGE_POOL && !ir_attr_int(g, n, "count_include_pad", 0)) {
-            const int64_t *p;
-            int32_t k = ir_attr_ints(g, n, "pads", &p);
-            for (int32_t i = 0; i < k; i++)
-                if (p[i] != 0)
-                    return WHY("padding excluded from the average (count_include_pad = 0)");
-            const char *ap = ir_attr_string(g, n, "auto_pad", "NOTSET");
-            if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0)
-                return WHY("SAME padding excluded from the average");
-        }
-        /* a ceil_mode window that runs past the padded input averages over
-         * fewer positions; QAvgPool divides by the whole window */
-        if (nd->op == OP_AVERAGE_POOL && ir_attr_int(g, n, "ceil_mode", 0))
-            return WHY("ceil_mode average (partial windows)");
-        return 1;
-    }
-    if (nd->op == OP_GLOBAL_AVERAGE_POOL) {
-        if (!is_act(g, x) || rank_of(g, x) != 4)
-            return WHY("input is not a float NCHW activation");
         return 1;
     }
     if (quant_is_lut_op(nd)) {

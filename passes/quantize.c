@@ -30,6 +30,7 @@
 #include "passes/passes.h"
 #include "passes/pass_util.h"
 #include "passes/quant.h"
+#include "passes/quantize_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@
 
 #include "ir/infer.h"
 
-typedef struct Qz {
+struct Qz {
     IrGraph *g;
     int32_t nv0;      /* values before the pass: qv, host_use cover these */
     int32_t *uses;    /* pu_use_counts */
@@ -47,7 +48,7 @@ typedef struct Qz {
     int32_t *order;   /* node indices of the result, in order */
     int32_t norder;
     size_t order_cap;
-} Qz;
+};
 
 static void emit(Qz *q, int32_t node)
 {
@@ -436,13 +437,16 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
         gy = ir_value_add(g, ir_unique_name(g, base), DT_INT8, &s2);
         set_quant(g, gy, 1, -1, &sy, &zy);
     }
-    int32_t in[3] = {gx, wv, bv};
-    int32_t nn = ir_node_add(g, g->nodes[n].name, conv ? "QConv" : "QGemm", "dlacc", in, 3, &gy, 1);
+    int64_t k[2] = {conv ? wd[2] : 1, conv ? wd[3] : 1}, s[2], d[2], p[4];
     if (conv) {
-        int64_t k[2] = {wd[2], wd[3]}, s[2], d[2], p[4];
         ints_or(g, n, "strides", 1, 2, s);
         ints_or(g, n, "dilations", 1, 2, d);
         resolve_pads(g, n, &g->values[x].shape, k, s, d, p);
+        gx = qz_pad_large(q, gx, p, zx, g->nodes[n].name); /* pads beyond the DMA's fields */
+    }
+    int32_t in[3] = {gx, wv, bv};
+    int32_t nn = ir_node_add(g, g->nodes[n].name, conv ? "QConv" : "QGemm", "dlacc", in, 3, &gy, 1);
+    if (conv) {
         attr_ints(g, nn, "kernel_shape", k, 2);
         attr_ints(g, nn, "strides", s, 2);
         attr_ints(g, nn, "dilations", d, 2);
@@ -501,52 +505,6 @@ static DlaStatus q_binary(Qz *q, int32_t n, int32_t act, DlaError *err)
     return DLA_OK;
 }
 
-static DlaStatus q_pool(Qz *q, int32_t n, DlaError *err)
-{
-    IrGraph *g = q->g;
-    /* no IrNode pointer is kept: adding nodes moves the array */
-    int max = g->nodes[n].op == OP_MAX_POOL, global = g->nodes[n].op == OP_GLOBAL_AVERAGE_POOL;
-    int32_t x = ir_in(g, n, 0), y = g->nodes[n].outputs[0];
-    int32_t xq, yq, zx, zy;
-    float sx, sy;
-    DlaStatus st;
-    if ((st = in_q(q, x, &xq, &sx, &zx, err)))
-        return st;
-    if (max) {
-        /* max commutes with the monotonic dequantization: keep X's parameters */
-        sy = sx;
-        zy = zx;
-        yq = new_int8(q, y, sy, zy);
-    } else if ((st = out_q(q, y, &sy, &zy, &yq, err))) {
-        return st;
-    }
-    const IrShape *xs = &g->values[x].shape;
-    int32_t nn = ir_node_add(g, g->nodes[n].name, max ? "QMaxPool" : global ? "QGlobalAvgPool" : "QAvgPool", "dlacc", &xq,
-                             1, &yq, 1);
-    int64_t window;
-    if (!global) {
-        int64_t k[2], s[2], d[2] = {1, 1}, p[4];
-        ints_or(g, n, "kernel_shape", 1, 2, k);
-        ints_or(g, n, "strides", 1, 2, s);
-        resolve_pads(g, n, xs, k, s, d, p);
-        attr_ints(g, nn, "kernel_shape", k, 2);
-        attr_ints(g, nn, "strides", s, 2);
-        attr_ints(g, nn, "pads", p, 4);
-        attr_int(g, nn, "ceil_mode", ir_attr_int(g, n, "ceil_mode", 0));
-        window = k[0] * k[1];
-    } else {
-        window = xs->dims[2] * xs->dims[3];
-    }
-    if (!max) {
-        /* docs/quant.md: scale = sx / (sy * f32(window)) */
-        float t = sy * (float)window, sc = sx / t;
-        attr_floats(g, nn, "scale", &sc, 1);
-    }
-    emit(q, nn);
-    finish_output(q, y, yq);
-    return DLA_OK;
-}
-
 /* A Relu/Clip not fused into a producer, or another element-wise function
  * (quant_is_lut_op): a 256-entry table over every int8 input. */
 static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
@@ -591,7 +549,8 @@ static int int8_concat(const Qz *q, int32_t n)
             (g->values[v].flags & IR_VAL_OUTPUT) || g->values[v].producer < 0)
             return 0;
         const IrNode *p = &g->nodes[g->values[v].producer];
-        if (p->device != IR_DEVICE_DLA || p->op == OP_MAX_POOL || p->op == OP_FLATTEN || p->op == OP_RESHAPE)
+        if (p->device != IR_DEVICE_DLA || p->op == OP_MAX_POOL || p->op == OP_FLATTEN || p->op == OP_RESHAPE ||
+            qz_keeps_input_params(p))
             return 0;
     }
     return 1;
@@ -639,8 +598,8 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
         st = q_conv_gemm(q, n, act, err);
     else if (quant_binary_op(nd->op))
         st = q_binary(q, n, act, err);
-    else if (nd->op == OP_MAX_POOL || nd->op == OP_AVERAGE_POOL || nd->op == OP_GLOBAL_AVERAGE_POOL)
-        st = q_pool(q, n, err);
+    else if (qz_is_padpool(nd)) /* Pad, pools, spatial reductions */
+        st = qz_padpool(q, n, err);
     else if (quant_is_lut_op(nd))
         st = q_lut(q, n, err);
     else
@@ -737,4 +696,17 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
     free(q.host_use);
     free(q.uses);
     return st;
+}
+
+/* ---- for the op-family files (quantize_int.h) ---- */
+IrGraph *qz_graph(Qz *q) { return q->g; }
+void qz_emit(Qz *q, int32_t node) { emit(q, node); }
+DlaStatus qz_in(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err) { return in_q(q, x, xq, sx, zx, err); }
+DlaStatus qz_out(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err) { return out_q(q, y, sy, zy, yq, err); }
+int32_t qz_new_int8(Qz *q, int32_t like, float s, int32_t zp) { return new_int8(q, like, s, zp); }
+void qz_finish_output(Qz *q, int32_t y, int32_t yq) { finish_output(q, y, yq); }
+void qz_resolve_pads(const IrGraph *g, int32_t n, const IrShape *xs, const int64_t *k, const int64_t *s,
+                     const int64_t *d, int64_t pads[4])
+{
+    resolve_pads(g, n, xs, k, s, d, pads);
 }

@@ -32,6 +32,12 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QGlo
 DlaStatus dla_lower_binary(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QAdd QSub QMul QMax QMin */
 DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QLut */
 DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QConcat */
+DlaStatus dla_lower_pad(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QPad (dla_lower_pad.c) */
+/* QAvgPool with one scale per window count (dla_lower_pad.c): requantize the
+ * output tile [ohn][own][Cb] at acc `out` (outputs oh0.., ow0..) region by
+ * region, each region's outputs sharing one count (param word count-1). */
+void dla_pool_requant_regions(DlaEmit *e, const DlaPool *pl, int incl, uint64_t out, int64_t oh0, int64_t ohn,
+                              int64_t ow0, int64_t own);
 
 /* "node 'name' (Op): " + message, DLA_ERR_UNSUPPORTED or _INVALID. */
 DlaStatus dla_lower_err(DlaLowerCtx *c, int32_t node, DlaStatus code, const char *fmt, ...)

@@ -33,9 +33,14 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     *macs = 0;
     uint64_t xa = c->addr[ir_in(c->g, node, 0)], ya = c->addr[c->g->nodes[node].outputs[0]];
     uint64_t param = 0;
+    /* one scale for the whole window, or one per window count (ceil_mode,
+     * count_include_pad = 0): requantized by regions (dla_pool_requant_regions) */
+    const IrAttr *sa = avg ? ir_attr_find(c->g, node, "scale") : NULL;
+    int64_t nsc = sa ? sa->n : 0;
+    int incl = avg && ir_node_attr_i(c->g, node, "count_include_pad");
     if (avg) {
-        uint64_t so = dla_em_const(e, &pl->scale[0], 4, 4);
-        dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
+        uint64_t so = dla_em_const(e, sa->floats, (uint64_t)nsc * 4, 4);
+        dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, nsc, 0);
     }
     for (int64_t n = 0; n < pl->N; n++)
         for (int64_t t = 0; t < nrows * ncols; t++) {
@@ -66,8 +71,10 @@ DlaStatus dla_lower_pool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     dla_em_alu(e, &an, avg ? DLA_ALU_ADD : DLA_ALU_MAX, out, out,
                                (uint32_t)(in + (uint64_t)(kh * k.dh * rowp)), 0);
                 }
-                if (avg)
+                if (avg && nsc == 1)
                     dla_em_requant_flat(e, out, ohn * own * Cb, param, zy, 0);
+                else if (avg)
+                    dla_pool_requant_regions(e, pl, incl, out, oh0, ohn, ow0, own);
                 DlaDma s = {.dram = ya + (uint64_t)(((n * OH + oh0) * OW + ow0) * Cc + c0), .act = 1, .sram = out,
                             .x = cn, .xpitch = Cb, .y = own, .ys = Cc, .z = ohn, .zs = OW * Cc};
                 dla_em_store(e, &s);
@@ -90,21 +97,33 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     float sx, sy;
     int32_t zx, zy;
     DlaStatus st;
-    if (g->values[xv].shape.rank != 4 || g->values[yv].shape.rank != 4)
+    int max = g->nodes[node].op == OP_QGLOBAL_MAX_POOL;
+    const IrShape *ys = &g->values[yv].shape;
+    if (g->values[xv].shape.rank != 4 || (ys->rank != 4 && ys->rank != 2))
         return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 tensors) is supported");
     if ((st = dla_lower_dims(c, node, xv, &xd)) || (st = dla_lower_dims(c, node, yv, &yd)) ||
         (st = dla_lower_quant(c, node, xv, &sx, &zx)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)))
         return st;
+    if (ys->rank == 2) /* keepdims = 0: [N,C] row-major is [N,C,1,1] NHWC, byte for byte */
+        yd = (DlaDims){ys->dims[0], ys->dims[1], 1, 1};
     const IrAttr *sc = ir_attr_find(g, node, "scale");
-    if (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1)
+    if (!max && (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1))
         return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
+    if (max && (zx != zy || sx != sy))
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "QGlobalMaxPool output must have the input's scale and zero point");
     if (yd.n != xd.n || yd.c != xd.c || yd.h != 1 || yd.w != 1)
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "output must be [N,C,1,1]");
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "output must be [N,C,1,1] or [N,C]");
     *macs = 0;
     int64_t Cc = xd.c, H = xd.h, W = xd.w, WC = W < DLA_MAX_EXTENT ? W : DLA_MAX_EXTENT; /* columns per chunk */
     uint64_t xa = c->addr[xv], ya = c->addr[yv];
-    uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
-    dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
+    if (!max) {
+        uint64_t so = dla_em_const(e, &sc->floats[0], 4, 4);
+        dla_em_load_flat(e, DLA_MEM_PARAM, so, 0, 0, 1, 0);
+    }
+    /* max: the same reduction with alu max from -128, no correction, no
+     * requantization (the output keeps the input's parameters) */
+    int rop = max ? DLA_ALU_MAX : DLA_ALU_ADD;
+    uint32_t init = max ? (uint32_t)-128 : 0u;
     /* acc: [0, 2*Cb) two output slots, then the chunk buffer [rows][WC][Cb]. */
     int64_t acc = e->msize[DLA_MEM_ACC];
     int64_t Cb = Cc < DLA_MAX_EXTENT ? Cc : DLA_MAX_EXTENT;
@@ -118,7 +137,7 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     if (rows > H)
         rows = H;
     int64_t ncb = dla_ceil_div(Cc, Cb);
-    uint32_t corr = (uint32_t)((uint64_t)(H * W) * (uint64_t)(int64_t)zx);
+    uint32_t corr = max ? 0u : (uint32_t)((uint64_t)(H * W) * (uint64_t)(int64_t)zx);
     int slot = 0;
     /* Small images: nb whole images per step, one DMA (z = images), one ALU
      * add with a loop level over the images. */
@@ -133,15 +152,16 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                 int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb, m = xd.n - n0 < nb ? xd.n - n0 : nb;
                 uint64_t out = (uint64_t)(slot * nb * Cb), buf = (uint64_t)(2 * nb * Cb);
                 slot ^= 1;
-                dla_em_alu_flat(e, DLA_ALU_MOV, out, m * Cb, 0);
+                dla_em_alu_flat(e, DLA_ALU_MOV, out, m * Cb, init);
                 DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(n0 * H * W * Cc + c0), .act = 1,
                             .sram = buf, .x = cn, .xpitch = Cb, .y = H * W, .ys = Cc, .z = m, .zs = H * W * Cc};
                 dla_em_load(e, &d);
                 DlaNest an = {{1, m, H * W, Cb}, {0, Cb, 0, 1}, {0, Cb, 0, 1}, {0, H * W * Cb, Cb, 1}};
-                dla_em_alu(e, &an, DLA_ALU_ADD, out, out, (uint32_t)buf, 0);
+                dla_em_alu(e, &an, rop, out, out, (uint32_t)buf, 0);
                 if (corr)
                     dla_em_alu_flat(e, DLA_ALU_SUB, out, m * Cb, corr);
-                dla_em_requant_flat(e, out, m * Cb, 0, zy, 0);
+                if (!max)
+                    dla_em_requant_flat(e, out, m * Cb, 0, zy, 0);
                 DlaDma s = {.dram = ya + (uint64_t)(n0 * Cc + c0), .act = 1, .sram = out, .x = cn, .xpitch = Cb,
                             .y = m, .ys = Cc, .z = 1};
                 dla_em_store(e, &s);
@@ -153,7 +173,7 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
             int64_t c0 = cb * Cb, cn = Cc - c0 < Cb ? Cc - c0 : Cb;
             uint64_t out = (uint64_t)(slot * Cb), buf = (uint64_t)(2 * Cb);
             slot ^= 1;
-            dla_em_alu_flat(e, DLA_ALU_MOV, out, Cb, 0);
+            dla_em_alu_flat(e, DLA_ALU_MOV, out, Cb, init);
             for (int64_t r0 = 0; r0 < H; r0 += rows)
                 for (int64_t w0 = 0; w0 < W; w0 += WC) {
                     int64_t nr = H - r0 < rows ? H - r0 : rows, nw = W - w0 < WC ? W - w0 : WC;
@@ -162,11 +182,12 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                                 .x = cn, .xpitch = Cb, .y = nw, .ys = Cc, .z = nr, .zs = W * Cc};
                     dla_em_load(e, &d);
                     DlaNest an = {{1, nr, nw, Cb}, {0, 0, 0, 1}, {0, 0, 0, 1}, {0, nw * Cb, Cb, 1}};
-                    dla_em_alu(e, &an, DLA_ALU_ADD, out, out, (uint32_t)buf, 0);
+                    dla_em_alu(e, &an, rop, out, out, (uint32_t)buf, 0);
                 }
             if (corr)
                 dla_em_alu_flat(e, DLA_ALU_SUB, out, Cb, corr);
-            dla_em_requant_flat(e, out, Cb, 0, zy, 0);
+            if (!max)
+                dla_em_requant_flat(e, out, Cb, 0, zy, 0);
             DlaDma s = {.dram = ya + (uint64_t)(n * Cc + c0), .act = 1, .sram = out, .x = cn, .y = 1, .z = 1};
             dla_em_store(e, &s);
         }

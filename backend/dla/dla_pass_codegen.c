@@ -35,7 +35,9 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
         case OP_QGEMM: st = dla_lower_conv(&ctx, n, &macs); break;
         case OP_QMAX_POOL:
         case OP_QAVG_POOL: st = dla_lower_pool(&ctx, n, &macs); break;
-        case OP_QGLOBAL_AVG_POOL: st = dla_lower_gpool(&ctx, n, &macs); break;
+        case OP_QGLOBAL_AVG_POOL:
+        case OP_QGLOBAL_MAX_POOL: st = dla_lower_gpool(&ctx, n, &macs); break;
+        case OP_QPAD: st = dla_lower_pad(&ctx, n, &macs); break;
         case OP_QADD:
         case OP_QSUB:
         case OP_QMUL:

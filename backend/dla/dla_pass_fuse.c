@@ -28,7 +28,7 @@ int dla_act_inputs(const IrNode *nd) { return ir_op_is_qbinary(nd->op) ? 2 : nd-
 static int is_qop(IrOp op)
 {
     return op == OP_QCONV || op == OP_QGEMM || ir_op_is_qbinary(op) || op == OP_QMAX_POOL || op == OP_QAVG_POOL ||
-           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT;
+           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT || op == OP_QGLOBAL_MAX_POOL || op == OP_QPAD;
 }
 
 /* The activation a conv drain applies: relu when the low bound is the output

@@ -83,6 +83,7 @@ static void vec_bufs(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
             buf(l, "scales", DLA_MEM_PARAM, 0, g->nodes[l->node].op == OP_QMUL ? 1 : 2);
         break;
     case OP_QGLOBAL_AVG_POOL:
+    case OP_QGLOBAL_MAX_POOL:
         l->acc_at[0] = l->acc_at[1] = 0;
         buf(l, "output slots, then the chunk buffer", DLA_MEM_ACC, 0, acc);
         buf(l, "scale", DLA_MEM_PARAM, 0, 1);
@@ -91,8 +92,8 @@ static void vec_bufs(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
         l->acc_at[0] = 0, l->acc_at[1] = half;
         buf(l, "tile, half 0", DLA_MEM_ACC, 0, half);
         buf(l, "tile, half 1", DLA_MEM_ACC, half, half);
-        if (g->nodes[l->node].op == OP_QAVG_POOL)
-            buf(l, "scale", DLA_MEM_PARAM, 0, 1);
+        if (g->nodes[l->node].op == OP_QAVG_POOL) /* one scale, or one per window count */
+            buf(l, "scale", DLA_MEM_PARAM, 0, (uint64_t)ir_attr_find(g, l->node, "scale")->n);
         if (g->nodes[l->node].op == OP_QLUT)
             buf(l, "table", DLA_MEM_LUT, 0, 256);
         if (g->nodes[l->node].op == OP_QCONCAT)

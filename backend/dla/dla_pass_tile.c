@@ -371,8 +371,8 @@ DlaStatus dla_pool_tile(DlaLowerCtx *c, int32_t node, DlaPool *pl)
     if (!avg && (zx != zy || sx != sy))
         return dla_lower_err(c, node, DLA_ERR_INVALID, "QMaxPool output must have the input's scale and zero point");
     const IrAttr *sc = avg ? ir_attr_find(g, node, "scale") : NULL;
-    if (avg && (!sc || sc->type != IR_ATTR_FLOATS || sc->n != 1))
-        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float");
+    if (avg && (!sc || sc->type != IR_ATTR_FLOATS || (sc->n != 1 && sc->n != k.kh * k.kw)))
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "attribute 'scale' must have 1 float or one per window count");
     int64_t Cc = xd.c, H = xd.h, W = xd.w, OH = yd.h, OW = yd.w;
     if (xd.n > 1 && k.pt == 0 && k.pb == 0 && (k.kh - 1) * k.dh < k.sh && OH * k.sh == H) {
         H *= xd.n; /* one tall image: windows never cross an image's rows (see conv_read) */
@@ -529,9 +529,10 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
             ops += v->quant.count == 1 && v->quant.zero_point[0] != 0;
         }
     }
-    else if (nd->op == OP_QGLOBAL_AVG_POOL)
+    else if (nd->op == OP_QGLOBAL_AVG_POOL || nd->op == OP_QGLOBAL_MAX_POOL || nd->op == OP_QPAD)
         ops = 1;
-    double comp = dma(t, in) + (nd->op == OP_QGLOBAL_AVG_POOL ? in : ops * out) / (double)e->L;
+    int gp = nd->op == OP_QGLOBAL_AVG_POOL || nd->op == OP_QGLOBAL_MAX_POOL;
+    double comp = dma(t, in) + (gp ? in : ops * out) / (double)e->L;
     l->pred_compute = comp;
     l->pred_load = 0;
     l->pred_store = dma(t, out);

@@ -173,29 +173,53 @@ static DlaStatus run_conv(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
     return DLA_OK;
 }
 
-/* QMaxPool, QAvgPool, QGlobalAvgPool. Window positions outside the input
- * (padding, and with ceil_mode the part of a last window beyond the end
- * padding) are ignored by max and contribute 0 to the average's sum. */
+/* Window positions of output o along one axis (kernel k, stride s, dilation
+ * d, padding pb before) inside [lo, hi): the divisor count of QAvgPool. */
+static int64_t win_count(int64_t o, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t lo, int64_t hi)
+{
+    int64_t c = 0;
+    for (int64_t i = 0; i < k; i++) {
+        int64_t pos = o * s + i * d - pb;
+        c += pos >= lo && pos < hi;
+    }
+    return c;
+}
+
+/* QMaxPool, QAvgPool, QGlobalAvgPool, QGlobalMaxPool. Window positions
+ * outside the input (padding, and with ceil_mode the part of a last window
+ * beyond the end padding) are ignored by max and contribute 0 to the
+ * average's sum. An average with one scale divides by the whole window
+ * (scale[0]); with kh*kw scales, output position p uses scale[count(p)-1],
+ * count(p) = the window's positions inside the input (count_include_pad = 0)
+ * or inside the padded input (= 1), per axis and multiplied (docs/quant.md). */
 static DlaStatus run_pool(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
 {
     QTensor x, y;
     DlaStatus st;
     IrOp op = g->nodes[node].op;
+    int global = op == OP_QGLOBAL_AVG_POOL || op == OP_QGLOBAL_MAX_POOL;
+    int max = op == OP_QMAX_POOL || op == OP_QGLOBAL_MAX_POOL;
     if ((st = qt_get(g, node, ir_in(g, node, 0), 1, &x, err)) || (st = qt_get(g, node, g->nodes[node].outputs[0], 1, &y, err)))
         return st;
     QWin q;
-    if (x.v->shape.rank != 4 || y.v->shape.rank != 4)
+    if (x.v->shape.rank != 4 || (y.v->shape.rank != 4 && !(global && y.v->shape.rank == 2)))
         return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s): only 2-D pooling (rank 4)",
                           g->nodes[node].name, g->nodes[node].op_type);
-    if (op == OP_QGLOBAL_AVG_POOL) {
+    if (global) {
         memset(&q, 0, sizeof q);
         q.kh = x.h, q.kw = x.w, q.sh = q.sw = q.dh = q.dw = 1;
     } else if ((st = qwin_get(g, node, 0, 0, &q, err))) {
         return st;
     }
     const float *sc = NULL;
-    if (op != OP_QMAX_POOL && !(sc = scales(g, node, 1, err)))
-        return err ? err->code : DLA_ERR_INVALID;
+    int64_t nsc = op == OP_QAVG_POOL ? q.kh * q.kw : 1;
+    if (!max) {
+        const IrAttr *a = ir_attr_find(g, node, "scale");
+        if (!(sc = scales(g, node, a && a->type == IR_ATTR_FLOATS && a->n == nsc ? nsc : 1, err)))
+            return err ? err->code : DLA_ERR_INVALID;
+        nsc = a->n;
+    }
+    int incl = op == OP_QAVG_POOL && ir_node_attr_i(g, node, "count_include_pad");
     if (y.n != x.n || y.c != x.c)
         return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s': output shape does not match input", g->nodes[node].name);
     const int8_t *xd = vals[ir_in(g, node, 0)];
@@ -214,7 +238,20 @@ static DlaStatus run_pool(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
                         mx = v > mx ? v : mx;
                         sum += (uint32_t)(v - x.zp);
                     }
-                int32_t r = op == OP_QMAX_POOL ? mx : quant_requant((int32_t)sum, sc[0], y.zp, -128, 127);
+                int32_t r;
+                if (max) {
+                    r = mx;
+                } else {
+                    float s = sc[0];
+                    if (nsc > 1) {
+                        int64_t ch = incl ? win_count(oh, q.kh, q.sh, q.dh, q.pt, -q.pt, x.h + q.pb)
+                                          : win_count(oh, q.kh, q.sh, q.dh, q.pt, 0, x.h);
+                        int64_t cw = incl ? win_count(ow, q.kw, q.sw, q.dw, q.pl, -q.pl, x.w + q.pr)
+                                          : win_count(ow, q.kw, q.sw, q.dw, q.pl, 0, x.w);
+                        s = ch * cw > 0 ? sc[ch * cw - 1] : 0.0f; /* no position: the sum is 0 */
+                    }
+                    r = quant_requant((int32_t)sum, s, y.zp, -128, 127);
+                }
                 yd[(nc * y.h + oh) * y.w + ow] = (int8_t)r;
             }
     return DLA_OK;
@@ -308,7 +345,9 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         case OP_QMIN: st = qref_run_binary(g, node, vals, err); break;
         case OP_QMAX_POOL:
         case OP_QAVG_POOL:
-        case OP_QGLOBAL_AVG_POOL: st = run_pool(g, node, vals, err); break;
+        case OP_QGLOBAL_AVG_POOL:
+        case OP_QGLOBAL_MAX_POOL: st = run_pool(g, node, vals, err); break;
+        case OP_QPAD: st = qref_run_pad(g, node, vals, err); break;
         case OP_QLUT: st = run_lut(g, node, vals, err); break;
         case OP_QCONCAT: st = run_concat(g, node, vals, err); break;
         default:

@@ -1,0 +1,39 @@
+/* quantize_int.h - what pass_quantize (quantize.c) shares with the op-family
+ * files (quantize_<family>.c). Internal to passes/. The state is opaque;
+ * the helpers are quantize.c's own (see the comments there). */
+#ifndef DLA_PASSES_QUANTIZE_INT_H
+#define DLA_PASSES_QUANTIZE_INT_H
+
+#include "ir.h"
+
+typedef struct Qz Qz;
+
+IrGraph *qz_graph(Qz *q);
+/* Append node to the result order. */
+void qz_emit(Qz *q, int32_t node);
+/* The int8 value standing for float input x, its scale and zero point. */
+DlaStatus qz_in(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err);
+/* A new int8 value for float output y with y's calibrated parameters. */
+DlaStatus qz_out(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err);
+/* A new int8 value shaped like float value `like`, with the given parameters. */
+int32_t qz_new_int8(Qz *q, int32_t like, float s, int32_t zp);
+/* y is now yq; a DequantizeLinear keeps y for the host when needed. */
+void qz_finish_output(Qz *q, int32_t y, int32_t yq);
+/* Explicit [top, left, bottom, right] pads of a 2-D conv/pool (auto_pad resolved). */
+void qz_resolve_pads(const IrGraph *g, int32_t n, const IrShape *xs, const int64_t *k, const int64_t *s,
+                     const int64_t *d, int64_t pads[4]);
+
+/* ---- padding and pooling (quantize_padpool.c) ---- */
+
+/* Pad, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax. */
+int qz_is_padpool(const IrNode *nd);
+/* Quantize one of them (partition accepted it). */
+DlaStatus qz_padpool(Qz *q, int32_t n, DlaError *err);
+/* A node whose int8 output keeps its input's parameters (max, pad): it
+ * cannot take another's (int8_concat). */
+int qz_keeps_input_params(const IrNode *nd);
+/* Pads beyond DLA_MAX_PAD on some side: emit a QPad of xq by all of p with
+ * the int8 `value`, zero p, and return the padded value; else xq as is. */
+int32_t qz_pad_large(Qz *q, int32_t xq, int64_t p[4], int32_t value, const char *name);
+
+#endif
