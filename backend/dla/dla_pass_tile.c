@@ -36,6 +36,7 @@
  * larger of compute and DRAM traffic (load + store share the DRAM channel)
  * plus one latency to fill the pipeline. */
 #include "dla_lower_int.h"
+#include "dla_lower_upsample.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -531,6 +532,8 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     }
     else if (nd->op == OP_QGLOBAL_AVG_POOL)
         ops = 1;
+    else if (nd->op == OP_QRESIZE || nd->op == OP_QZERO_INSERT)
+        ops = dla_upsample_vec_ops(g, l->node);
     double comp = dma(t, in) + (nd->op == OP_QGLOBAL_AVG_POOL ? in : ops * out) / (double)e->L;
     l->pred_compute = comp;
     l->pred_load = 0;

@@ -9,6 +9,7 @@
 #include "dla_mem.h"
 #include "ops.h"
 #include "quant/quant.h"
+#include "qref_upsample.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -331,6 +332,8 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         case OP_QGLOBAL_AVG_POOL: st = run_pool(g, node, vals, err); break;
         case OP_QLUT: st = run_lut(g, node, vals, err); break;
         case OP_QCONCAT: st = run_concat(g, node, vals, err); break;
+        case OP_QRESIZE: st = qref_run_resize(g, node, vals, err); break;
+        case OP_QZERO_INSERT: st = qref_run_zero_insert(g, node, vals, err); break;
         default:
             return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s) is not a dlacc quantized op", nd->name,
                               nd->op_type);
