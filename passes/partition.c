@@ -28,6 +28,7 @@
 #include "passes/passes.h"
 #include "passes/pass_util.h"
 #include "passes/quant.h"
+#include "passes/quantize_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -263,6 +264,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("input comes from the host (not worth a round trip)");
         return 1;
     }
+    if (nd->op == OP_RESIZE || nd->op == OP_UPSAMPLE || nd->op == OP_CONV_TRANSPOSE)
+        return quant_upsample_supported(g, n, why);
     if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) {
         if (quant_is_view(g, n))
             return 1;
@@ -286,7 +289,8 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
 {
     const IrNode *nd = &g->nodes[n];
     if (nd->dead || nd->device != IR_DEVICE_DLA || nd->noutputs < 1 ||
-        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || nd->op == OP_ADD))
+        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || nd->op == OP_ADD ||
+          nd->op == OP_CONV_TRANSPOSE))
         return -1;
     int32_t y = nd->outputs[0];
     if (y < 0 || uses[y] != 1 || (g->values[y].flags & IR_VAL_OUTPUT))

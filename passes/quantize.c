@@ -37,17 +37,7 @@
 #include <string.h>
 
 #include "ir/infer.h"
-
-typedef struct Qz {
-    IrGraph *g;
-    int32_t nv0;      /* values before the pass: qv, host_use cover these */
-    int32_t *uses;    /* pu_use_counts */
-    int32_t *host_use; /* uses by host nodes, graph outputs and subgraphs */
-    int32_t *qv;      /* float value -> its int8 value, -1 */
-    int32_t *order;   /* node indices of the result, in order */
-    int32_t norder;
-    size_t order_cap;
-} Qz;
+#include "passes/quantize_int.h"
 
 static void emit(Qz *q, int32_t node)
 {
@@ -586,7 +576,8 @@ static int int8_concat(const Qz *q, int32_t n)
             (g->values[v].flags & IR_VAL_OUTPUT) || g->values[v].producer < 0)
             return 0;
         const IrNode *p = &g->nodes[g->values[v].producer];
-        if (p->device != IR_DEVICE_DLA || p->op == OP_MAX_POOL || p->op == OP_FLATTEN || p->op == OP_RESHAPE)
+        if (p->device != IR_DEVICE_DLA || p->op == OP_MAX_POOL || p->op == OP_FLATTEN || p->op == OP_RESHAPE ||
+            p->op == OP_RESIZE || p->op == OP_UPSAMPLE) /* these inherit their input's parameters too */
             return 0;
     }
     return 1;
@@ -638,6 +629,8 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
         st = q_pool(q, n, err);
     else if (quant_is_lut_op(nd))
         st = q_lut(q, n, err);
+    else if (nd->op == OP_RESIZE || nd->op == OP_UPSAMPLE || nd->op == OP_CONV_TRANSPOSE)
+        st = qz_upsample(q, n, act, err);
     else
         return dla_errorf(err, DLA_ERR_INVALID, "internal error: node '%s' (%s) is marked for the accelerator",
                           nd->name, nd->op_type);
@@ -732,4 +725,25 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
     free(q.host_use);
     free(q.uses);
     return st;
+}
+
+/* ---- for the per-family quantizers (passes/quantize_int.h) ---- */
+void qz_emit(Qz *q, int32_t node) { emit(q, node); }
+DlaStatus qz_in(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err) { return in_q(q, x, xq, sx, zx, err); }
+DlaStatus qz_out(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err) { return out_q(q, y, sy, zy, yq, err); }
+int32_t qz_new_int8(Qz *q, int32_t like, float s, int32_t zp) { return new_int8(q, like, s, zp); }
+void qz_finish_output(Qz *q, int32_t y, int32_t yq) { finish_output(q, y, yq); }
+void qz_act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int32_t *lo, int32_t *hi)
+{
+    act_bounds(g, act, sy, zy, lo, hi);
+}
+void qz_quant_wb(Qz *q, const float *wf, const float *bf, int64_t oc, int64_t per, float sx, int32_t zx, float sy,
+                 int8_t *wq, int32_t *bq, float *sw, float *S)
+{
+    quant_wb(q, wf, bf, oc, per, sx, zx, sy, wq, bq, sw, S);
+}
+void qz_wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_t *wq, const float *sw, int32_t *bq,
+                  int32_t *wv, int32_t *bv)
+{
+    wb_values(q, node, rank, wdims, wq, sw, bq, wv, bv);
 }

@@ -1,0 +1,44 @@
+/* quantize_int.h - what the per-family quantizers (passes/quantize_<family>.c)
+ * share with pass_quantize (passes/quantize.c): the pass state and the
+ * helpers that build Q-ops, boundaries and constants. Internal to passes/. */
+#ifndef DLA_PASSES_QUANTIZE_INT_H
+#define DLA_PASSES_QUANTIZE_INT_H
+
+#include "ir.h"
+
+typedef struct Qz {
+    IrGraph *g;
+    int32_t nv0;      /* values before the pass: qv, host_use cover these */
+    int32_t *uses;    /* pu_use_counts */
+    int32_t *host_use; /* uses by host nodes, graph outputs and subgraphs */
+    int32_t *qv;      /* float value -> its int8 value, -1 */
+    int32_t *order;   /* node indices of the result, in order */
+    int32_t norder;
+    size_t order_cap;
+} Qz;
+
+/* Append a node to the result order. */
+void qz_emit(Qz *q, int32_t node);
+/* The int8 value standing for float input x (quantized here if the host
+ * makes it), with its scale and zero point. */
+DlaStatus qz_in(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err);
+/* A new int8 value for float output y with y's calibrated parameters. */
+DlaStatus qz_out(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err);
+/* A new int8 activation shaped and named like float value `like`. */
+int32_t qz_new_int8(Qz *q, int32_t like, float s, int32_t zp);
+/* y lives on as a DequantizeLinear of yq where the host or the outputs need it. */
+void qz_finish_output(Qz *q, int32_t y, int32_t yq);
+/* lo/hi of a requantization from a fused Relu/Clip node act (-1: none). */
+void qz_act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int32_t *lo, int32_t *hi);
+/* Per-channel int8 weights [oc, per], int32 bias with the zero-point
+ * correction, scales S[c] (as for QConv), and their constant values. */
+void qz_quant_wb(Qz *q, const float *wf, const float *bf, int64_t oc, int64_t per, float sx, int32_t zx, float sy,
+                 int8_t *wq, int32_t *bq, float *sw, float *S);
+void qz_wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_t *wq, const float *sw, int32_t *bq,
+                  int32_t *wv, int32_t *bv); /* takes wq, bq */
+
+/* The upsampling family (passes/quantize_upsample.c): Resize, Upsample, ConvTranspose. */
+int quant_upsample_supported(const IrGraph *g, int32_t n, const char **why);
+DlaStatus qz_upsample(Qz *q, int32_t n, int32_t act, DlaError *err);
+
+#endif
