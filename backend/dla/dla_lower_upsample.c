@@ -15,7 +15,9 @@
  * Integer factors with half_pixel or asymmetric coordinates give one run per
  * phase plus the clamped edge pixels; align_corners gives more, shorter runs.
  *
- * Nearest: one `alu mov` per (row run, column run): pure copies, exact.
+ * Nearest: the tile's input rows widened by one `alu mov` per column run,
+ * then one store per row run (its output rows repeat input rows: a DMA row
+ * stride of f rows, no copy): pure copies, exact.
  * Bilinear, vertical pass then horizontal pass, each exact in int32:
  *   V[o] = A[i0] * 2^K + (A[i1] - A[i0]) * w     (= (2^K - w) A[i0] + w A[i1])
  * as `alu sub` (A[i1] - A[i0] into V), `alu mul imm w`, then, after one
@@ -91,21 +93,22 @@ static int run_clip(const UpRun *r, int64_t step, int64_t a, int64_t b, int64_t 
     return lo < hi;
 }
 
-/* Store the output tile O [rows][OW][Cb] (channels c0..c0+cn) at output row oh0. */
-static void store_tile(DlaEmit *e, uint64_t ya, int64_t n, int64_t OH, int64_t OW, int64_t Cc, int64_t c0, int64_t cn,
-                       int64_t Cb, int64_t oh0, int64_t rows, uint64_t O)
+/* Store `rows` packed acc rows O [rows][OW][Cb] (channels c0..c0+cn) to output
+ * rows oh0, oh0 + step, ... of image n. */
+static void store_rows(DlaEmit *e, uint64_t ya, int64_t n, int64_t OH, int64_t OW, int64_t Cc, int64_t c0, int64_t cn,
+                       int64_t Cb, int64_t oh0, int64_t rows, int64_t step, uint64_t O)
 {
     uint64_t base = ya + (uint64_t)(((n * OH + oh0) * OW) * Cc + c0);
     if (OW <= DLA_MAX_DMA_Y) {
         DlaDma s = {.dram = base, .act = 1, .sram = O, .x = cn, .xpitch = Cb, .y = OW, .ys = Cc, .z = rows,
-                    .zs = OW * Cc};
+                    .zs = step * OW * Cc};
         dla_em_store(e, &s);
         return;
     }
     for (int64_t r = 0; r < rows; r++) /* rows wider than a DMA box: pieces of one row (acc rows are packed) */
         for (int64_t x0 = 0; x0 < OW; x0 += DLA_MAX_DMA_Y) {
             int64_t xn = OW - x0 < DLA_MAX_DMA_Y ? OW - x0 : DLA_MAX_DMA_Y;
-            DlaDma s = {.dram = base + (uint64_t)((r * OW + x0) * Cc), .act = 1,
+            DlaDma s = {.dram = base + (uint64_t)((r * step * OW + x0) * Cc), .act = 1,
                         .sram = O + (uint64_t)((r * OW + x0) * Cb), .x = cn, .xpitch = Cb, .y = xn, .ys = Cc,
                         .z = 1, .zs = 0};
             dla_em_store(e, &s);
@@ -147,7 +150,7 @@ static int64_t resize_need(const UpAxis *ay, int64_t W, int64_t OW, int linear, 
             worst = rin;
     }
     *rinmax = worst;
-    return (worst * W + (linear ? rows * W : 0) + rows * OW) * Cb;
+    return (linear ? worst * W + rows * W + rows * OW : worst * (W + OW)) * Cb;
 }
 
 DlaStatus dla_lower_resize(DlaLowerCtx *c, int32_t node, uint64_t *macs)
@@ -207,22 +210,25 @@ DlaStatus dla_lower_resize(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                 uint64_t V = A + (uint64_t)(rin * W * Cb), O = linear ? V + (uint64_t)(rn * W * Cb) : V;
                 load_rows(e, xa, n, H, W, Cc, c0, cn, Cb, r0, rin, A);
                 if (!linear) {
+                    /* H [rin][OW][Cb]: every input row of the tile widened (one mov
+                     * per column run), then each row run stored from its rows of H
+                     * to every step-th output row: output rows that repeat an
+                     * input row cost a store, not a copy. */
+                    for (int64_t j = 0; j < ax.nrun; j++) {
+                        const UpRun *rx = &ax.run[j];
+                        uint64_t dst = O + (uint64_t)(rx->o0 * Cb), src = A + (uint64_t)(rx->i0 * Cb);
+                        DlaNest mv = {{1, rin, rx->n, Cb}, {0, OW * Cb, ax.step * Cb, 1}, {0, 0, 0, 0}, {0, W * Cb, Cb, 1}};
+                        dla_em_alu(e, &mv, DLA_ALU_MOV, dst, dst, (uint32_t)src, 0);
+                    }
                     for (int64_t i = 0; i < ay.nrun; i++) {
                         const UpRun *ry = &ay.run[i];
                         int64_t k0, k1;
                         if (!run_clip(ry, ay.step, oh0, oh0 + rn, &k0, &k1))
                             continue;
-                        for (int64_t j = 0; j < ax.nrun; j++) {
-                            const UpRun *rx = &ax.run[j];
-                            uint64_t dst = O + (uint64_t)(((ry->o0 + k0 * ay.step - oh0) * OW + rx->o0) * Cb);
-                            uint64_t src = A + (uint64_t)(((ry->i0 + k0 - r0) * W + rx->i0) * Cb);
-                            DlaNest mv = {{1, k1 - k0, rx->n, Cb},
-                                          {0, ay.step * OW * Cb, ax.step * Cb, 1},
-                                          {0, 0, 0, 0},
-                                          {0, W * Cb, Cb, 1}};
-                            dla_em_alu(e, &mv, DLA_ALU_MOV, dst, dst, (uint32_t)src, 0);
-                        }
+                        store_rows(e, ya, n, OH, OW, Cc, c0, cn, Cb, ry->o0 + k0 * ay.step, k1 - k0, ay.step,
+                                   O + (uint64_t)((ry->i0 + k0 - r0) * OW * Cb));
                     }
+                    continue;
                 } else {
                     /* vertical: V [rn][W][Cb] from A [rin][W][Cb] */
                     for (int pass = 0; pass < 2; pass++) {
@@ -284,7 +290,7 @@ DlaStatus dla_lower_resize(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     }
                     dla_em_alu_flat(e, DLA_ALU_RSHR, O, rn * OW * Cb, 2 * K);
                 }
-                store_tile(e, ya, n, OH, OW, Cc, c0, cn, Cb, oh0, rn, O);
+                store_rows(e, ya, n, OH, OW, Cc, c0, cn, Cb, oh0, rn, 1, O);
             }
     axis_free(&ay);
     axis_free(&ax);
@@ -345,7 +351,7 @@ DlaStatus dla_lower_zero_insert(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     uint64_t dst = O + (uint64_t)((r0 * sh - oh0) * OW * Cb);
                     dla_em_alu(e, &mv, DLA_ALU_MOV, dst, dst, (uint32_t)A, 0);
                 }
-                store_tile(e, ya, n, OH, OW, Cc, c0, cn, Cb, oh0, rn, O);
+                store_rows(e, ya, n, OH, OW, Cc, c0, cn, Cb, oh0, rn, 1, O);
             }
     return DLA_OK;
 }
