@@ -21,6 +21,8 @@
  *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
  *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
+ *  - Resize/Upsample by integer factors and ConvTranspose: the rules (and
+ *    reasons) are passes/quantize_upsample.c's quant_upsample_supported.
  * Everything else stays on the host, in float. The padding and width limits
  * are those of the DLA lowering (backend/dla/dla_lower.h; the values are the
  * DLA_MAX_* of isa/isa.h), checked here so that a node the lowering would

@@ -44,6 +44,9 @@ int64_t quant_rshift_rne(int64_t v, int n)
 
 QuantResizeTap quant_resize_tap(int coord, int nearest, int64_t o, int64_t in, int64_t out, int shift)
 {
+    QuantResizeTap t = {o, o, 0};
+    if (in == out) /* an axis of factor 1 is a copy (as the host backend: its "identity" taps) */
+        return t;
     /* x = num / den, den > 0 */
     int64_t num, den;
     switch (coord) {
@@ -65,7 +68,6 @@ QuantResizeTap quant_resize_tap(int coord, int nearest, int64_t o, int64_t in, i
     default: num = o * in, den = out; break; /* asymmetric */
     }
     int64_t fl = floor_div(num, den), rem = num - fl * den; /* ratio = rem / den in [0, 1) */
-    QuantResizeTap t = {0, 0, 0};
     if (nearest != QUANT_RN_LINEAR) {
         int up = 0;
         if (rem != 0) {

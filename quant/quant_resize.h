@@ -15,7 +15,8 @@
  *   asymmetric                        x = o * in / out
  *   tf_half_pixel_for_nn              x = (2o + 1) * in / (2 * out)
  * (half_pixel_symmetric equals half_pixel when out = in * scale exactly,
- * which dlacc requires.)
+ * which dlacc requires.) An axis with out == in is copied (i0 = i1 = o), as
+ * the host backend does whatever the coordinate mode.
  *
  * Nearest: i = floor(x), plus one when nearest_mode says so (ratio = x -
  * floor(x) > 0: round_prefer_floor ratio > 1/2, round_prefer_ceil ratio >=

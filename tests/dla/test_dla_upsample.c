@@ -289,6 +289,44 @@ static void test_taps(void)
     CU_ASSERT_EQUAL(quant_rshift_rne(-7, 2), -2);
 }
 
+/* Representative shapes of detection / segmentation necks and heads, for the
+ * table in docs/lowering.md ("Upsampling"): cycles on both targets, output
+ * bytes per cycle, and for ConvTranspose the MAC utilization of its own MACs
+ * (N*C_in*C_out*H*W*k*k) over the zero-insert + conv program. */
+static void test_representative(void)
+{
+    int64_t p4[4] = {1, 128, 20, 20}, p3[4] = {1, 64, 40, 40}, p2[4] = {1, 32, 40, 40};
+    resize_case(p4, "nearest", "asymmetric", "floor", 2, 2, 51);
+    resize_case(p3, "nearest", "asymmetric", "floor", 2, 2, 52);
+    resize_case(p4, "linear", "half_pixel", NULL, 2, 2, 53);
+    resize_case(p3, "linear", "align_corners", NULL, 2, 2, 54);
+    resize_case(p2, "linear", "half_pixel", NULL, 4, 4, 55);
+    const int64_t ks[3] = {2, 3, 4}, pads[3] = {0, 1, 1}, opad[3] = {0, 1, 0};
+    for (int i = 0; i < 3; i++) {
+        rng_state = 61 + (uint64_t)i;
+        IrGraph *g = ir_graph_new();
+        int64_t xd[4] = {1, 64, 32, 32};
+        int32_t x = act(g, "x", 4, xd, 0.05f, 3);
+        int32_t z = node(g, "QZeroInsert", &x, 1, "z");
+        int64_t s[2] = {2, 2};
+        attr_ints(g, z, "strides", 2, s);
+        int32_t zv = finish(g, z, 0.05f, 3);
+        int64_t k = ks[i], p0 = k - 1 - pads[i], p1 = k - 1 - pads[i] + opad[i];
+        ConvSpec cs = {1, 64, 63, 63, 64, k, k, 1, 1, 1, 1, p0, p0, p1, p1, 1, 1, 0};
+        int32_t yv = add_conv(g, zv, &cs, "y");
+        int32_t nodes[2] = {z, g->values[yv].producer};
+        double macs = 64.0 * 64 * 32 * 32 * (double)(k * k);
+        uint64_t ce = sim_vs_qref(g, nodes, 2, "dla-edge"), cs2 = sim_vs_qref(g, nodes, 2, "dla-server");
+        const IrShape *ys = &g->values[yv].shape;
+        fprintf(stderr, "    ConvTranspose k%lld s2 p%lld op%lld [1,64,32,32] -> [1,64,%lld,%lld]: edge %llu cycles "
+                        "(util %.3f), server %llu (util %.3f)\n",
+                (long long)k, (long long)pads[i], (long long)opad[i], (long long)ys->dims[2], (long long)ys->dims[3],
+                (unsigned long long)ce, macs / ((double)ce * 256.0), (unsigned long long)cs2,
+                macs / ((double)cs2 * 4096.0));
+        ir_graph_free(g);
+    }
+}
+
 void dla_register_tests(void)
 {
     DLA_SUITE("upsample",
@@ -297,5 +335,6 @@ void dla_register_tests(void)
               {"resize bilinear", test_bilinear},
               {"bilinear error vs float", test_bilinear_error},
               {"zero insert", test_zero_insert},
-              {"zero insert + conv (ConvTranspose)", test_conv_transpose_chain});
+              {"zero insert + conv (ConvTranspose)", test_conv_transpose_chain},
+              {"representative shapes (docs/lowering.md)", test_representative});
 }
