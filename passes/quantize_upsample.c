@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "isa/isa.h" /* DLA_MAX_PAD, DLA_MAX_EXTENT: the lowering's limits */
+#include "quant/quant.h"
 #include "quant/quant_resize.h"
 
 /* One output row of the lowering's tile (input rows + intermediate + output,
@@ -258,6 +259,109 @@ static DlaStatus qz_resize(Qz *q, int32_t n, DlaError *err)
     return DLA_OK;
 }
 
+/* One axis of one stride phase of a ConvTranspose (input size `in`, kernel
+ * k, stride s, begin pad p, output size out): outputs o = s*m + ph read
+ * y[s*m+ph] = sum_j x[m + c - j] * w[q + s*j] with q = (ph + p) mod s,
+ * c = (ph + p) div s, j < J = ceil((k - q) / s): a stride-1 correlation of x
+ * with the kernel K[t] = w[q + s*(J-1-t)], begin pad J-1-c, end pad chosen so
+ * that it yields at least the M = ceil((out - ph) / s) outputs needed
+ * (`rows`; QInterleave reads the first M). */
+typedef struct UpPhase {
+    int64_t q, J, pb, pe, M, rows;
+} UpPhase;
+
+static int up_phase_axis(int64_t in, int64_t k, int64_t s, int64_t p, int64_t out, int64_t ph, UpPhase *a)
+{
+    int64_t c = (ph + p) / s;
+    a->q = (ph + p) % s;
+    a->J = a->q < k ? (k - a->q + s - 1) / s : 0;
+    a->M = (out - ph + s - 1) / s;
+    if (a->J < 1 || a->M < 1)
+        return 0;
+    a->pb = a->J - 1 - c;
+    a->pe = a->M - 1 + a->J - in - a->pb;
+    if (a->pe < 0)
+        a->pe = 0;
+    a->rows = in + a->pb + a->pe - a->J + 1;
+    return a->pb >= 0 && a->pb <= DLA_MAX_PAD && a->pe <= DLA_MAX_PAD;
+}
+
+/* The stride-phase form of a ConvTranspose (docs/quant.md): one QConv per
+ * phase over the input itself (only the useful MACs) into an int8 tensor with
+ * the output's parameters, then a QInterleave into yq. wq: the whole flipped
+ * kernel [oc][ic][KH][KW] quantized per output channel (sw, S), b0 the int32
+ * bias without zero-point correction. Returns 0 (nothing added) when a phase
+ * does not fit (a phase without kernel taps, padding beyond the DMA's). */
+static int qz_ct_phases(Qz *q, int32_t n, const UpCt *c, int32_t xq, int32_t zx, int32_t yq, const int8_t *wq,
+                        const int32_t *b0, const float *sw, const float *S, int64_t oc, int64_t ic, int32_t lo, int32_t hi)
+{
+    IrGraph *g = q->g;
+    const IrShape *xs = &g->values[xq].shape, *ys = &g->values[yq].shape;
+    int64_t K[2] = {g->values[ir_in(g, n, 1)].shape.dims[2], g->values[ir_in(g, n, 1)].shape.dims[3]};
+    int64_t sh = c->s[0], swd = c->s[1], np = sh * swd;
+    UpPhase ax[2][64];
+    if (np > 64)
+        return 0;
+    for (int d = 0; d < 2; d++)
+        for (int64_t ph = 0; ph < c->s[d]; ph++)
+            if (!up_phase_axis(xs->dims[2 + d], K[d], c->s[d], c->pb[d], ys->dims[2 + d], ph, &ax[d][ph]))
+                return 0;
+    int32_t *pv = dla_malloc((size_t)np * sizeof *pv);
+    for (int64_t i = 0; i < np; i++) {
+        const UpPhase *a = &ax[0][i / swd], *b = &ax[1][i % swd];
+        int64_t per = ic * a->J * b->J;
+        int8_t *kq = dla_malloc((size_t)(oc * per));
+        int32_t *bq = dla_malloc((size_t)oc * sizeof *bq);
+        for (int64_t o = 0; o < oc; o++) {
+            int64_t sum = 0;
+            for (int64_t j = 0; j < ic; j++)
+                for (int64_t t = 0; t < a->J; t++)
+                    for (int64_t u = 0; u < b->J; u++) {
+                        int64_t kh = K[0] - 1 - a->q - sh * (a->J - 1 - t), kw = K[1] - 1 - b->q - swd * (b->J - 1 - u);
+                        int8_t v = wq[((o * ic + j) * K[0] + kh) * K[1] + kw];
+                        kq[((o * ic + j) * a->J + t) * b->J + u] = v;
+                        sum += v;
+                    }
+            int64_t bb = (int64_t)b0[o] - (int64_t)zx * sum;
+            bq[o] = bb < INT32_MIN ? INT32_MIN : bb > INT32_MAX ? INT32_MAX : (int32_t)bb;
+        }
+        int64_t wd[4] = {oc, ic, a->J, b->J};
+        int32_t wv, bv;
+        qz_wb_values(q, n, 4, wd, kq, sw, bq, &wv, &bv); /* takes kq, bq */
+        char name[512];
+        snprintf(name, sizeof name, "%.480s_phase%lld_%lld", g->nodes[n].name, (long long)(i / swd), (long long)(i % swd));
+        IrShape ps = *xs;
+        ps.dims[1] = oc, ps.sym[1] = NULL;
+        ps.dims[2] = a->rows, ps.sym[2] = NULL;
+        ps.dims[3] = b->rows, ps.sym[3] = NULL;
+        pv[i] = ir_value_add(g, ir_unique_name(g, name), DT_INT8, &ps);
+        g->values[pv[i]].quant = g->values[yq].quant; /* arena data, shared: same scale and zero point */
+        int32_t in[3] = {xq, wv, bv};
+        char cname[512];
+        snprintf(cname, sizeof cname, "%.500s_conv", g->values[pv[i]].name);
+        int32_t nn = ir_node_add(g, ir_unique_name(g, cname), "QConv", "dlacc", in, 3, &pv[i], 1);
+        int64_t k2[2] = {a->J, b->J}, one[2] = {1, 1}, pads[4] = {a->pb, b->pb, a->pe, b->pe};
+        up_attr_ints(g, nn, "kernel_shape", k2, 2);
+        up_attr_ints(g, nn, "strides", one, 2);
+        up_attr_ints(g, nn, "dilations", one, 2);
+        up_attr_ints(g, nn, "pads", pads, 4);
+        ir_node_add_attr(g, nn, "group", IR_ATTR_INT)->i = 1;
+        IrAttr *at = ir_node_add_attr(g, nn, "scale", IR_ATTR_FLOATS);
+        at->n = (int32_t)oc;
+        at->floats = dla_arena_memdup(&g->arena, S, (size_t)oc * sizeof *S);
+        ir_node_add_attr(g, nn, "lo", IR_ATTR_INT)->i = lo;
+        ir_node_add_attr(g, nn, "hi", IR_ATTR_INT)->i = hi;
+        qz_emit(q, nn);
+    }
+    int32_t nn = ir_node_add(g, g->nodes[n].name, "QInterleave", "dlacc", pv, (int32_t)np, &yq, 1);
+    int64_t sizes[2] = {ys->dims[2], ys->dims[3]};
+    up_attr_ints(g, nn, "sizes", sizes, 2);
+    up_attr_ints(g, nn, "strides", c->s, 2);
+    qz_emit(q, nn);
+    free(pv);
+    return 1;
+}
+
 static DlaStatus qz_conv_transpose(Qz *q, int32_t n, int32_t act, DlaError *err)
 {
     IrGraph *g = q->g;
@@ -288,11 +392,34 @@ static DlaStatus qz_conv_transpose(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t *bq = dla_malloc((size_t)oc * sizeof *bq);
     float *sw = dla_malloc((size_t)oc * sizeof *sw), *S = dla_malloc((size_t)oc * sizeof *S);
     qz_quant_wb(q, wf, bf, oc, per, sx, zx, sy, wq, bq, sw, S);
+    int32_t lo, hi;
+    qz_act_bounds(g, act, sy, zy, &lo, &hi);
+    if (c.s[0] * c.s[1] > 1) {
+        /* stride phases: only the useful MACs (the zero insertion below issues s^2 times as many) */
+        int8_t *wfull = dla_malloc((size_t)(oc * per));
+        float *sw2 = dla_malloc((size_t)oc * sizeof *sw2);
+        int32_t *b0 = dla_calloc((size_t)oc, sizeof *b0);
+        quant_weights_int8(wf, oc, per, sw2, wfull);
+        if (bf)
+            quant_bias_int32(bf, oc, sx, sw2, NULL, b0);
+        int done = qz_ct_phases(q, n, &c, xq, zx, yq, wfull, b0, sw2, S, oc, ic, lo, hi);
+        free(wfull);
+        free(sw2);
+        free(b0);
+        if (done) {
+            free(wq);
+            free(bq);
+            free(wf);
+            free(bf);
+            free(sw);
+            free(S);
+            qz_finish_output(q, y, yq);
+            return DLA_OK;
+        }
+    }
     int64_t wd[4] = {oc, ic, KH, KW};
     int32_t wv, bv;
     qz_wb_values(q, n, 4, wd, wq, sw, bq, &wv, &bv); /* takes wq, bq */
-    int32_t lo, hi;
-    qz_act_bounds(g, act, sy, zy, &lo, &hi);
     int32_t zin = xq;
     if (c.s[0] != 1 || c.s[1] != 1) {
         /* the zero-inserted input: X's parameters (zx is the real 0) */

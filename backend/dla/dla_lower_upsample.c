@@ -356,8 +356,68 @@ DlaStatus dla_lower_zero_insert(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     return DLA_OK;
 }
 
+/* QInterleave: no vector work. Per phase, tiles of its rows go through acc
+ * (one load) and out with one store whose DRAM strides are the interleave
+ * (pixel stride sw, row stride sh output rows). */
+DlaStatus dla_lower_interleave(DlaLowerCtx *c, int32_t node, uint64_t *macs)
+{
+    const IrGraph *g = c->g;
+    DlaEmit *e = c->em;
+    const IrNode *nd = &g->nodes[node];
+    int32_t yv = nd->outputs[0];
+    DlaDims yd, pd;
+    float sy, sp;
+    int32_t zy, zp;
+    DlaStatus st;
+    if ((st = dla_lower_dims(c, node, yv, &yd)) || (st = dla_lower_quant(c, node, yv, &sy, &zy)))
+        return st;
+    const int64_t *s;
+    if (ir_attr_ints(g, node, "strides", &s) != 2 || s[0] < 1 || s[1] < 1 || nd->ninputs != s[0] * s[1] ||
+        g->values[yv].shape.rank != 4)
+        return dla_lower_err(c, node, DLA_ERR_INVALID, "bad strides or inputs");
+    *macs = 0;
+    int64_t Cc = yd.c, OH = yd.h, OW = yd.w, half = e->msize[DLA_MEM_ACC] / 2;
+    uint64_t ya = c->addr[yv];
+    for (int32_t i = 0; i < nd->ninputs; i++) {
+        int32_t xv = nd->inputs[i];
+        if ((st = dla_lower_dims(c, node, xv, &pd)) || (st = dla_lower_quant(c, node, xv, &sp, &zp)))
+            return st;
+        int64_t ph = i / s[1], pw = i % s[1], Mh = (OH - ph + s[0] - 1) / s[0], Mw = (OW - pw + s[1] - 1) / s[1];
+        if (zp != zy || sp != sy || pd.n != yd.n || pd.c != Cc || pd.h < Mh || pd.w < Mw)
+            return dla_lower_err(c, node, DLA_ERR_INVALID, "input %d does not fit the output or its quantization", (int)i);
+        if (Mw > DLA_MAX_DMA_Y)
+            return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "phase width %lld beyond a DMA box", (long long)Mw);
+        int64_t Cb = Cc < DLA_MAX_DMA_X ? Cc : DLA_MAX_DMA_X;
+        while (Cb > 1 && Mw * Cb > half)
+            Cb = (Cb + 1) / 2;
+        int64_t rows = half / (Mw * Cb);
+        if (rows > DLA_MAX_DMA_Z)
+            rows = DLA_MAX_DMA_Z;
+        if (rows < 1)
+            return dla_lower_err(c, node, DLA_ERR_UNSUPPORTED, "one phase row does not fit half the accumulator");
+        uint64_t xa = c->addr[xv];
+        for (int64_t n = 0; n < yd.n; n++)
+            for (int64_t c0 = 0; c0 < Cc; c0 += Cb)
+                for (int64_t r0 = 0; r0 < Mh; r0 += rows) {
+                    int64_t cn = Cc - c0 < Cb ? Cc - c0 : Cb, rn = Mh - r0 < rows ? Mh - r0 : rows;
+                    uint64_t A = c->layer->acc_at[e->acc_half];
+                    e->acc_half ^= 1;
+                    DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + (uint64_t)(((n * pd.h + r0) * pd.w) * Cc + c0),
+                                .act = 1, .sram = A, .x = cn, .xpitch = Cb, .y = Mw, .ys = Cc, .z = rn, .zs = pd.w * Cc};
+                    dla_em_load(e, &d);
+                    DlaDma w = {.dram = ya + (uint64_t)(((n * OH + ph + r0 * s[0]) * OW + pw) * Cc + c0), .act = 1,
+                                .sram = A, .x = cn, .xpitch = Cb, .y = Mw, .ys = s[1] * Cc, .z = rn,
+                                .zs = s[0] * OW * Cc};
+                    dla_em_store(e, &w);
+                }
+    }
+    return DLA_OK;
+}
+
 double dla_upsample_vec_ops(const IrGraph *g, int32_t node)
 {
+    if (g->nodes[node].op == OP_QINTERLEAVE)
+        return 0;
     if (g->nodes[node].op == OP_QZERO_INSERT)
         return 1.5;
     return strcmp(ir_attr_string(g, node, "mode", "nearest"), "linear") ? 1 : 6;

@@ -7,6 +7,7 @@
 
 DlaStatus dla_lower_resize(DlaLowerCtx *c, int32_t node, uint64_t *macs);      /* QResize */
 DlaStatus dla_lower_zero_insert(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QZeroInsert */
+DlaStatus dla_lower_interleave(DlaLowerCtx *c, int32_t node, uint64_t *macs);  /* QInterleave */
 
 /* Vector passes per output element (the tile pass's rough cost model). */
 double dla_upsample_vec_ops(const IrGraph *g, int32_t node);

@@ -42,6 +42,7 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
         case OP_QCONCAT: st = dla_lower_concat(&ctx, n, &macs); break;
         case OP_QRESIZE: st = dla_lower_resize(&ctx, n, &macs); break;
         case OP_QZERO_INSERT: st = dla_lower_zero_insert(&ctx, n, &macs); break;
+        case OP_QINTERLEAVE: st = dla_lower_interleave(&ctx, n, &macs); break;
         default: st = DLA_ERR_UNSUPPORTED; break;
         }
         if (st)

@@ -515,7 +515,7 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     const IrNode *nd = &g->nodes[l->node];
     const DlaTarget *t = e->t;
     double in = 0, out = (double)ir_shape_numel(&g->values[nd->outputs[0]].shape);
-    int nin = nd->op == OP_QADD ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
+    int nin = dla_act_inputs(nd);
     for (int i = 0; i < nin; i++)
         if (nd->inputs[i] >= 0)
             in += (double)ir_shape_numel(&g->values[nd->inputs[i]].shape);
@@ -532,7 +532,7 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     }
     else if (nd->op == OP_QGLOBAL_AVG_POOL)
         ops = 1;
-    else if (nd->op == OP_QRESIZE || nd->op == OP_QZERO_INSERT)
+    else if (nd->op == OP_QRESIZE || nd->op == OP_QZERO_INSERT || nd->op == OP_QINTERLEAVE)
         ops = dla_upsample_vec_ops(g, l->node);
     double comp = dma(t, in) + (nd->op == OP_QGLOBAL_AVG_POOL ? in : ops * out) / (double)e->L;
     l->pred_compute = comp;

@@ -1,5 +1,5 @@
 /* qref_upsample.c - QResize and QZeroInsert, straight from docs/quant.md
- * ("Upsampling"): one loop over the NCHW output, the taps from
+ * ("Upsampling") and QInterleave: one loop over the NCHW output, the taps from
  * quant/quant_resize.h (the one definition of the coordinate rules). */
 #include "qref_upsample.h"
 
@@ -92,5 +92,36 @@ DlaStatus qref_run_zero_insert(const IrGraph *g, int32_t node, int8_t **vals, Dl
         for (int64_t ih = 0; ih < H; ih++)
             for (int64_t iw = 0; iw < W; iw++)
                 y[(nc * OH + ih * s[0]) * OW + iw * s[1]] = x[(nc * H + ih) * W + iw];
+    return DLA_OK;
+}
+
+/* QInterleave: Y[n,c,oh,ow] = P_{(oh%sh)*sw + ow%sw}[n,c,oh/sh,ow/sw]; every
+ * input has Y's quantization (a pure copy). */
+DlaStatus qref_run_interleave(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err)
+{
+    const IrNode *nd = &g->nodes[node];
+    int64_t yd[4], pd[4];
+    int32_t zy, zp;
+    DlaStatus st;
+    if ((st = dims4(g, node, nd->outputs[0], yd, &zy, err)))
+        return st;
+    const int64_t *s;
+    if (ir_attr_ints(g, node, "strides", &s) != 2 || s[0] < 1 || s[1] < 1 || nd->ninputs != s[0] * s[1])
+        return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QInterleave): bad strides", nd->name);
+    int8_t *y = vals[nd->outputs[0]];
+    for (int32_t i = 0; i < nd->ninputs; i++) {
+        if ((st = dims4(g, node, nd->inputs[i], pd, &zp, err)))
+            return st;
+        int64_t ph = i / s[1], pw = i % s[1];
+        if (zp != zy || pd[0] != yd[0] || pd[1] != yd[1] || pd[2] < (yd[2] - ph + s[0] - 1) / s[0] ||
+            pd[3] < (yd[3] - pw + s[1] - 1) / s[1])
+            return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (QInterleave): input %d does not fit", nd->name,
+                              (int)i);
+        const int8_t *p = vals[nd->inputs[i]];
+        for (int64_t nc = 0; nc < yd[0] * yd[1]; nc++)
+            for (int64_t oh = ph; oh < yd[2]; oh += s[0])
+                for (int64_t ow = pw; ow < yd[3]; ow += s[1])
+                    y[(nc * yd[2] + oh) * yd[3] + ow] = p[(nc * pd[2] + oh / s[0]) * pd[3] + ow / s[1]];
+    }
     return DLA_OK;
 }

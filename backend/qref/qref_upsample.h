@@ -7,5 +7,6 @@
 
 DlaStatus qref_run_resize(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err);
 DlaStatus qref_run_zero_insert(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err);
+DlaStatus qref_run_interleave(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err);
 
 #endif
