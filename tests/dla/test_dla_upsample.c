@@ -172,6 +172,38 @@ static void test_zero_insert(void)
     zero_insert_case(one, 2, 2, 24);
 }
 
+/* QInterleave of sh*sw phase tensors (some with extra rows/columns, as the
+ * phase convolutions may produce) into odd output sizes, batch 2. */
+static void interleave_case(int64_t n, int64_t c, int64_t oh, int64_t ow, int64_t sh, int64_t sw, uint64_t seed)
+{
+    rng_state = seed;
+    IrGraph *g = ir_graph_new();
+    int32_t in[16];
+    for (int64_t i = 0; i < sh * sw; i++) {
+        int64_t ph = i / sw, pw = i % sw;
+        int64_t d[4] = {n, c, (oh - ph + sh - 1) / sh + (int64_t)(rnd() % 2), (ow - pw + sw - 1) / sw + (int64_t)(rnd() % 2)};
+        char nm[16];
+        snprintf(nm, sizeof nm, "p%d", (int)i);
+        in[i] = act(g, nm, 4, d, 0.05f, -7);
+    }
+    int32_t nd = node(g, "QInterleave", in, (int)(sh * sw), "y");
+    int64_t sz[2] = {oh, ow}, st[2] = {sh, sw};
+    attr_ints(g, nd, "sizes", 2, sz);
+    attr_ints(g, nd, "strides", 2, st);
+    finish(g, nd, 0.05f, -7);
+    sim_vs_qref(g, &nd, 1, "dla-edge");
+    sim_vs_qref(g, &nd, 1, "dla-server");
+    ir_graph_free(g);
+}
+
+static void test_interleave(void)
+{
+    interleave_case(2, 12, 17, 13, 2, 2, 71);
+    interleave_case(1, 64, 64, 64, 2, 2, 72);
+    interleave_case(1, 5, 10, 11, 3, 2, 73);
+    interleave_case(1, 40, 90, 300, 2, 2, 74);
+}
+
 /* A ConvTranspose head as the quantizer builds it: QZeroInsert then a QConv
  * (stride 1, pads k-1-p, k-1-p+output_padding), in one program. */
 static void test_conv_transpose_chain(void)
@@ -336,5 +368,6 @@ void dla_register_tests(void)
               {"bilinear error vs float", test_bilinear_error},
               {"zero insert", test_zero_insert},
               {"zero insert + conv (ConvTranspose)", test_conv_transpose_chain},
+              {"interleave (ConvTranspose phases)", test_interleave},
               {"representative shapes (docs/lowering.md)", test_representative});
 }

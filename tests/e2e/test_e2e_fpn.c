@@ -140,6 +140,7 @@ typedef struct FpnSpec {
     const char *up_nearest_ctm, *up_nearest_mode, *up_linear_ctm;
     int64_t ct_k, ct_p, ct_op; /* ConvTranspose head, stride 2 */
     int sizes;                 /* Resize with sizes instead of scales */
+    int64_t ct_s;              /* ConvTranspose stride (0: 2) */
 } FpnSpec;
 
 /* Bottom-up: c1 (s2, 16 ch), c2 (s2, 32), c3 (s2, 32); top-down: p3 = 1x1(c3),
@@ -161,7 +162,8 @@ static Onnx__ModelProto *fpn_build(const FpnSpec *s, int64_t out_dims[4])
                              fpn_conv(&f, c2, 32, 16, 1, 1, 0));
     const char *p1 = fpn_add(&f, fpn_resize(&f, p2, d2, 2, "linear", s->up_linear_ctm, NULL, s->sizes),
                              fpn_conv(&f, c1, 16, 16, 1, 1, 0));
-    int64_t wd[4] = {16, 8, s->ct_k, s->ct_k}, kk[2] = {s->ct_k, s->ct_k}, st[2] = {2, 2};
+    int64_t cs = s->ct_s ? s->ct_s : 2;
+    int64_t wd[4] = {16, 8, s->ct_k, s->ct_k}, kk[2] = {s->ct_k, s->ct_k}, st[2] = {cs, cs};
     int64_t pd[4] = {s->ct_p, s->ct_p, s->ct_p, s->ct_p}, op[2] = {s->ct_op, s->ct_op};
     const char *w = fpn_weights(&f, 4, wd, (double)(16 * s->ct_k * s->ct_k) / 4), *b = fpn_bias(&f, 8);
     const char *ct = fpn_name(&f, "convt"), *ins[] = {p1, w, b, NULL}, *outs[] = {ct, NULL};
@@ -174,8 +176,8 @@ static Onnx__ModelProto *fpn_build(const FpnSpec *s, int64_t out_dims[4])
     const char *rin[] = {ct, NULL}, *rout[] = {"y", NULL};
     ob_node(f.g, "head_relu", "Relu", rin, rout);
     out_dims[0] = s->n, out_dims[1] = 8;
-    out_dims[2] = (h1 - 1) * 2 + s->ct_op + s->ct_k - 2 * s->ct_p;
-    out_dims[3] = (w1 - 1) * 2 + s->ct_op + s->ct_k - 2 * s->ct_p;
+    out_dims[2] = (h1 - 1) * cs + s->ct_op + s->ct_k - 2 * s->ct_p;
+    out_dims[3] = (w1 - 1) * cs + s->ct_op + s->ct_k - 2 * s->ct_p;
     OB_PUSH(f.g->output, f.g->n_output, ob_vinfo("y", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, out_dims, NULL));
     return f.m;
 }
@@ -283,12 +285,15 @@ static void fpn_case(const FpnSpec *s, uint64_t seed)
 
 static void test_fpn(void)
 {
-    FpnSpec a = {1, 8, 32, 32, "asymmetric", "floor", "half_pixel", 4, 1, 0, 0};
+    FpnSpec a = {1, 8, 32, 32, "asymmetric", "floor", "half_pixel", 4, 1, 0, 0, 2};
     fpn_case(&a, 1);
-    FpnSpec b = {2, 3, 24, 40, "half_pixel", "round_prefer_floor", "align_corners", 3, 1, 1, 1};
+    FpnSpec b = {2, 3, 24, 40, "half_pixel", "round_prefer_floor", "align_corners", 3, 1, 1, 1, 2};
     fpn_case(&b, 2);
-    FpnSpec c = {1, 5, 40, 24, "tf_half_pixel_for_nn", "round_prefer_ceil", "pytorch_half_pixel", 2, 0, 0, 0};
+    FpnSpec c = {1, 5, 40, 24, "tf_half_pixel_for_nn", "round_prefer_ceil", "pytorch_half_pixel", 2, 0, 0, 0, 2};
     fpn_case(&c, 3);
+    /* stride 3 with a 2x2 kernel: a phase without taps, so the zero-insertion form */
+    FpnSpec d = {1, 4, 16, 24, "asymmetric", "round_prefer_ceil", "asymmetric", 2, 0, 1, 0, 3};
+    fpn_case(&d, 4);
 }
 
 void dla_register_tests(void) { DLA_SUITE("fpn", {"feature pyramid: one DLA segment, SQNR", test_fpn}); }
