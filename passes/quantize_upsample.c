@@ -8,11 +8,14 @@
  *    sizes -> QResize with the input's quantization on the output (nearest
  *    copies int8 values, bilinear is a convex combination);
  *  - ConvTranspose (group 1, no dilation, explicit pads, output_padding) with
- *    constant weights -> QZeroInsert (the input with stride-1 zero points
- *    between pixels; omitted for stride 1) and a QConv with stride 1, pads
- *    k-1-p (end: + output_padding) and the weights transposed and flipped,
- *    W'[o][i][kh][kw] = W[i][o][KH-1-kh][KW-1-kw], quantized like any QConv;
- *    a following Relu/Clip fuses into that QConv. */
+ *    constant weights: the kernel transposed and flipped,
+ *    W'[o][i][kh][kw] = W[i][o][KH-1-kh][KW-1-kw], quantized once like a
+ *    Conv's; then one QConv per stride phase over the input (kernels
+ *    ceil(k/s), only the useful MACs) and a QInterleave into the output, or,
+ *    when a phase has no tap or too much padding, QZeroInsert (stride-1 zero
+ *    points between pixels; omitted for stride 1) and one QConv with stride
+ *    1 and pads k-1-p (end: + output_padding). A following Relu/Clip fuses
+ *    (the bounds of every QConv). */
 #include "passes/pass_util.h"
 #include "passes/quant.h"
 #include "passes/quantize_int.h"

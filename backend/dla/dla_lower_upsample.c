@@ -1,5 +1,6 @@
-/* dla_lower_upsample.c - QResize (nearest and bilinear by integer factors)
- * and QZeroInsert (a ConvTranspose's zero-inserted input) on the vector unit
+/* dla_lower_upsample.c - QResize (nearest and bilinear by integer factors),
+ * QZeroInsert (a ConvTranspose's zero-inserted input) on the vector unit,
+ * and QInterleave (a ConvTranspose's stride phases merged, DMA only)
  * (docs/quant.md "Upsampling", docs/lowering.md "Upsampling").
  *
  * Both work per (image, channel block of Cb, tile of output rows) in one acc

@@ -323,8 +323,10 @@ static void test_taps(void)
 
 /* Representative shapes of detection / segmentation necks and heads, for the
  * table in docs/lowering.md ("Upsampling"): cycles on both targets, output
- * bytes per cycle, and for ConvTranspose the MAC utilization of its own MACs
- * (N*C_in*C_out*H*W*k*k) over the zero-insert + conv program. */
+ * bytes per cycle, and for ConvTranspose in its zero-insertion (fallback)
+ * form the MAC utilization of its own MACs (N*C_in*C_out*H*W*k*k) over the
+ * zero-insert + conv program (the stride-phase form is measured end to end
+ * in docs/lowering.md). */
 static void test_representative(void)
 {
     int64_t p4[4] = {1, 128, 20, 20}, p3[4] = {1, 64, 40, 40}, p2[4] = {1, 32, 40, 40};
