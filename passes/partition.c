@@ -24,6 +24,8 @@
  *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
  *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
+ *  - Resize/Upsample by integer factors and ConvTranspose: the rules (and
+ *    reasons) are passes/quantize_upsample.c's quant_upsample_supported.
  * Everything else stays on the host, in float. The padding and width limits
  * are those of the DLA lowering (backend/dla/dla_lower.h; the values are the
  * DLA_MAX_* of isa/isa.h), checked here so that a node the lowering would
@@ -33,6 +35,7 @@
 #include "passes/pass_util.h"
 #include "passes/partition_int.h"
 #include "passes/quant.h"
+#include "passes/quantize_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -200,6 +203,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("input comes from the host (not worth a round trip)");
         return 1;
     }
+    if (nd->op == OP_RESIZE || nd->op == OP_UPSAMPLE || nd->op == OP_CONV_TRANSPOSE)
+        return quant_upsample_supported(g, n, why);
     if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) {
         if (quant_is_view(g, n))
             return 1;
@@ -228,7 +233,8 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
 {
     const IrNode *nd = &g->nodes[n];
     if (nd->dead || nd->device != IR_DEVICE_DLA || nd->noutputs < 1 ||
-        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || quant_binary_op(nd->op)))
+        !(nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL || quant_binary_op(nd->op) ||
+          nd->op == OP_CONV_TRANSPOSE))
         return -1;
     int32_t y = nd->outputs[0];
     if (y < 0 || uses[y] != 1 || (g->values[y].flags & IR_VAL_OUTPUT))

@@ -39,17 +39,6 @@
 
 #include "ir/infer.h"
 
-struct Qz {
-    IrGraph *g;
-    int32_t nv0;      /* values before the pass: qv, host_use cover these */
-    int32_t *uses;    /* pu_use_counts */
-    int32_t *host_use; /* uses by host nodes, graph outputs and subgraphs */
-    int32_t *qv;      /* float value -> its int8 value, -1 */
-    int32_t *order;   /* node indices of the result, in order */
-    int32_t norder;
-    size_t order_cap;
-};
-
 static void emit(Qz *q, int32_t node)
 {
     q->order = dla_grow(q->order, sizeof *q->order, (size_t)q->norder + 1, &q->order_cap);
@@ -550,7 +539,7 @@ static int int8_concat(const Qz *q, int32_t n)
             return 0;
         const IrNode *p = &g->nodes[g->values[v].producer];
         if (p->device != IR_DEVICE_DLA || p->op == OP_MAX_POOL || p->op == OP_FLATTEN || p->op == OP_RESHAPE ||
-            qz_keeps_input_params(p))
+            qz_keeps_input_params(p) || p->op == OP_RESIZE || p->op == OP_UPSAMPLE) /* inherit their input's parameters */
             return 0;
     }
     return 1;
@@ -602,6 +591,8 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
         st = qz_padpool(q, n, err);
     else if (quant_is_lut_op(nd))
         st = q_lut(q, n, err);
+    else if (nd->op == OP_RESIZE || nd->op == OP_UPSAMPLE || nd->op == OP_CONV_TRANSPOSE)
+        st = qz_upsample(q, n, act, err);
     else
         return dla_errorf(err, DLA_ERR_INVALID, "internal error: node '%s' (%s) is marked for the accelerator",
                           nd->name, nd->op_type);
@@ -709,4 +700,18 @@ void qz_resolve_pads(const IrGraph *g, int32_t n, const IrShape *xs, const int64
                      const int64_t *d, int64_t pads[4])
 {
     resolve_pads(g, n, xs, k, s, d, pads);
+}
+void qz_act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int32_t *lo, int32_t *hi)
+{
+    act_bounds(g, act, sy, zy, lo, hi);
+}
+void qz_quant_wb(Qz *q, const float *wf, const float *bf, int64_t oc, int64_t per, float sx, int32_t zx, float sy,
+                 int8_t *wq, int32_t *bq, float *sw, float *S)
+{
+    quant_wb(q, wf, bf, oc, per, sx, zx, sy, wq, bq, sw, S);
+}
+void qz_wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_t *wq, const float *sw, int32_t *bq,
+                  int32_t *wv, int32_t *bv)
+{
+    wb_values(q, node, rank, wdims, wq, sw, bq, wv, bv);
 }

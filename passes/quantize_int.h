@@ -1,12 +1,21 @@
 /* quantize_int.h - what pass_quantize (quantize.c) shares with the op-family
- * files (quantize_<family>.c). Internal to passes/. The state is opaque;
- * the helpers are quantize.c's own (see the comments there). */
+ * files (quantize_<family>.c). Internal to passes/. The state is visible to
+ * them; the helpers are quantize.c's own (see the comments there). */
 #ifndef DLA_PASSES_QUANTIZE_INT_H
 #define DLA_PASSES_QUANTIZE_INT_H
 
 #include "ir.h"
 
-typedef struct Qz Qz;
+typedef struct Qz {
+    IrGraph *g;
+    int32_t nv0;      /* values before the pass: qv, host_use cover these */
+    int32_t *uses;    /* pu_use_counts */
+    int32_t *host_use; /* uses by host nodes, graph outputs and subgraphs */
+    int32_t *qv;      /* float value -> its int8 value, -1 */
+    int32_t *order;   /* node indices of the result, in order */
+    int32_t norder;
+    size_t order_cap;
+} Qz;
 
 IrGraph *qz_graph(Qz *q);
 /* Append node to the result order. */
@@ -35,5 +44,18 @@ int qz_keeps_input_params(const IrNode *nd);
 /* Pads beyond DLA_MAX_PAD on some side: emit a QPad of xq by all of p with
  * the int8 `value`, zero p, and return the padded value; else xq as is. */
 int32_t qz_pad_large(Qz *q, int32_t xq, int64_t p[4], int32_t value, const char *name);
+
+/* lo/hi of a requantization from a fused Relu/Clip node act (-1: none). */
+void qz_act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int32_t *lo, int32_t *hi);
+/* Per-channel int8 weights [oc, per], int32 bias with the zero-point
+ * correction, scales S[c] (as for QConv), and their constant values. */
+void qz_quant_wb(Qz *q, const float *wf, const float *bf, int64_t oc, int64_t per, float sx, int32_t zx, float sy,
+                 int8_t *wq, int32_t *bq, float *sw, float *S);
+void qz_wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_t *wq, const float *sw, int32_t *bq,
+                  int32_t *wv, int32_t *bv); /* takes wq, bq */
+
+/* The upsampling family (passes/quantize_upsample.c): Resize, Upsample, ConvTranspose. */
+int quant_upsample_supported(const IrGraph *g, int32_t n, const char **why);
+DlaStatus qz_upsample(Qz *q, int32_t n, int32_t act, DlaError *err);
 
 #endif

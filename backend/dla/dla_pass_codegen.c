@@ -15,6 +15,7 @@
  * separated by a sync: the schedule pass lets them overlap where the data
  * allow. */
 #include "dla_lower_int.h"
+#include "dla_lower_upsample.h"
 #include "ops.h"
 
 DlaStatus dla_pass_codegen(DlaLowerPlan *p)
@@ -45,6 +46,9 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
         case OP_QMIN: st = dla_lower_binary(&ctx, n, &macs); break;
         case OP_QLUT: st = dla_lower_lut(&ctx, n, &macs); break;
         case OP_QCONCAT: st = dla_lower_concat(&ctx, n, &macs); break;
+        case OP_QRESIZE: st = dla_lower_resize(&ctx, n, &macs); break;
+        case OP_QZERO_INSERT: st = dla_lower_zero_insert(&ctx, n, &macs); break;
+        case OP_QINTERLEAVE: st = dla_lower_interleave(&ctx, n, &macs); break;
         default: st = DLA_ERR_UNSUPPORTED; break;
         }
         if (st)

@@ -23,12 +23,16 @@
 #include "ops.h"
 
 /* Number of leading inputs of a Q-op that are activations (the rest constant). */
-int dla_act_inputs(const IrNode *nd) { return ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1; }
+int dla_act_inputs(const IrNode *nd)
+{
+    return ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT || nd->op == OP_QINTERLEAVE ? nd->ninputs : 1;
+}
 
 static int is_qop(IrOp op)
 {
     return op == OP_QCONV || op == OP_QGEMM || ir_op_is_qbinary(op) || op == OP_QMAX_POOL || op == OP_QAVG_POOL ||
-           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT || op == OP_QGLOBAL_MAX_POOL || op == OP_QPAD;
+           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT || op == OP_QGLOBAL_MAX_POOL || op == OP_QPAD ||
+           op == OP_QRESIZE || op == OP_QZERO_INSERT || op == OP_QINTERLEAVE;
 }
 
 /* The activation a conv drain applies: relu when the low bound is the output

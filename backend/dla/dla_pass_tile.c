@@ -36,6 +36,7 @@
  * larger of compute and DRAM traffic (load + store share the DRAM channel)
  * plus one latency to fill the pipeline. */
 #include "dla_lower_int.h"
+#include "dla_lower_upsample.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -514,7 +515,7 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     const IrNode *nd = &g->nodes[l->node];
     const DlaTarget *t = e->t;
     double in = 0, out = (double)ir_shape_numel(&g->values[nd->outputs[0]].shape);
-    int nin = ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
+    int nin = dla_act_inputs(nd);
     for (int i = 0; i < nin; i++)
         if (nd->inputs[i] >= 0)
             in += (double)ir_shape_numel(&g->values[nd->inputs[i]].shape);
@@ -531,6 +532,8 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     }
     else if (nd->op == OP_QGLOBAL_AVG_POOL || nd->op == OP_QGLOBAL_MAX_POOL || nd->op == OP_QPAD)
         ops = 1;
+    else if (nd->op == OP_QRESIZE || nd->op == OP_QZERO_INSERT || nd->op == OP_QINTERLEAVE)
+        ops = dla_upsample_vec_ops(g, l->node);
     int gp = nd->op == OP_QGLOBAL_AVG_POOL || nd->op == OP_QGLOBAL_MAX_POOL;
     double comp = dma(t, in) + (gp ? in : ops * out) / (double)e->L;
     l->pred_compute = comp;

@@ -9,6 +9,7 @@
 #include "dla_mem.h"
 #include "ops.h"
 #include "quant/quant.h"
+#include "qref_upsample.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -321,7 +322,7 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         if (nd->noutputs < 1 || nd->outputs[0] < 0)
             return dla_errorf(err, DLA_ERR_INVALID, "qref: node '%s' (%s) has no output", nd->name, nd->op_type);
         /* Activation inputs must have buffers. */
-        int nact = ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT ? nd->ninputs : 1;
+        int nact = ir_op_is_qbinary(nd->op) ? 2 : nd->op == OP_QCONCAT || nd->op == OP_QINTERLEAVE ? nd->ninputs : 1;
         for (int i = 0; i < nact; i++) {
             int32_t vi = ir_in(g, node, i);
             if (vi < 0 || !vals[vi])
@@ -350,6 +351,9 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         case OP_QPAD: st = qref_run_pad(g, node, vals, err); break;
         case OP_QLUT: st = run_lut(g, node, vals, err); break;
         case OP_QCONCAT: st = run_concat(g, node, vals, err); break;
+        case OP_QRESIZE: st = qref_run_resize(g, node, vals, err); break;
+        case OP_QZERO_INSERT: st = qref_run_zero_insert(g, node, vals, err); break;
+        case OP_QINTERLEAVE: st = qref_run_interleave(g, node, vals, err); break;
         default:
             return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s) is not a dlacc quantized op", nd->name,
                               nd->op_type);
