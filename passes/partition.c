@@ -17,8 +17,12 @@
  *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
  *  - Relu and Clip whose input an accelerator node produces: fused into that
  *    producer when it is a Conv/Gemm/MatMul/Add used only by the activation
- *    (lo/hi bounds of the requantization), otherwise a QLut; Sigmoid, Tanh,
- *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
+ *    (lo/hi bounds of the requantization), otherwise a QLut; any other
+ *    one-input element-wise function (Sigmoid, Tanh, Gelu, Mish, Erf, ...,
+ *    act_unary_op) of an accelerator result: a QLut;
+ *  - an element-wise group y = f(x) (act_group.h: x * Sigmoid(x), hard-swish,
+ *    Gelu written out...) whose input x an accelerator node produces: all its
+ *    nodes, which quantization turns into one QLut;
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
  *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
  * Everything else stays on the host, in float. The padding and width limits
@@ -28,6 +32,7 @@
 #include "passes/passes.h"
 #include "passes/pass_util.h"
 #include "passes/quant.h"
+#include "passes/act_group.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -158,6 +163,18 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     if (nd->dead)
         return WHY("dead node");
     int32_t x = ir_in(g, n, 0);
+    ActGroup ag;
+    if (act_group_get(g, n, &ag)) {
+        /* an element-wise group (act_group.h) is one QLut: decided by its input */
+        x = ag.input;
+        act_group_free(&ag);
+        if (!is_act(g, x))
+            return WHY("element-wise group: input is not a float activation");
+        int32_t p = g->values[x].producer;
+        if (p < 0 || g->nodes[p].device != IR_DEVICE_DLA)
+            return WHY("element-wise group: input comes from the host (not worth a round trip)");
+        return 1;
+    }
     if (nd->op == OP_CONV) {
         int32_t w = ir_in(g, n, 1), b = ir_in(g, n, 2);
         if (!is_act(g, x) || rank_of(g, x) != 4)
@@ -273,13 +290,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
 
 int quant_is_lut_op(const IrNode *nd)
 {
-    switch (nd->op) {
-    case OP_RELU: case OP_CLIP: case OP_SIGMOID: case OP_TANH:
-    case OP_LEAKY_RELU: case OP_HARD_SIGMOID: case OP_HARD_SWISH: case OP_ELU:
-        return nd->noutputs == 1;
-    default:
-        return 0;
-    }
+    return nd->noutputs == 1 && (nd->op == OP_CLIP || act_unary_op(nd));
 }
 
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
@@ -295,7 +306,8 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
         const IrNode *cn = &g->nodes[c];
         if (cn->dead || cn->ninputs < 1 || cn->inputs[0] != y)
             continue;
-        if (cn->device == IR_DEVICE_DLA && (cn->op == OP_RELU || cn->op == OP_CLIP))
+        /* a Relu/Clip inside an element-wise group is part of its QLut */
+        if (cn->device == IR_DEVICE_DLA && (cn->op == OP_RELU || cn->op == OP_CLIP) && act_group_role(g, c) == ACT_NONE)
             return c;
         return -1;
     }
@@ -358,6 +370,8 @@ uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
             if (quant_is_view(g, n))
                 hidden[nd->outputs[0]] = 1;
             if (quant_fused_act(g, n, uses) >= 0)
+                hidden[nd->outputs[0]] = 1;
+            if (act_group_role(g, n) == ACT_INNER) /* inside one QLut */
                 hidden[nd->outputs[0]] = 1;
         }
         for (int32_t n = 0; n < g->nnodes; n++) {

@@ -35,9 +35,11 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why);
  * uses: pu_use_counts(g). */
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses);
 
-/* Is nd an element-wise function the accelerator runs as a 256-entry table
- * (QLut) when its input is an accelerator result: Sigmoid, Tanh, LeakyRelu,
- * HardSigmoid, HardSwish, Elu (Relu and Clip too, when not fused)? */
+/* Is nd, alone, an element-wise function the accelerator runs as a 256-entry
+ * table (QLut) when its input is an accelerator result: any one-input
+ * function of act_unary_op (Sigmoid, Tanh, Gelu, Mish, Softplus, Erf, ...;
+ * Relu too, when not fused) or Clip? Groups of such nodes with scalar
+ * arithmetic are passes/act_group.h's. */
 int quant_is_lut_op(const IrNode *nd);
 
 /* Is n an accelerator Flatten/Reshape that is a mere view ([N,C,1,1] -> [N,C]
