@@ -139,6 +139,21 @@ static void f_clip_chain(Mb *b)
     op(b, "Sub", "s", scalar(b, 1), "m", 0); /* constant first */
     op(b, "Clip", "y", "s", scalar(b, -1.5f), scalar(b, 2.5f));
 }
+/* a Clip after a MaxPool: nothing to fuse it into, so a QLut of its own */
+static void f_pool_clip(Mb *b)
+{
+    Onnx__NodeProto *mp = op(b, "MaxPool", "p", "a", 0, 0);
+    Onnx__AttributeProto *k = ob_attr(mp, "kernel_shape", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+    k->n_ints = 2;
+    k->ints = ob_alloc(2 * sizeof(int64_t));
+    k->ints[0] = k->ints[1] = 3;
+    Onnx__AttributeProto *pd = ob_attr(mp, "pads", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+    pd->n_ints = 4;
+    pd->ints = ob_alloc(4 * sizeof(int64_t));
+    for (int i = 0; i < 4; i++)
+        pd->ints[i] = 1;
+    op(b, "Clip", "y", "p", scalar(b, -0.5f), scalar(b, 1.5f));
+}
 /* single ops */
 #define SINGLE(fn, type) static void fn(Mb *b) { op(b, type, "y", "a", 0, 0); }
 SINGLE(f_sigmoid, "Sigmoid")
@@ -338,17 +353,23 @@ static double check_model(const char *tag, FormFn form, const int64_t *dims, int
     return db;
 }
 
+/* min_db: 30 dB against the float model, except for a function with a jump
+ * (ThresholdedRelu at alpha): an input within half an int8 step of the jump
+ * lands on either side after the input's quantization, an error of the
+ * jump's height that no table can undo (measured 25-30 dB here). */
 static const struct {
     const char *name;
     FormFn fn;
+    double min_db;
 } forms[] = {
-    {"silu", f_silu}, {"silu_rev", f_silu_rev}, {"hswish_relu6", f_hswish_relu6}, {"hswish_min", f_hswish_mul},
-    {"hswish_hsig", f_hswish_hsig}, {"gelu_erf", f_gelu_erf}, {"gelu_tanh", f_gelu_tanh}, {"mish", f_mish},
-    {"clip_chain", f_clip_chain},
-    {"Sigmoid", f_sigmoid}, {"Tanh", f_tanh}, {"Gelu", f_gelu}, {"Gelu_tanh", f_gelu_t}, {"Mish", f_mish1},
-    {"Softplus", f_softplus}, {"Selu", f_selu}, {"Celu", f_celu}, {"Softsign", f_softsign},
-    {"ThresholdedRelu", f_thrrelu}, {"HardSwish", f_hardswish}, {"Elu", f_elu}, {"Erf", f_erf},
-    {"LeakyRelu", f_leaky}, {"Abs", f_abs},
+    {"silu", f_silu, 30}, {"silu_rev", f_silu_rev, 30}, {"hswish_relu6", f_hswish_relu6, 30},
+    {"hswish_min", f_hswish_mul, 30}, {"hswish_hsig", f_hswish_hsig, 30}, {"gelu_erf", f_gelu_erf, 30},
+    {"gelu_tanh", f_gelu_tanh, 30}, {"mish", f_mish, 30}, {"clip_chain", f_clip_chain, 30},
+    {"pool_clip", f_pool_clip, 30},
+    {"Sigmoid", f_sigmoid, 30}, {"Tanh", f_tanh, 30}, {"Gelu", f_gelu, 30}, {"Gelu_tanh", f_gelu_t, 30},
+    {"Mish", f_mish1, 30}, {"Softplus", f_softplus, 30}, {"Selu", f_selu, 30}, {"Celu", f_celu, 30},
+    {"Softsign", f_softsign, 30}, {"ThresholdedRelu", f_thrrelu, 20}, {"HardSwish", f_hardswish, 30},
+    {"Elu", f_elu, 30}, {"Erf", f_erf, 30}, {"LeakyRelu", f_leaky, 30}, {"Abs", f_abs, 30},
 };
 
 /* Each form and op on a small odd shape; the decomposed forms also with batch
@@ -357,7 +378,7 @@ static void test_forms_one_segment(void)
 {
     const int64_t small[4] = {1, 5, 7, 9}, batch[4] = {2, 3, 5, 11}, large[4] = {1, 16, 40, 40};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-        int decomposed = i < 9;
+        int decomposed = i < 10;
         for (int k = 0; k < (decomposed ? 3 : 1); k++) {
             const int64_t *d = k == 0 ? small : k == 1 ? batch : large;
             char tag[64];
@@ -365,7 +386,7 @@ static void test_forms_one_segment(void)
             double db = check_model(tag, forms[i].fn, d, 1);
             fprintf(stderr, "act %-16s [%lld,%lld,%lld,%lld]  SQNR %6.2f dB\n", forms[i].name, (long long)d[0],
                     (long long)d[1], (long long)d[2], (long long)d[3], db);
-            CU_ASSERT(db >= 30.0);
+            CU_ASSERT(db >= forms[i].min_db);
         }
     }
 }
@@ -468,7 +489,7 @@ static void test_group_marks(void)
     ir_graph_free(g);
     ob_free_all();
 
-    /* a lone Relu after the Conv is not marked: it fuses into the QConv */
+    /* a lone one-input function is not marked: a plain LUT op (quant_is_lut_op) */
     g = load_marked(f_abs, d);
     CU_ASSERT_EQUAL(g->nodes[node_of(g, "y")].act_group, 0);
     CU_ASSERT_EQUAL(g->nodes[node_of(g, "y")].device, IR_DEVICE_DLA);
