@@ -106,12 +106,13 @@ static double unary(const CeMath *m, IrOp op, double x)
     case OP_MISH: return R(m, x * LM(m, LM_TANH, softplus(m, x)));
     case OP_GELU: {
         double inner;
+        /* the host's constants: sqrt(2 / pi) and 1 / sqrt(2) in double, rounded to the dtype */
         if (m->flag) { /* tanh approximation */
             double x3 = R(m, x * R(m, x * x));
             inner = R(m, x + R(m, R(m, 0.044715) * x3));
-            inner = LM(m, LM_TANH, R(m, R(m, sqrt(2.0 / M_PI)) * inner));
+            inner = LM(m, LM_TANH, R(m, R(m, 0.79788456080286535588) * inner));
         } else {
-            inner = LM(m, LM_ERF, R(m, x * R(m, M_SQRT1_2)));
+            inner = LM(m, LM_ERF, R(m, x * R(m, 0.70710678118654752440)));
         }
         return R(m, R(m, 0.5 * x) * R(m, 1.0 + inner));
     }

@@ -346,6 +346,15 @@ int act_group_role(const IrGraph *g, int32_t n)
     return r;
 }
 
+int act_lut_evaluable(const IrGraph *g, int32_t n)
+{
+    float in[3] = {-1.0f, 0.0f, 1.0f}, out[3];
+    DlaError err = {0};
+    int ok = act_group_eval(g, &n, 1, ir_in(g, n, 0), in, out, 3, &err) == DLA_OK;
+    dla_error_clear(&err);
+    return ok;
+}
+
 /* ---- evaluation ---- */
 
 /* A copy of member m in scratch graph s (inputs mapped through map[]). */

@@ -41,6 +41,11 @@ int act_group_role(const IrGraph *g, int32_t n);
  * act_group_eval can compute (Relu, Sigmoid, Tanh, Gelu, Mish, Erf, ...)? */
 int act_unary_op(const IrNode *nd);
 
+/* Can act_group_eval compute node n alone (its op and attributes: a Gelu
+ * with an unknown `approximate` cannot)? Partition asks before it places a
+ * single LUT op on the accelerator. */
+int act_lut_evaluable(const IrGraph *g, int32_t n);
+
 /* Evaluate y = f(x) through nodes[0..nnodes) (topological order; every
  * non-constant input is x or an earlier member's output; the last node's
  * output is y) on count inputs in[], with the float semantics of the constant

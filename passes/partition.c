@@ -275,6 +275,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("input is not a float activation");
         if (nd->op == OP_CLIP && !clip_ok(g, n))
             return WHY("Clip bounds are not constant");
+        if (!act_lut_evaluable(g, n))
+            return WHY("the function cannot be evaluated for a lookup table (attributes)");
         int32_t p = g->values[x].producer;
         if (p < 0 || g->nodes[p].device != IR_DEVICE_DLA)
             return WHY("input comes from the host (not worth a round trip)");
