@@ -438,3 +438,12 @@ int ir_const_eval(IrGraph *g, int32_t n, int64_t limit, IrConstResult *r, DlaErr
     default: return CE_NO;
     }
 }
+
+int ir_const_eval_float(IrGraph *g, int32_t n, int64_t limit, IrConstResult *r, DlaError *err)
+{
+    int k = ir_const_eval(g, n, limit, r, err);
+    if (k != CE_NO)
+        return k;
+    memset(r, 0, sizeof *r);
+    return ce_math(g, n, r, limit);
+}

@@ -62,4 +62,8 @@ int ce_slice(IrGraph *g, int32_t n, IrConstResult *r, int64_t limit, DlaError *e
 int ce_transpose(IrGraph *g, int32_t n, IrConstResult *r, int64_t limit, DlaError *err);
 int ce_expand(IrGraph *g, int32_t n, IrConstResult *r, int64_t limit);
 
+/* consteval_math.c: element-wise float math (unary activations and math
+ * functions, Clip, PRelu, Pow) with the host backend's float semantics. */
+int ce_math(IrGraph *g, int32_t n, IrConstResult *r, int64_t limit);
+
 #endif

@@ -157,6 +157,8 @@ typedef struct IrNode {
     IrAttr *attrs;
     int32_t dead;        /* set by passes; compacted by ir_graph_compact */
     int32_t device;      /* 0: host, 1: accelerator (set by the partition pass, passes/quant.h) */
+    int32_t act_group;   /* > 0: member of element-wise group K, one lookup table when quantized
+                          * (set by the act-group pass, passes/act_group.h); 0: none */
 } IrNode;
 
 typedef struct IrOpset {

@@ -1068,6 +1068,12 @@ static DlaStatus parse_node(Parser *P, IrGraph *g)
                     goto out;
                 continue;
             }
+            if (is_kw(P, "act_group")) {
+                if ((st = next(P)) != DLA_OK || (st = expect_punct(P, "=")) != DLA_OK ||
+                    (st = take_i32_range(P, &g->nodes[n].act_group, 0, INT32_MAX, "act_group")) != DLA_OK)
+                    goto out;
+                continue;
+            }
             if (is_kw(P, "dead")) {
                 g->nodes[n].dead = 1;
                 if ((st = next(P)) != DLA_OK)

@@ -506,7 +506,7 @@ static void out_attr_value(Out *o, const IrAttr *a, int depth)
 /* Keys the node line uses for itself; an attribute with such a name is quoted. */
 static int is_reserved_key(const char *s)
 {
-    return !strcmp(s, "name") || !strcmp(s, "dead") || !strcmp(s, "device");
+    return !strcmp(s, "name") || !strcmp(s, "dead") || !strcmp(s, "device") || !strcmp(s, "act_group");
 }
 
 static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declared, const int32_t *first_out,
@@ -563,6 +563,10 @@ static void out_node(Out *o, const IrGraph *g, int32_t n, unsigned char *declare
     }
     if (nd->device) {
         out_f(o, "%sdevice=%d", any ? ", " : " {", (int)nd->device);
+        any = 1;
+    }
+    if (nd->act_group) {
+        out_f(o, "%sact_group=%d", any ? ", " : " {", (int)nd->act_group);
         any = 1;
     }
     if (nd->dead) {

@@ -332,7 +332,9 @@ DlaStatus pass_affine(IrGraph *g, const PassContext *ctx, DlaError *err)
     int32_t *uses = pu_use_counts(g);
     for (int32_t n = 0; n < g->nnodes; n++) {
         const IrNode *nd = &g->nodes[n];
-        if (nd->dead)
+        /* a member of an element-wise group (act-group runs first) becomes
+         * part of one lookup table: `x + 3` inside hard-swish stays as it is */
+        if (nd->dead || nd->act_group > 0)
             continue;
         switch (nd->op) {
         case OP_BATCH_NORMALIZATION: try_bn(g, n, uses); break;

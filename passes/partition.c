@@ -20,8 +20,12 @@
  *    ReduceMean/ReduceMax over the spatial axes: partition_padpool.c;
  *  - Relu and Clip whose input an accelerator node produces: fused into that
  *    producer when it is a Conv/Gemm/MatMul/Add used only by the activation
- *    (lo/hi bounds of the requantization), otherwise a QLut; Sigmoid, Tanh,
- *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
+ *    (lo/hi bounds of the requantization), otherwise a QLut; any other
+ *    one-input element-wise function (Sigmoid, Tanh, Gelu, Mish, Erf, ...,
+ *    act_unary_op) of an accelerator result: a QLut;
+ *  - an element-wise group y = f(x) (act_group.h: x * Sigmoid(x), hard-swish,
+ *    Gelu written out...) whose input x an accelerator node produces: all its
+ *    nodes, which quantization turns into one QLut;
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
  *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
  *  - Resize/Upsample by integer factors and ConvTranspose: the rules (and
@@ -36,6 +40,7 @@
 #include "passes/partition_int.h"
 #include "passes/quant.h"
 #include "passes/quantize_int.h"
+#include "passes/act_group.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -117,6 +122,18 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     if (nd->dead)
         return WHY("dead node");
     int32_t x = ir_in(g, n, 0);
+    ActGroup ag;
+    if (act_group_get(g, n, &ag)) {
+        /* an element-wise group (act_group.h) is one QLut: decided by its input */
+        x = ag.input;
+        act_group_free(&ag);
+        if (!is_act(g, x))
+            return WHY("element-wise group: input is not a float activation");
+        int32_t p = g->values[x].producer;
+        if (p < 0 || g->nodes[p].device != IR_DEVICE_DLA)
+            return WHY("element-wise group: input comes from the host (not worth a round trip)");
+        return 1;
+    }
     int fam = quant_padpool_supported(g, n, why); /* Pad, pools, spatial reductions */
     if (fam >= 0)
         return fam;
@@ -198,6 +215,8 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("input is not a float activation");
         if (nd->op == OP_CLIP && !clip_ok(g, n))
             return WHY("Clip bounds are not constant");
+        if (!act_lut_evaluable(g, n))
+            return WHY("the function cannot be evaluated for a lookup table (attributes)");
         int32_t p = g->values[x].producer;
         if (p < 0 || g->nodes[p].device != IR_DEVICE_DLA)
             return WHY("input comes from the host (not worth a round trip)");
@@ -220,13 +239,7 @@ int quant_binary_op(IrOp op)
 
 int quant_is_lut_op(const IrNode *nd)
 {
-    switch (nd->op) {
-    case OP_RELU: case OP_CLIP: case OP_SIGMOID: case OP_TANH:
-    case OP_LEAKY_RELU: case OP_HARD_SIGMOID: case OP_HARD_SWISH: case OP_ELU:
-        return nd->noutputs == 1;
-    default:
-        return 0;
-    }
+    return nd->noutputs == 1 && (nd->op == OP_CLIP || act_unary_op(nd));
 }
 
 int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
@@ -243,7 +256,8 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
         const IrNode *cn = &g->nodes[c];
         if (cn->dead || cn->ninputs < 1 || cn->inputs[0] != y)
             continue;
-        if (cn->device == IR_DEVICE_DLA && (cn->op == OP_RELU || cn->op == OP_CLIP))
+        /* a Relu/Clip inside an element-wise group is part of its QLut */
+        if (cn->device == IR_DEVICE_DLA && (cn->op == OP_RELU || cn->op == OP_CLIP) && act_group_role(g, c) == ACT_NONE)
             return c;
         return -1;
     }
@@ -306,6 +320,8 @@ uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
             if (quant_is_view(g, n))
                 hidden[nd->outputs[0]] = 1;
             if (quant_fused_act(g, n, uses) >= 0)
+                hidden[nd->outputs[0]] = 1;
+            if (act_group_role(g, n) == ACT_INNER) /* inside one QLut */
                 hidden[nd->outputs[0]] = 1;
         }
         for (int32_t n = 0; n < g->nnodes; n++) {

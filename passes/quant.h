@@ -39,9 +39,11 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses);
  * accelerator runs as a QAdd/QSub/QMul/QMax/QMin (Add, Sub, Mul, Max, Min)? */
 int quant_binary_op(IrOp op);
 
-/* Is nd an element-wise function the accelerator runs as a 256-entry table
- * (QLut) when its input is an accelerator result: Sigmoid, Tanh, LeakyRelu,
- * HardSigmoid, HardSwish, Elu (Relu and Clip too, when not fused)? */
+/* Is nd, alone, an element-wise function the accelerator runs as a 256-entry
+ * table (QLut) when its input is an accelerator result: any one-input
+ * function of act_unary_op (Sigmoid, Tanh, Gelu, Mish, Softplus, Erf, ...;
+ * Relu too, when not fused) or Clip? Groups of such nodes with scalar
+ * arithmetic are passes/act_group.h's. */
 int quant_is_lut_op(const IrNode *nd);
 
 /* ---- the partition's decisions, for reports (partition_report.c) ---- */

@@ -7,7 +7,8 @@
  * Establishes:
  *  - every accelerator node is a dlacc-domain Q-op (QConv, QGemm, QAdd/QSub/QMul/QMax/QMin,
  *    QMaxPool, QAvgPool, QGlobalAvgPool, QLut: unfused Relu/Clip, Sigmoid,
- *    Tanh, ...) over int8 activations whose
+ *    Tanh, ..., and each element-wise group of act_group.h, whose nodes
+ *    become the one QLut of its root) over int8 activations whose
  *    IrValue.quant holds scale and zero point (count 1, axis -1); a Relu/Clip
  *    fused into its producer is gone (its bounds are the producer's lo/hi), a
  *    view Flatten is gone (QGemm reads [N,C,1,1]);
@@ -31,6 +32,7 @@
 #include "passes/pass_util.h"
 #include "passes/quant.h"
 #include "passes/quantize_int.h"
+#include "passes/act_group.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -238,34 +240,6 @@ static void act_bounds(const IrGraph *g, int32_t act, float sy, int32_t zy, int3
         *hi = quant_quantize_int8(mx, sy, zy);
     if (*lo > *hi) /* a Clip whose range is below one step: a constant output */
         *lo = *hi;
-}
-
-/* Float function of a standalone activation, for QLut tables. */
-static float act_apply(const IrGraph *g, int32_t act, float x)
-{
-    const IrNode *nd = &g->nodes[act];
-    if (nd->op == OP_RELU)
-        return x > 0 ? x : 0;
-    if (nd->op == OP_SIGMOID)
-        return (float)(1.0 / (1.0 + exp(-(double)x)));
-    if (nd->op == OP_TANH)
-        return (float)tanh((double)x);
-    if (nd->op == OP_LEAKY_RELU)
-        return x >= 0 ? x : ir_attr_float(g, act, "alpha", 0.01f) * x;
-    if (nd->op == OP_ELU)
-        return x >= 0 ? x : (float)(ir_attr_float(g, act, "alpha", 1.0f) * expm1((double)x));
-    if (nd->op == OP_HARD_SIGMOID || nd->op == OP_HARD_SWISH) {
-        /* HardSwish(x) = x * HardSigmoid(x) with alpha 1/6, beta 0.5 */
-        int swish = nd->op == OP_HARD_SWISH;
-        float a = swish ? 1.0f / 6.0f : ir_attr_float(g, act, "alpha", 0.2f);
-        float b = swish ? 0.5f : ir_attr_float(g, act, "beta", 0.5f);
-        float h = a * x + b;
-        h = h < 0 ? 0 : h > 1 ? 1 : h;
-        return swish ? x * h : h;
-    }
-    float mn, mx;
-    clip_range(g, act, &mn, &mx);
-    return x < mn ? mn : x > mx ? mx : x;
 }
 
 /* Weight matrix [oc, per] int8 + bias int32 [oc] + scales, shared by QConv and
@@ -494,22 +468,38 @@ static DlaStatus q_binary(Qz *q, int32_t n, int32_t act, DlaError *err)
     return DLA_OK;
 }
 
-/* A Relu/Clip not fused into a producer, or another element-wise function
- * (quant_is_lut_op): a 256-entry table over every int8 input. */
+/* A Relu/Clip not fused into a producer, another element-wise function
+ * (quant_is_lut_op), or the root of an element-wise group (act_group.h,
+ * whose inner nodes emit nothing): a 256-entry table, f evaluated in float
+ * (act_group_eval: the host's semantics) at each dequantized int8 input. */
 static DlaStatus q_lut(Qz *q, int32_t n, DlaError *err)
 {
     IrGraph *g = q->g;
-    int32_t x = ir_in(g, n, 0), y = g->nodes[n].outputs[0];
+    ActGroup ag;
+    int32_t one = n;
+    if (!act_group_get(g, n, &ag)) {
+        ag.nodes = NULL;
+        ag.nnodes = 1;
+        ag.input = ir_in(g, n, 0);
+    }
+    int32_t x = ag.input, y = g->nodes[n].outputs[0];
     int32_t xq, yq, zx, zy;
     float sx, sy;
     DlaStatus st;
-    if ((st = in_q(q, x, &xq, &sx, &zx, err)) || (st = out_q(q, y, &sy, &zy, &yq, err)))
+    if ((st = in_q(q, x, &xq, &sx, &zx, err)) || (st = out_q(q, y, &sy, &zy, &yq, err))) {
+        act_group_free(&ag);
+        return st;
+    }
+    float in[256], out[256];
+    for (int i = 0; i < 256; i++)
+        in[i] = sx * (float)(i - 128 - zx); /* quant_dequantize of int8 value i - 128 */
+    st = act_group_eval(g, ag.nodes ? ag.nodes : &one, ag.nnodes, x, in, out, 256, err);
+    act_group_free(&ag);
+    if (st != DLA_OK)
         return st;
     int64_t table[256];
-    for (int i = 0; i < 256; i++) {
-        float real = sx * (float)(i - 128 - zx);
-        table[i] = quant_quantize_int8(act_apply(g, n, real), sy, zy);
-    }
+    for (int i = 0; i < 256; i++)
+        table[i] = quant_quantize_int8(out[i], sy, zy);
     int32_t nn = ir_node_add(g, g->nodes[n].name, "QLut", "dlacc", &xq, 1, &yq, 1);
     attr_ints(g, nn, "table", table, 256);
     emit(q, nn);
@@ -581,9 +571,14 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
             q->qv[y] = xq;
         return st;
     }
+    int role = act_group_role(g, n);
+    if (role == ACT_INNER)
+        return DLA_OK; /* computed by its group's QLut (at the root, later) */
     int32_t act = quant_fused_act(g, n, q->uses);
     DlaStatus st;
-    if (nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL)
+    if (role == ACT_ROOT)
+        st = q_lut(q, n, err);
+    else if (nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL)
         st = q_conv_gemm(q, n, act, err);
     else if (quant_binary_op(nd->op))
         st = q_binary(q, n, act, err);

@@ -60,6 +60,9 @@ static void test_arith(void)
     CU_ASSERT_EQUAL(((float *)r.data)[1], -3.0f);
     /* not covered (float math for the host backend) */
     CU_ASSERT_EQUAL(ir_const_eval(g, op(g, "Exp", fin, 1, "e"), 100, &r, NULL), 0);
+    /* ... which ir_const_eval_float adds, in float32 as the host computes it */
+    CU_ASSERT_EQUAL(ir_const_eval_float(g, op(g, "Exp", fin, 1, "e2"), 100, &r, NULL), 1);
+    CU_ASSERT(r.dt == DT_FLOAT && ((float *)r.data)[1] == expf(-2.5f));
     ir_graph_free(g);
 }
 
