@@ -20,7 +20,9 @@
  *    (lo/hi bounds of the requantization), otherwise a QLut; Sigmoid, Tanh,
  *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
  *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
- *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
+ *    a view, removed (QGemm reads [N,C,1,1] as [N,C]);
+ *  - data movement of accelerator results (Concat, Split, Slice, Transpose,
+ *    Reshape/Flatten/Squeeze/Unsqueeze, channel shuffle): partition_move.c.
  * Everything else stays on the host, in float. The padding and width limits
  * are those of the DLA lowering (backend/dla/dla_lower.h; the values are the
  * DLA_MAX_* of isa/isa.h), checked here so that a node the lowering would
@@ -157,6 +159,9 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     const IrNode *nd = &g->nodes[n];
     if (nd->dead)
         return WHY("dead node");
+    int mv = quant_move_supported(g, n, why); /* partition_move.c */
+    if (mv >= 0)
+        return mv || ((nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) && quant_is_view(g, n) && (*why = NULL, 1));
     int32_t x = ir_in(g, n, 0);
     if (nd->op == OP_CONV) {
         int32_t w = ir_in(g, n, 1), b = ir_in(g, n, 2);
@@ -263,11 +268,6 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("input comes from the host (not worth a round trip)");
         return 1;
     }
-    if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) {
-        if (quant_is_view(g, n))
-            return 1;
-        return WHY("not a [N,C,1,1] -> [N,C] view in front of an accelerator Gemm");
-    }
     return WHY("op not supported by the accelerator");
 }
 
@@ -355,8 +355,8 @@ uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
             const IrNode *nd = &g->nodes[n];
             if (nd->dead || nd->device != IR_DEVICE_DLA)
                 continue;
-            if (quant_is_view(g, n))
-                hidden[nd->outputs[0]] = 1;
+            if (quant_is_view(g, n) || quant_shuffle_tail(g, n) >= 0 || (nd->op == OP_TRANSPOSE && quant_shuffle_part(g, n)))
+                hidden[nd->outputs[0]] = 1; /* no int8 value: removed, or inside a channel shuffle */
             if (quant_fused_act(g, n, uses) >= 0)
                 hidden[nd->outputs[0]] = 1;
         }
@@ -395,7 +395,7 @@ DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
      * Views read their consumers' decisions, so they come second. */
     for (int32_t n = 0; n < g->nnodes; n++) {
         const IrNode *nd = &g->nodes[n];
-        if (nd->dead || nd->op == OP_FLATTEN || nd->op == OP_RESHAPE)
+        if (nd->dead)
             continue;
         g->nodes[n].device = quant_dla_supported(g, n, NULL) ? IR_DEVICE_DLA : IR_DEVICE_HOST;
     }

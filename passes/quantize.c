@@ -37,17 +37,7 @@
 #include <string.h>
 
 #include "ir/infer.h"
-
-typedef struct Qz {
-    IrGraph *g;
-    int32_t nv0;      /* values before the pass: qv, host_use cover these */
-    int32_t *uses;    /* pu_use_counts */
-    int32_t *host_use; /* uses by host nodes, graph outputs and subgraphs */
-    int32_t *qv;      /* float value -> its int8 value, -1 */
-    int32_t *order;   /* node indices of the result, in order */
-    int32_t norder;
-    size_t order_cap;
-} Qz;
+#include "passes/quantize_int.h"
 
 static void emit(Qz *q, int32_t node)
 {
@@ -638,6 +628,8 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
         st = q_pool(q, n, err);
     else if (quant_is_lut_op(nd))
         st = q_lut(q, n, err);
+    else if (quant_is_move_op(nd))
+        st = qz_move(q, n, err); /* quantize_move.c */
     else
         return dla_errorf(err, DLA_ERR_INVALID, "internal error: node '%s' (%s) is marked for the accelerator",
                           nd->name, nd->op_type);
@@ -680,6 +672,9 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
             q.host_use[v]--; /* read as int8: no DequantizeLinear for it */
         }
     }
+
+    for (int32_t n = n0 - 1; n >= 0; n--) /* consumers first: nested concats agree */
+        qz_concat_unify(&q, n);
 
     DlaStatus st = DLA_OK;
     for (int32_t n = 0; n < n0 && st == DLA_OK; n++) {
@@ -733,3 +728,11 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
     free(q.uses);
     return st;
 }
+
+/* ---- for the op families in quantize_*.c (quantize_int.h) ---- */
+void qz_emit(Qz *q, int32_t node) { emit(q, node); }
+int32_t qz_new_int8(Qz *q, int32_t like, float s, int32_t zp) { return new_int8(q, like, s, zp); }
+DlaStatus qz_in_q(Qz *q, int32_t x, int32_t *xq, float *sx, int32_t *zx, DlaError *err) { return in_q(q, x, xq, sx, zx, err); }
+DlaStatus qz_out_q(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, DlaError *err) { return out_q(q, y, sy, zy, yq, err); }
+void qz_finish_output(Qz *q, int32_t y, int32_t yq) { finish_output(q, y, yq); }
+void qz_set_quant(IrGraph *g, int32_t v, float s, int32_t zp) { set_quant(g, v, 1, -1, &s, &zp); }

@@ -31,6 +31,12 @@ DlaStatus dla_lower_gpool(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QGlo
 DlaStatus dla_lower_add(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QAdd */
 DlaStatus dla_lower_lut(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QLut */
 DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs); /* QConcat */
+/* QSlice, QTranspose, QReshape, QChannelShuffle (dla_lower_move.c); a view
+ * layer emits nothing. */
+DlaStatus dla_lower_move(DlaLowerCtx *c, int32_t node, uint64_t *macs);
+int dla_is_move_op(IrOp op);
+/* The layout pass's view decisions (layer.view, plan alias[]). */
+void dla_move_views(DlaLowerPlan *p);
 
 /* "node 'name' (Op): " + message, DLA_ERR_UNSUPPORTED or _INVALID. */
 DlaStatus dla_lower_err(DlaLowerCtx *c, int32_t node, DlaStatus code, const char *fmt, ...)

@@ -39,6 +39,10 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
         case OP_QADD: st = dla_lower_add(&ctx, n, &macs); break;
         case OP_QLUT: st = dla_lower_lut(&ctx, n, &macs); break;
         case OP_QCONCAT: st = dla_lower_concat(&ctx, n, &macs); break;
+        case OP_QSLICE:
+        case OP_QTRANSPOSE:
+        case OP_QRESHAPE:
+        case OP_QCHANNEL_SHUFFLE: st = dla_lower_move(&ctx, n, &macs); break;
         default: st = DLA_ERR_UNSUPPORTED; break;
         }
         if (st)

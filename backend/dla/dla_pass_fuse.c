@@ -28,7 +28,7 @@ int dla_act_inputs(const IrNode *nd) { return nd->op == OP_QADD ? 2 : nd->op == 
 static int is_qop(IrOp op)
 {
     return op == OP_QCONV || op == OP_QGEMM || op == OP_QADD || op == OP_QMAX_POOL || op == OP_QAVG_POOL ||
-           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT;
+           op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT || dla_is_move_op(op);
 }
 
 /* The activation a conv drain applies: relu when the low bound is the output

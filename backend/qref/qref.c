@@ -2,6 +2,7 @@
  * docs/quant.md). Deliberately naive: one loop nest per op over NCHW
  * tensors, straight from the formulas, so that it is easy to check by eye. */
 #include "qref.h"
+#include "qref_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -331,6 +332,10 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         case OP_QGLOBAL_AVG_POOL: st = run_pool(g, node, vals, err); break;
         case OP_QLUT: st = run_lut(g, node, vals, err); break;
         case OP_QCONCAT: st = run_concat(g, node, vals, err); break;
+        case OP_QSLICE:
+        case OP_QTRANSPOSE:
+        case OP_QRESHAPE:
+        case OP_QCHANNEL_SHUFFLE: st = qref_move(g, node, vals, err); break; /* qref_move.c */
         default:
             return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s) is not a dlacc quantized op", nd->name,
                               nd->op_type);
