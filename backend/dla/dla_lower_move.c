@@ -67,12 +67,57 @@ static int same_bytes(const IrShape *a, const IrShape *b)
     return a->rank == 4 && b->rank == 4 && a->dims[0] == b->dims[0] && a->dims[1] == b->dims[1];
 }
 
+/* Zero-copy concatenation over the innermost DRAM dim (channels of an NHWC
+ * tensor, columns of a row-major matrix): an input that a QConv/QGemm layer
+ * of this program produces for this concat alone, with the output's scale and
+ * zero point, is stored by that layer straight into its slice of the output
+ * (plan alias/alias_off/pitch; the conv store uses the pitch); QConcat then
+ * copies only the other inputs. */
+static void concat_in_place(DlaLowerPlan *p, int32_t li, const int32_t *reads)
+{
+    const IrGraph *g = p->g;
+    const IrNode *nd = &g->nodes[p->layers[li].node];
+    int32_t y = nd->outputs[0];
+    const IrShape *ys = &g->values[y].shape;
+    int64_t axis = ir_node_attr_i(g, p->layers[li].node, "axis");
+    if (axis < 0)
+        axis += ys->rank;
+    const IrAttr *sc = ir_attr_find(g, p->layers[li].node, "scale");
+    int inner = ys->rank == 4 ? axis == 1 : axis == ys->rank - 1;
+    if (!inner || !sc || sc->type != IR_ATTR_FLOATS || sc->n != nd->ninputs || !ir_shape_known(ys) ||
+        g->values[y].quant.count != 1 || (ys->rank != 4 && ys->rank != 2))
+        return;
+    int64_t off = 0;
+    for (int32_t k = 0; k < nd->ninputs; k++) {
+        int32_t x = nd->inputs[k];
+        const IrValue *X = &g->values[x];
+        int64_t blk = X->shape.dims[axis];
+        int ok = p->role[x] == DLA_ROLE_MID && p->alias[x] == x && !p->pitch[x] && reads[x] == 1 && p->def[x] >= 0 &&
+                 p->layers[p->def[x]].kind == DLA_LAYER_CONV && sc->floats[k] == 1.0f && X->quant.count == 1 &&
+                 X->quant.zero_point[0] == g->values[y].quant.zero_point[0];
+        if (ok) {
+            p->alias[x] = p->alias[y];
+            p->alias_off[x] = (uint64_t)off;
+            p->pitch[x] = ys->dims[axis];
+        }
+        off += blk;
+    }
+}
+
 void dla_move_views(DlaLowerPlan *p)
 {
     const IrGraph *g = p->g;
+    int32_t *reads = dla_calloc((size_t)g->nvalues + 1, sizeof *reads);
+    for (int32_t i = 0; i < p->nlayers; i++) {
+        const IrNode *nd = &g->nodes[p->layers[i].node];
+        for (int k = 0; k < dla_act_inputs(nd); k++)
+            reads[nd->inputs[k]]++;
+    }
     for (int32_t i = 0; i < p->nlayers; i++) {
         DlaPlanLayer *l = &p->layers[i];
         const IrNode *nd = &g->nodes[l->node];
+        if (nd->op == OP_QCONCAT)
+            concat_in_place(p, i, reads);
         if (nd->op != OP_QRESHAPE)
             continue;
         int32_t x = nd->inputs[0], y = nd->outputs[0], r = p->alias[x];
@@ -87,6 +132,7 @@ void dla_move_views(DlaLowerPlan *p)
         l->view = 1;
         p->alias[y] = r;
     }
+    free(reads);
 }
 
 /* Drop unit atoms, order by Y stride (Y's DRAM order), merge neighbours that

@@ -342,6 +342,10 @@ DlaStatus dla_lower_concat(DlaLowerCtx *c, int32_t node, uint64_t *macs)
         if (xo != outer || off + blk > ytot)
             return dla_lower_err(c, node, DLA_ERR_INVALID, "input %d does not fit the output", k);
         int ident = sc->floats[k] == 1.0f && zx == zy;
+        if (c->pitch && c->pitch[xv]) { /* its producer wrote it in place (dla_move_views) */
+            off += blk;
+            continue;
+        }
         int64_t xwmax = blk < DLA_MAX_EXTENT ? blk : DLA_MAX_EXTENT;
         for (int64_t xb = 0; xb < blk; xb += xwmax) {
             int64_t xw = blk - xb < xwmax ? blk - xb : xwmax;

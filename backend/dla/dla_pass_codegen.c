@@ -21,7 +21,7 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
 {
     const IrGraph *g = p->g;
     DlaEmit *em = &p->em;
-    DlaLowerCtx ctx = {g, em, p->addr, p->err, NULL};
+    DlaLowerCtx ctx = {g, em, p->addr, p->err, NULL, p->pitch};
     for (int32_t i = 0; i < p->nlayers; i++) {
         DlaPlanLayer *l = &p->layers[i];
         int32_t n = l->node;

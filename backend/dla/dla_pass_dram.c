@@ -45,14 +45,17 @@ DlaStatus dla_pass_dram_alloc(DlaLowerPlan *p)
      * value alive until the last read of any member. */
     int32_t nv = g->nvalues;
     int32_t *glast = dla_malloc(((size_t)nv + 1) * sizeof *glast), *gtensor = dla_malloc(((size_t)nv + 1) * sizeof *gtensor);
+    int32_t *gdef = dla_malloc(((size_t)nv + 1) * sizeof *gdef);
     for (int32_t v = 0; v < nv; v++)
-        glast[v] = -1, gtensor[v] = -1;
+        glast[v] = -1, gtensor[v] = -1, gdef[v] = p->def[v];
     for (int32_t v = 0; v < nv; v++) {
         int32_t r = p->alias[v];
         if (p->role[v] == DLA_ROLE_NONE)
             continue;
         if (p->last[v] > glast[r])
             glast[r] = p->last[v];
+        if (p->def[v] >= 0 && (gdef[r] < 0 || p->def[v] < gdef[r]))
+            gdef[r] = p->def[v]; /* a zero-copy concat input is written before its concat */
         if (p->role[v] != DLA_ROLE_MID)
             gtensor[r] = v;
     }
@@ -61,7 +64,7 @@ DlaStatus dla_pass_dram_alloc(DlaLowerPlan *p)
         if (p->role[y] != DLA_ROLE_MID || p->alias[y] != y || gtensor[y] >= 0)
             continue;
         int64_t ne = ir_shape_numel(&g->values[y].shape);
-        Live l = {y, p->def[y], glast[y] > p->last[y] ? glast[y] : p->last[y], 0,
+        Live l = {y, gdef[y], glast[y] > p->last[y] ? glast[y] : p->last[y], 0,
                   (uint64_t)dla_round_up(ne, DLA_ACT_ALIGN)};
         /* first fit among the values alive at the same time */
         for (int moved = 1; moved;) {
@@ -84,8 +87,9 @@ DlaStatus dla_pass_dram_alloc(DlaLowerPlan *p)
     for (int32_t v = 0; v < nv; v++) {
         int32_t r = p->alias[v];
         if (p->role[v] == DLA_ROLE_MID && (r != v || gtensor[r] >= 0))
-            p->addr[v] = p->addr[gtensor[r] >= 0 ? gtensor[r] : r];
+            p->addr[v] = p->addr[gtensor[r] >= 0 ? gtensor[r] : r] + p->alias_off[v];
     }
+    free(gdef);
     free(glast);
     free(gtensor);
     p->mid_base = mid_base;

@@ -540,7 +540,7 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
 
 DlaStatus dla_pass_tile(DlaLowerPlan *p)
 {
-    DlaLowerCtx ctx = {p->g, &p->em, p->addr, p->err, NULL};
+    DlaLowerCtx ctx = {p->g, &p->em, p->addr, p->err, NULL, p->pitch};
     for (int32_t i = 0; i < p->nlayers; i++) {
         DlaPlanLayer *l = &p->layers[i];
         ctx.layer = l;
