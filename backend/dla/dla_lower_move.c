@@ -168,41 +168,51 @@ static void normalize(MvCopy *m)
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-/* Emit the copy: boxes (x, y, z) from the innermost atoms, an odometer over
- * the rest. */
+/* Emit the copy. The box: x the innermost atom when it is contiguous on both
+ * sides (else single elements), y and z the two largest remaining atoms (the
+ * acc buffer holds the box in its own order, the same on both sides, so any
+ * two atoms do; the largest make the fewest transfers, each of which pays the
+ * DRAM latency); an odometer over the rest. */
 static DlaStatus emit_copy(DlaLowerCtx *c, int32_t node, MvCopy *m)
 {
     DlaEmit *e = c->em;
     normalize(m);
     int64_t half = e->msize[DLA_MEM_ACC] / 2;
-    MvAtom one = {1, 0, 0};
-    MvAtom *ax, *ay, *az;
-    int nbox; /* atoms the box takes */
-    const MvAtom *in = &m->a[m->na - 1];
-    int contig = in->xs == 1 && in->ys == 1;
-    if (contig) {
-        ax = &m->a[m->na - 1];
-        ay = m->na >= 2 ? &m->a[m->na - 2] : &one;
-        az = m->na >= 3 ? &m->a[m->na - 3] : &one;
-        nbox = m->na < 3 ? m->na : 3;
-    } else {
-        ax = &one;
-        ay = &m->a[m->na - 1];
-        az = m->na >= 2 ? &m->a[m->na - 2] : &one;
-        nbox = m->na < 2 ? m->na : 2;
-    }
     for (int i = 0; i < m->na; i++)
         if (m->a[i].xs > UINT32_MAX || m->a[i].ys > UINT32_MAX)
             return dla_lower_err(c, node, DLA_ERR_LIMIT, "a stride beyond 32 bits");
+    MvAtom one = {1, 0, 0}, *ax = &one, *ay = &one, *az = &one;
+    int used[MV_MAX_ATOMS] = {0};
+    if (m->a[m->na - 1].xs == 1 && m->a[m->na - 1].ys == 1) {
+        ax = &m->a[m->na - 1];
+        used[m->na - 1] = 1;
+    }
+    for (int pick = 0; pick < 2; pick++) {
+        int best = -1;
+        for (int i = m->na - 1; i >= 0; i--)
+            if (!used[i] && (best < 0 || m->a[i].n > m->a[best].n))
+                best = i;
+        if (best < 0)
+            break;
+        used[best] = 1;
+        if (pick == 0)
+            ay = &m->a[best];
+        else
+            az = &m->a[best];
+    }
     int64_t X = min64(min64(ax->n, DLA_MAX_DMA_X), half);
     int64_t Yb = min64(min64(ay->n, DLA_MAX_DMA_Y), half / X);
     int64_t Zb = min64(min64(az->n, DLA_MAX_DMA_Z), half / (X * Yb));
-    int nout = m->na - nbox;
+    int out[MV_MAX_ATOMS], nout = 0;
+    for (int i = 0; i < m->na; i++)
+        if (!used[i])
+            out[nout++] = i;
     int64_t idx[MV_MAX_ATOMS] = {0};
+    uint64_t xa = c->addr[ir_in(c->g, node, 0)], ya = c->addr[c->g->nodes[node].outputs[0]];
     for (;;) {
         uint64_t xo = m->xa, yo = m->ya;
         for (int i = 0; i < nout; i++)
-            xo += (uint64_t)(idx[i] * m->a[i].xs), yo += (uint64_t)(idx[i] * m->a[i].ys);
+            xo += (uint64_t)(idx[i] * m->a[out[i]].xs), yo += (uint64_t)(idx[i] * m->a[out[i]].ys);
         for (int64_t z0 = 0; z0 < az->n; z0 += Zb)
             for (int64_t y0 = 0; y0 < ay->n; y0 += Yb)
                 for (int64_t x0 = 0; x0 < ax->n; x0 += X) {
@@ -211,16 +221,16 @@ static DlaStatus emit_copy(DlaLowerCtx *c, int32_t node, MvCopy *m)
                     e->acc_half ^= 1;
                     uint64_t dx = xo + (uint64_t)(x0 * ax->xs + y0 * ay->xs + z0 * az->xs);
                     uint64_t dy = yo + (uint64_t)(x0 * ax->ys + y0 * ay->ys + z0 * az->ys);
-                    DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = c->addr[ir_in(c->g, node, 0)] + dx, .act = 1,
-                                .sram = buf, .x = xn, .y = yn, .ys = ay->xs, .z = zn, .zs = az->xs};
+                    DlaDma d = {.mem = DLA_MEM_ACC, .i8 = 1, .dram = xa + dx, .act = 1, .sram = buf, .x = xn,
+                                .y = yn, .ys = ay->xs, .z = zn, .zs = az->xs};
                     dla_em_load(e, &d);
-                    DlaDma s = {.dram = c->addr[c->g->nodes[node].outputs[0]] + dy, .act = 1, .sram = buf, .x = xn,
-                                .y = yn, .ys = ay->ys, .z = zn, .zs = az->ys};
+                    DlaDma s = {.dram = ya + dy, .act = 1, .sram = buf, .x = xn, .y = yn, .ys = ay->ys, .z = zn,
+                                .zs = az->ys};
                     dla_em_store(e, &s);
                 }
         int i = nout - 1;
         for (; i >= 0; i--) {
-            if (++idx[i] < m->a[i].n)
+            if (++idx[i] < m->a[out[i]].n)
                 break;
             idx[i] = 0;
         }
