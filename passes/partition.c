@@ -399,6 +399,7 @@ DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
             continue;
         g->nodes[n].device = quant_dla_supported(g, n, NULL) ? IR_DEVICE_DLA : IR_DEVICE_HOST;
     }
+    quant_move_demote(g); /* partition_move.c */
     for (int32_t n = 0; n < g->nnodes; n++)
         if (quant_is_view(g, n))
             g->nodes[n].device = IR_DEVICE_DLA;

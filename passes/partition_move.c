@@ -340,3 +340,52 @@ int quant_move_supported(const IrGraph *g, int32_t n, const char **why)
         return WHY("reshape regroups an NHWC tensor in a way no strided copy expresses");
     return 1;
 }
+
+/* Does any accelerator node read an output of n? */
+static int feeds_dla(const IrGraph *g, int32_t n)
+{
+    const IrNode *nd = &g->nodes[n];
+    for (int32_t c = 0; c < g->nnodes; c++) {
+        const IrNode *cn = &g->nodes[c];
+        if (cn->dead || cn->device != IR_DEVICE_DLA)
+            continue;
+        for (int32_t i = 0; i < cn->ninputs; i++)
+            for (int32_t k = 0; k < nd->noutputs; k++)
+                if (cn->inputs[i] >= 0 && cn->inputs[i] == nd->outputs[k])
+                    return 1;
+    }
+    return 0;
+}
+
+void quant_move_demote(IrGraph *g)
+{
+    /* Backwards, so that a chain of copies feeding the host goes back whole.
+     * A copy whose results only the host reads would move the boundary, not
+     * remove it, and spend accelerator cycles on what the host does anyway;
+     * views cost nothing and stay (they let the DequantizeLinear take the
+     * final shape). */
+    for (int32_t n = g->nnodes - 1; n >= 0; n--) {
+        IrNode *nd = &g->nodes[n];
+        if (nd->dead || nd->device != IR_DEVICE_DLA || !quant_is_move_op(nd) || quant_shuffle_part(g, n))
+            continue;
+        int32_t last = quant_shuffle_tail(g, n);
+        if (feeds_dla(g, last >= 0 ? last : n))
+            continue;
+        if (last < 0 && (nd->op == OP_RESHAPE || nd->op == OP_FLATTEN || nd->op == OP_SQUEEZE ||
+                         nd->op == OP_UNSQUEEZE)) {
+            IrShape a = g->values[nd->inputs[0]].shape, b = g->values[nd->outputs[0]].shape;
+            if (a.dims[0] < 0)
+                a.dims[0] = 1;
+            if (b.dims[0] < 0)
+                b.dims[0] = 1;
+            if (quant_reshape_is_view(&a, &b))
+                continue;
+        }
+        nd->device = IR_DEVICE_HOST;
+        if (last >= 0) {
+            int32_t mid = g->values[ir_in(g, last, 0)].producer;
+            g->nodes[mid].device = IR_DEVICE_HOST;
+            g->nodes[last].device = IR_DEVICE_HOST;
+        }
+    }
+}
