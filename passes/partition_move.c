@@ -285,6 +285,9 @@ int quant_move_supported(const IrGraph *g, int32_t n, const char **why)
     if (!from_dla(g, x))
         return WHY("input comes from the host (not worth a round trip)");
     const IrShape *xs = &g->values[x].shape;
+    int64_t st[IR_MAX_RANK], sp[IR_MAX_RANK];
+    if (nd->op == OP_SLICE && !quant_slice_params(g, n, st, sp))
+        return WHY("starts/ends/axes/steps not constant, or a negative step");
     for (int32_t k = 0; k < nd->noutputs; k++) {
         int32_t y = nd->outputs[k];
         if (y < 0 || !mv_act(g, y))
@@ -308,12 +311,8 @@ int quant_move_supported(const IrGraph *g, int32_t n, const char **why)
             return WHY("split sizes do not cover the dim");
         return 1;
     }
-    if (nd->op == OP_SLICE) {
-        int64_t st[IR_MAX_RANK], sp[IR_MAX_RANK];
-        if (!quant_slice_params(g, n, st, sp))
-            return WHY("starts/ends/axes/steps not constant, or a negative step");
+    if (nd->op == OP_SLICE)
         return 1;
-    }
     if (nd->op == OP_TRANSPOSE) {
         const int64_t *perm;
         if (quant_shuffle_part(g, n))
