@@ -531,6 +531,10 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
     }
     else if (nd->op == OP_QGLOBAL_AVG_POOL)
         ops = 1;
+    else if (dla_is_move_op(nd->op))
+        ops = 0; /* DMA only (dla_lower_move.c); a view nothing at all */
+    if (l->view)
+        in = out = 0;
     double comp = dma(t, in) + (nd->op == OP_QGLOBAL_AVG_POOL ? in : ops * out) / (double)e->L;
     l->pred_compute = comp;
     l->pred_load = 0;
