@@ -19,8 +19,6 @@
  *    producer when it is a Conv/Gemm/MatMul/Add used only by the activation
  *    (lo/hi bounds of the requantization), otherwise a QLut; Sigmoid, Tanh,
  *    LeakyRelu, HardSigmoid, HardSwish, Elu of an accelerator result: a QLut;
- *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
- *    a view, removed (QGemm reads [N,C,1,1] as [N,C]);
  *  - data movement of accelerator results (Concat, Split, Slice, Transpose,
  *    Reshape/Flatten/Squeeze/Unsqueeze, channel shuffle): partition_move.c.
  * Everything else stays on the host, in float. The padding and width limits
@@ -161,7 +159,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
         return WHY("dead node");
     int mv = quant_move_supported(g, n, why); /* partition_move.c */
     if (mv >= 0)
-        return mv || ((nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) && quant_is_view(g, n) && (*why = NULL, 1));
+        return mv;
     int32_t x = ir_in(g, n, 0);
     if (nd->op == OP_CONV) {
         int32_t w = ir_in(g, n, 1), b = ir_in(g, n, 2);
@@ -302,38 +300,6 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
     return -1;
 }
 
-int quant_is_view(const IrGraph *g, int32_t n)
-{
-    const IrNode *nd = &g->nodes[n];
-    if (nd->dead || nd->noutputs != 1 || !(nd->op == OP_FLATTEN || nd->op == OP_RESHAPE))
-        return 0;
-    int32_t x = ir_in(g, n, 0), y = nd->outputs[0];
-    if (!is_act(g, x) || y < 0 || (g->values[y].flags & IR_VAL_OUTPUT))
-        return 0;
-    const IrShape *xs = &g->values[x].shape, *ys = &g->values[y].shape;
-    if (xs->rank != 4 || xs->dims[2] != 1 || xs->dims[3] != 1 || ys->rank != 2 || ys->dims[1] != xs->dims[1])
-        return 0;
-    if (xs->dims[0] != ys->dims[0] || (xs->dims[0] < 0 && (!xs->sym[0] || !ys->sym[0] || strcmp(xs->sym[0], ys->sym[0]))))
-        return 0;
-    if (nd->op == OP_FLATTEN && ir_attr_int(g, n, "axis", 1) != 1)
-        return 0;
-    int users = 0;
-    for (int32_t c = n + 1; c < g->nnodes; c++) {
-        const IrNode *cn = &g->nodes[c];
-        if (cn->dead)
-            continue;
-        for (int32_t i = 0; i < cn->ninputs; i++) {
-            if (cn->inputs[i] != y)
-                continue;
-            /* only as A of an accelerator Gemm/MatMul */
-            if (i != 0 || cn->device != IR_DEVICE_DLA || !(cn->op == OP_GEMM || cn->op == OP_MAT_MUL))
-                return 0;
-            users++;
-        }
-    }
-    return users > 0 && !pu_used_by_subgraph(g, y);
-}
-
 uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
 {
     uint8_t *mark = dla_calloc((size_t)(g->nvalues ? g->nvalues : 1), 1);
@@ -355,8 +321,8 @@ uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
             const IrNode *nd = &g->nodes[n];
             if (nd->dead || nd->device != IR_DEVICE_DLA)
                 continue;
-            if (quant_is_view(g, n) || quant_shuffle_tail(g, n) >= 0 || (nd->op == OP_TRANSPOSE && quant_shuffle_part(g, n)))
-                hidden[nd->outputs[0]] = 1; /* no int8 value: removed, or inside a channel shuffle */
+            if (quant_shuffle_tail(g, n) >= 0 || (nd->op == OP_TRANSPOSE && quant_shuffle_part(g, n)))
+                hidden[nd->outputs[0]] = 1; /* no int8 value: inside a channel shuffle */
             if (quant_fused_act(g, n, uses) >= 0)
                 hidden[nd->outputs[0]] = 1;
         }
@@ -391,8 +357,9 @@ DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
         return DLA_OK;
     for (int32_t n = 0; n < g->nnodes; n++)
         g->nodes[n].device = IR_DEVICE_HOST;
-    /* Forward: a Relu/Clip's decision reads its producer's, made before it.
-     * Views read their consumers' decisions, so they come second. */
+    /* Forward: a Relu/Clip's (or a data-movement node's) decision reads its
+     * producer's, made before it; copies that only feed the host go back
+     * afterwards (quant_move_demote). */
     for (int32_t n = 0; n < g->nnodes; n++) {
         const IrNode *nd = &g->nodes[n];
         if (nd->dead)
@@ -400,8 +367,5 @@ DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
         g->nodes[n].device = quant_dla_supported(g, n, NULL) ? IR_DEVICE_DLA : IR_DEVICE_HOST;
     }
     quant_move_demote(g); /* partition_move.c */
-    for (int32_t n = 0; n < g->nnodes; n++)
-        if (quant_is_view(g, n))
-            g->nodes[n].device = IR_DEVICE_DLA;
     return DLA_OK;
 }

@@ -40,9 +40,6 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses);
  * HardSigmoid, HardSwish, Elu (Relu and Clip too, when not fused)? */
 int quant_is_lut_op(const IrNode *nd);
 
-/* Is n an accelerator Flatten/Reshape that is a mere view ([N,C,1,1] -> [N,C]
- * in front of QGemm), removed by quantization? */
-int quant_is_view(const IrGraph *g, int32_t n);
 
 /* Data movement (passes/partition_move.c, docs/quant.md "Data movement"). */
 /* Concat, Split, Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze. */
@@ -67,7 +64,7 @@ void quant_move_demote(IrGraph *g);
 
 /* Per value (g->nvalues entries, malloc'd): 1 if the value becomes an int8
  * activation after quantization (an input or output of an accelerator node,
- * not counting values internal to a fused Conv+Relu or hidden by a view),
+ * not counting values internal to a fused Conv+Relu or a channel shuffle),
  * from the IrNode.device marks. If no node is marked, every non-constant float
  * tensor that is a graph input or a node output is marked (calibrating a whole
  * graph). *count (may be NULL) receives the number marked. */

@@ -9,8 +9,9 @@
  *    QMaxPool, QAvgPool, QGlobalAvgPool, QLut: unfused Relu/Clip, Sigmoid,
  *    Tanh, ...) over int8 activations whose
  *    IrValue.quant holds scale and zero point (count 1, axis -1); a Relu/Clip
- *    fused into its producer is gone (its bounds are the producer's lo/hi), a
- *    view Flatten is gone (QGemm reads [N,C,1,1]);
+ *    fused into its producer is gone (its bounds are the producer's lo/hi);
+ *    data movement (quantize_move.c): QConcat, QSlice, QTranspose, QReshape,
+ *    QChannelShuffle;
  *  - weights are int8 constants, per output channel symmetric (quant axis 0,
  *    zero points 0), biases int32 constants with the input zero-point
  *    correction folded in, scales S[c] = (sx * sw[c]) / sy in fp32;
@@ -611,13 +612,6 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
 {
     IrGraph *g = q->g;
     const IrNode *nd = &g->nodes[n];
-    if (quant_is_view(g, n)) {
-        int32_t xq, y = nd->outputs[0];
-        DlaStatus st = get_q(q, ir_in(g, n, 0), &xq, err);
-        if (st == DLA_OK)
-            q->qv[y] = xq;
-        return st;
-    }
     int32_t act = quant_fused_act(g, n, q->uses);
     DlaStatus st;
     if (nd->op == OP_CONV || nd->op == OP_GEMM || nd->op == OP_MAT_MUL)
