@@ -11,7 +11,7 @@
  *    constant weights and bias -> QConv;
  *  - Gemm (transA = 0, constant B, C absent or a constant per-column vector)
  *    and MatMul with a constant 2-D B -> QGemm (an A of rank > 2 is reshaped
- *    to 2-D and the result back, on the host, on int8 data);
+ *    to 2-D and the result back by QReshape views);
  *  - Add of two activations of the same shape (residual) -> QAdd;
  *  - MaxPool (no dilation, no indices), AveragePool (count_include_pad, or no
  *    padding), GlobalAveragePool over NCHW -> QMaxPool/QAvgPool/QGlobalAvgPool;
@@ -205,7 +205,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     }
     if (nd->op == OP_MAT_MUL) {
         int32_t w = ir_in(g, n, 1);
-        /* [..., M, K] x [K, N]: the leading dims fold into M (a reshape on the host) */
+        /* [..., M, K] x [K, N]: the leading dims fold into M (QReshape views) */
         if (!is_act(g, x) || rank_of(g, x) < 2 || (rank_of(g, x) > 2 && !ir_shape_known(&g->values[x].shape)))
             return WHY("A is not a float activation of rank 2 (or of a known shape)");
         if (!is_const_float(g, w) || rank_of(g, w) != 2)

@@ -327,8 +327,9 @@ static DlaStatus out_q(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, Dl
     return st;
 }
 
-/* A host Reshape of int8 value src into a new int8 value (same quantization)
- * of the given shape; returns the new value. */
+/* A QReshape (a view on the accelerator: row-major both sides) of int8 value
+ * src into a new int8 value (same quantization) of the given shape; returns
+ * the new value. */
 static int32_t reshape_int8(Qz *q, int32_t src, int rank, const int64_t *dims, const char *suffix)
 {
     IrGraph *g = q->g;
@@ -338,12 +339,10 @@ static int32_t reshape_int8(Qz *q, int32_t src, int rank, const int64_t *dims, c
     int32_t dst = ir_value_add(g, ir_unique_name(g, base), DT_INT8, &sh);
     const IrQuant *qs = &g->values[src].quant;
     set_quant(g, dst, 1, -1, qs->scale, qs->zero_point);
-    int64_t *sd = dla_malloc((size_t)rank * sizeof *sd), r = rank;
-    memcpy(sd, dims, (size_t)rank * sizeof *sd);
-    snprintf(base, sizeof base, "%.490s_shape", g->values[dst].name);
-    int32_t in[2] = {src, new_const(q, base, DT_INT64, 1, &r, sd, (size_t)rank * sizeof *sd)};
     snprintf(base, sizeof base, "%.490s_reshape", g->values[dst].name);
-    emit(q, ir_node_add(g, base, "Reshape", "", in, 2, &dst, 1));
+    int32_t nn = ir_node_add(g, base, "QReshape", "dlacc", &src, 1, &dst, 1);
+    attr_ints(g, nn, "shape", dims, rank);
+    emit(q, nn);
     return dst;
 }
 
@@ -414,7 +413,7 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t lo, hi;
     act_bounds(g, act, sy, zy, &lo, &hi);
     /* MatMul over [..., M, K]: QGemm on [P, K] (P the product of the leading
-     * dims), reshaped there and back by host Reshapes of the int8 data */
+     * dims), reshaped there and back by QReshapes (views on the DLA) */
     int32_t gx = xq, gy = yq;
     const IrShape xs = g->values[x].shape, ys = g->values[yq].shape;
     if (matmul && xs.rank > 2) {
@@ -446,14 +445,11 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     emit(q, nn);
     if (gy != yq) {
         /* back to [..., M, N], into yq itself */
-        int32_t r = ys.rank;
-        int64_t *sd = dla_malloc((size_t)r * sizeof *sd), rr = r;
-        memcpy(sd, ys.dims, (size_t)r * sizeof *sd);
         char base[512];
-        snprintf(base, sizeof base, "%.490s_shape", g->values[yq].name);
-        int32_t rin[2] = {gy, new_const(q, base, DT_INT64, 1, &rr, sd, (size_t)r * sizeof *sd)};
         snprintf(base, sizeof base, "%.490s_reshape", g->values[yq].name);
-        emit(q, ir_node_add(g, base, "Reshape", "", rin, 2, &yq, 1));
+        int32_t rn = ir_node_add(g, base, "QReshape", "dlacc", &gy, 1, &yq, 1);
+        attr_ints(g, rn, "shape", ys.dims, ys.rank);
+        emit(q, rn);
     }
     free(wf);
     free(bf);
