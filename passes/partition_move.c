@@ -362,7 +362,9 @@ void quant_move_demote(IrGraph *g)
      * A copy whose results only the host reads would move the boundary, not
      * remove it, and spend accelerator cycles on what the host does anyway;
      * views cost nothing and stay (they let the DequantizeLinear take the
-     * final shape). */
+     * final shape); a Concat of two or more accelerator results stays (one
+     * boundary after it instead of one per input: a detection head's final
+     * concatenation). */
     for (int32_t n = g->nnodes - 1; n >= 0; n--) {
         IrNode *nd = &g->nodes[n];
         if (nd->dead || nd->device != IR_DEVICE_DLA || !quant_is_move_op(nd) || quant_shuffle_part(g, n))
@@ -370,6 +372,13 @@ void quant_move_demote(IrGraph *g)
         int32_t last = quant_shuffle_tail(g, n);
         if (feeds_dla(g, last >= 0 ? last : n))
             continue;
+        if (nd->op == OP_CONCAT) { /* one DequantizeLinear instead of one per accelerator input */
+            int ndla = 0;
+            for (int32_t i = 0; i < nd->ninputs; i++)
+                ndla += from_dla(g, nd->inputs[i]);
+            if (ndla >= 2)
+                continue;
+        }
         if (last < 0 && (nd->op == OP_RESHAPE || nd->op == OP_FLATTEN || nd->op == OP_SQUEEZE ||
                          nd->op == OP_UNSQUEEZE)) {
             IrShape a = g->values[nd->inputs[0]].shape, b = g->values[nd->outputs[0]].shape;

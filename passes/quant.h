@@ -58,8 +58,9 @@ int quant_slice_params(const IrGraph *g, int32_t n, int64_t *starts, int64_t *st
 /* A reshape from shape a to shape b (known dims) keeps the DLA's DRAM byte
  * order (rank 4 NHWC, other ranks row-major): a view, no copy. */
 int quant_reshape_is_view(const IrShape *a, const IrShape *b);
-/* After the forward decisions: accelerator data-movement copies (not views)
- * whose results no accelerator node reads go back to the host. */
+/* After the forward decisions: accelerator data-movement copies (not views,
+ * not Concats of two or more accelerator results) whose results no
+ * accelerator node reads go back to the host. */
 void quant_move_demote(IrGraph *g);
 
 /* Per value (g->nvalues entries, malloc'd): 1 if the value becomes an int8

@@ -224,6 +224,45 @@ static void test_concat_in_place(void)
     ir_graph_free(g);
 }
 
+/* The same over the columns of two QGemm results [M,N1], [M,N2] (rank 2,
+ * axis 1: the row pitch), with a consumer QGemm. */
+static int32_t gemm(IrGraph *g, int32_t x, int64_t k, int64_t nn, const char *name)
+{
+    char nm[32];
+    int64_t wd[2] = {nn, k};
+    snprintf(nm, sizeof nm, "%s_w", name);
+    int32_t w = const_i8(g, nm, 2, wd);
+    snprintf(nm, sizeof nm, "%s_b", name);
+    int32_t b = const_i32(g, nm, nn, (int32_t)(3000 * sqrt((double)k)));
+    int32_t in[3] = {x, w, b};
+    int32_t n = node(g, "QGemm", in, 3, name);
+    float *sc = dla_malloc((size_t)nn * sizeof *sc);
+    for (int64_t i = 0; i < nn; i++)
+        sc[i] = (float)((0.5 + rnd_unit()) * 0.012 / sqrt((double)k));
+    attr_floats(g, n, "scale", (int)nn, sc);
+    free(sc);
+    return finish(g, n, 0.05f, 6);
+}
+
+static void test_concat_in_place_gemm(void)
+{
+    rng_state = 265;
+    IrGraph *g = ir_graph_new();
+    int64_t xd[2] = {37, 70};
+    int32_t x = act(g, "x", 2, xd, 0.1f, 3);
+    int32_t a = gemm(g, x, 70, 24, "ga"), b = gemm(g, x, 70, 41, "gb");
+    int32_t in[2] = {a, b};
+    int32_t n = node(g, "QConcat", in, 2, "cat");
+    attr_int(g, n, "axis", 1);
+    float sc[2] = {1.0f, 1.0f};
+    attr_floats(g, n, "scale", 2, sc);
+    int32_t cat = finish(g, n, 0.05f, 6);
+    gemm(g, cat, 65, 9, "gc");
+    int32_t nodes[4] = {g->values[a].producer, g->values[b].producer, n, g->nnodes - 1};
+    both(g, nodes, 4);
+    ir_graph_free(g);
+}
+
 /* Cycles of the data-movement ops on representative shapes (docs/lowering.md,
  * "Data movement"); printed, not asserted. */
 static void test_report(void)
@@ -282,5 +321,6 @@ void dla_register_tests(void)
               {"reshape views", test_reshape_views},
               {"channel shuffle", test_shuffle},
               {"concat in place", test_concat_in_place},
+              {"concat in place (gemm columns)", test_concat_in_place_gemm},
               {"cycles report", test_report});
 }
