@@ -24,6 +24,12 @@ static uint64_t node_compulsory_bytes(const IrGraph *g, int32_t n)
 {
     const IrNode *nd = &g->nodes[n];
     uint64_t b = 0;
+    /* data movement (docs/lowering.md, "Data movement") need move nothing:
+     * producers and consumers can address the data in place (views and
+     * in-place concatenation do; a copy is extra traffic, not compulsory) */
+    if (nd->op == OP_QCONCAT || nd->op == OP_QSLICE || nd->op == OP_QTRANSPOSE || nd->op == OP_QRESHAPE ||
+        nd->op == OP_QCHANNEL_SHUFFLE)
+        return 0;
     for (int32_t i = 0; i < nd->ninputs; i++) {
         int32_t v = nd->inputs[i];
         if (v < 0)

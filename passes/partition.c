@@ -11,7 +11,7 @@
  *    constant weights and bias -> QConv;
  *  - Gemm (transA = 0, constant B, C absent or a constant per-column vector)
  *    and MatMul with a constant 2-D B -> QGemm (an A of rank > 2 is reshaped
- *    to 2-D and the result back, on the host, on int8 data);
+ *    to 2-D and the result back by QReshape views);
  *  - Add, Sub, Mul, Max, Min of two activations of rank 2 or 4 whose dims
  *    are the output's or 1 (residual add, squeeze-and-excitation scaling
  *    [N,C,1,1] x [N,C,H,W], [N,1,H,W], [N,1,1,1]) -> QAdd/QSub/QMul/QMax/QMin;
@@ -26,8 +26,8 @@
  *  - an element-wise group y = f(x) (act_group.h: x * Sigmoid(x), hard-swish,
  *    Gelu written out...) whose input x an accelerator node produces: all its
  *    nodes, which quantization turns into one QLut;
- *  - Flatten/Reshape [N,C,1,1] -> [N,C] feeding only accelerator Gemm/MatMul:
- *    a view, removed (QGemm reads [N,C,1,1] as [N,C]).
+ *  - data movement of accelerator results (Concat, Split, Slice, Transpose,
+ *    Reshape/Flatten/Squeeze/Unsqueeze, channel shuffle): partition_move.c;
  *  - Resize/Upsample by integer factors and ConvTranspose: the rules (and
  *    reasons) are passes/quantize_upsample.c's quant_upsample_supported.
  * Everything else stays on the host, in float. The padding and width limits
@@ -121,6 +121,9 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     const IrNode *nd = &g->nodes[n];
     if (nd->dead)
         return WHY("dead node");
+    int mv = quant_move_supported(g, n, why); /* partition_move.c */
+    if (mv >= 0)
+        return mv;
     int32_t x = ir_in(g, n, 0);
     ActGroup ag;
     if (act_group_get(g, n, &ag)) {
@@ -181,7 +184,7 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     }
     if (nd->op == OP_MAT_MUL) {
         int32_t w = ir_in(g, n, 1);
-        /* [..., M, K] x [K, N]: the leading dims fold into M (a reshape on the host) */
+        /* [..., M, K] x [K, N]: the leading dims fold into M (QReshape views) */
         if (!is_act(g, x) || rank_of(g, x) < 2 || (rank_of(g, x) > 2 && !ir_shape_known(&g->values[x].shape)))
             return WHY("A is not a float activation of rank 2 (or of a known shape)");
         if (!is_const_float(g, w) || rank_of(g, w) != 2)
@@ -224,11 +227,6 @@ int quant_dla_supported(const IrGraph *g, int32_t n, const char **why)
     }
     if (nd->op == OP_RESIZE || nd->op == OP_UPSAMPLE || nd->op == OP_CONV_TRANSPOSE)
         return quant_upsample_supported(g, n, why);
-    if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) {
-        if (quant_is_view(g, n))
-            return 1;
-        return WHY("not a [N,C,1,1] -> [N,C] view in front of an accelerator Gemm");
-    }
     return WHY("op not supported by the accelerator");
 }
 
@@ -264,38 +262,6 @@ int32_t quant_fused_act(const IrGraph *g, int32_t n, const int32_t *uses)
     return -1;
 }
 
-int quant_is_view(const IrGraph *g, int32_t n)
-{
-    const IrNode *nd = &g->nodes[n];
-    if (nd->dead || nd->noutputs != 1 || !(nd->op == OP_FLATTEN || nd->op == OP_RESHAPE))
-        return 0;
-    int32_t x = ir_in(g, n, 0), y = nd->outputs[0];
-    if (!is_act(g, x) || y < 0 || (g->values[y].flags & IR_VAL_OUTPUT))
-        return 0;
-    const IrShape *xs = &g->values[x].shape, *ys = &g->values[y].shape;
-    if (xs->rank != 4 || xs->dims[2] != 1 || xs->dims[3] != 1 || ys->rank != 2 || ys->dims[1] != xs->dims[1])
-        return 0;
-    if (xs->dims[0] != ys->dims[0] || (xs->dims[0] < 0 && (!xs->sym[0] || !ys->sym[0] || strcmp(xs->sym[0], ys->sym[0]))))
-        return 0;
-    if (nd->op == OP_FLATTEN && ir_attr_int(g, n, "axis", 1) != 1)
-        return 0;
-    int users = 0;
-    for (int32_t c = n + 1; c < g->nnodes; c++) {
-        const IrNode *cn = &g->nodes[c];
-        if (cn->dead)
-            continue;
-        for (int32_t i = 0; i < cn->ninputs; i++) {
-            if (cn->inputs[i] != y)
-                continue;
-            /* only as A of an accelerator Gemm/MatMul */
-            if (i != 0 || cn->device != IR_DEVICE_DLA || !(cn->op == OP_GEMM || cn->op == OP_MAT_MUL))
-                return 0;
-            users++;
-        }
-    }
-    return users > 0 && !pu_used_by_subgraph(g, y);
-}
-
 uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
 {
     uint8_t *mark = dla_calloc((size_t)(g->nvalues ? g->nvalues : 1), 1);
@@ -317,8 +283,8 @@ uint8_t *quant_int8_values(const IrGraph *g, int32_t *count)
             const IrNode *nd = &g->nodes[n];
             if (nd->dead || nd->device != IR_DEVICE_DLA)
                 continue;
-            if (quant_is_view(g, n))
-                hidden[nd->outputs[0]] = 1;
+            if (quant_shuffle_tail(g, n) >= 0 || (nd->op == OP_TRANSPOSE && quant_shuffle_part(g, n)))
+                hidden[nd->outputs[0]] = 1; /* no int8 value: inside a channel shuffle */
             if (quant_fused_act(g, n, uses) >= 0)
                 hidden[nd->outputs[0]] = 1;
             if (act_group_role(g, n) == ACT_INNER) /* inside one QLut */
@@ -355,16 +321,15 @@ DlaStatus pass_partition(IrGraph *g, const PassContext *ctx, DlaError *err)
         return DLA_OK;
     for (int32_t n = 0; n < g->nnodes; n++)
         g->nodes[n].device = IR_DEVICE_HOST;
-    /* Forward: a Relu/Clip's decision reads its producer's, made before it.
-     * Views read their consumers' decisions, so they come second. */
+    /* Forward: a Relu/Clip's (or a data-movement node's) decision reads its
+     * producer's, made before it; copies that only feed the host go back
+     * afterwards (quant_move_demote). */
     for (int32_t n = 0; n < g->nnodes; n++) {
         const IrNode *nd = &g->nodes[n];
-        if (nd->dead || nd->op == OP_FLATTEN || nd->op == OP_RESHAPE)
+        if (nd->dead)
             continue;
         g->nodes[n].device = quant_dla_supported(g, n, NULL) ? IR_DEVICE_DLA : IR_DEVICE_HOST;
     }
-    for (int32_t n = 0; n < g->nnodes; n++)
-        if (quant_is_view(g, n))
-            g->nodes[n].device = IR_DEVICE_DLA;
+    quant_move_demote(g); /* partition_move.c */
     return DLA_OK;
 }

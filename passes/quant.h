@@ -58,13 +58,31 @@ const char *quant_partition_note(const IrGraph *g, int32_t n, void *arg);
  * ops and for unknown shapes). */
 uint64_t quant_node_macs(const IrGraph *g, int32_t n);
 
-/* Is n an accelerator Flatten/Reshape that is a mere view ([N,C,1,1] -> [N,C]
- * in front of QGemm), removed by quantization? */
-int quant_is_view(const IrGraph *g, int32_t n);
+/* Data movement (passes/partition_move.c, docs/quant.md "Data movement"). */
+/* Concat, Split, Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze. */
+int quant_is_move_op(const IrNode *nd);
+/* -1 if n is not a data-movement node; else whether the accelerator runs it
+ * (0 with *why set when not). */
+int quant_move_supported(const IrGraph *g, int32_t n, const char **why);
+/* The tail Reshape of the channel shuffle Reshape [N,C,H,W] -> [N,g,C/g,H,W],
+ * Transpose (0,2,1,3,4), Reshape -> [N,C,H,W] whose head Reshape is n; -1. */
+int32_t quant_shuffle_tail(const IrGraph *g, int32_t n);
+/* n is the Transpose or the tail Reshape of such a channel shuffle. */
+int quant_shuffle_part(const IrGraph *g, int32_t n);
+/* Slice node n's normalized starts and steps per axis of its input (unsliced
+ * axes 0 and 1); 0 if they are not constant or a step is not positive. */
+int quant_slice_params(const IrGraph *g, int32_t n, int64_t *starts, int64_t *steps);
+/* A reshape from shape a to shape b (known dims) keeps the DLA's DRAM byte
+ * order (rank 4 NHWC, other ranks row-major): a view, no copy. */
+int quant_reshape_is_view(const IrShape *a, const IrShape *b);
+/* After the forward decisions: accelerator data-movement copies (not views,
+ * not Concats of two or more accelerator results) whose results no
+ * accelerator node reads go back to the host. */
+void quant_move_demote(IrGraph *g);
 
 /* Per value (g->nvalues entries, malloc'd): 1 if the value becomes an int8
  * activation after quantization (an input or output of an accelerator node,
- * not counting values internal to a fused Conv+Relu or hidden by a view),
+ * not counting values internal to a fused Conv+Relu or a channel shuffle),
  * from the IrNode.device marks. If no node is marked, every non-constant float
  * tensor that is a graph input or a node output is marked (calibrating a whole
  * graph). *count (may be NULL) receives the number marked. */

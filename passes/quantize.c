@@ -10,8 +10,9 @@
  *    Tanh, ..., and each element-wise group of act_group.h, whose nodes
  *    become the one QLut of its root) over int8 activations whose
  *    IrValue.quant holds scale and zero point (count 1, axis -1); a Relu/Clip
- *    fused into its producer is gone (its bounds are the producer's lo/hi), a
- *    view Flatten is gone (QGemm reads [N,C,1,1]);
+ *    fused into its producer is gone (its bounds are the producer's lo/hi);
+ *    data movement (quantize_move.c): QConcat, QSlice, QTranspose, QReshape,
+ *    QChannelShuffle;
  *  - weights are int8 constants, per output channel symmetric (quant axis 0,
  *    zero points 0), biases int32 constants with the input zero-point
  *    correction folded in, scales S[c] = (sx * sw[c]) / sy in fp32;
@@ -300,8 +301,9 @@ static DlaStatus out_q(Qz *q, int32_t y, float *sy, int32_t *zy, int32_t *yq, Dl
     return st;
 }
 
-/* A host Reshape of int8 value src into a new int8 value (same quantization)
- * of the given shape; returns the new value. */
+/* A QReshape (a view on the accelerator: row-major both sides) of int8 value
+ * src into a new int8 value (same quantization) of the given shape; returns
+ * the new value. */
 static int32_t reshape_int8(Qz *q, int32_t src, int rank, const int64_t *dims, const char *suffix)
 {
     IrGraph *g = q->g;
@@ -311,12 +313,10 @@ static int32_t reshape_int8(Qz *q, int32_t src, int rank, const int64_t *dims, c
     int32_t dst = ir_value_add(g, ir_unique_name(g, base), DT_INT8, &sh);
     const IrQuant *qs = &g->values[src].quant;
     set_quant(g, dst, 1, -1, qs->scale, qs->zero_point);
-    int64_t *sd = dla_malloc((size_t)rank * sizeof *sd), r = rank;
-    memcpy(sd, dims, (size_t)rank * sizeof *sd);
-    snprintf(base, sizeof base, "%.490s_shape", g->values[dst].name);
-    int32_t in[2] = {src, new_const(q, base, DT_INT64, 1, &r, sd, (size_t)rank * sizeof *sd)};
     snprintf(base, sizeof base, "%.490s_reshape", g->values[dst].name);
-    emit(q, ir_node_add(g, base, "Reshape", "", in, 2, &dst, 1));
+    int32_t nn = ir_node_add(g, base, "QReshape", "dlacc", &src, 1, &dst, 1);
+    attr_ints(g, nn, "shape", dims, rank);
+    emit(q, nn);
     return dst;
 }
 
@@ -387,7 +387,7 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     int32_t lo, hi;
     act_bounds(g, act, sy, zy, &lo, &hi);
     /* MatMul over [..., M, K]: QGemm on [P, K] (P the product of the leading
-     * dims), reshaped there and back by host Reshapes of the int8 data */
+     * dims), reshaped there and back by QReshapes (views on the DLA) */
     int32_t gx = xq, gy = yq;
     const IrShape xs = g->values[x].shape, ys = g->values[yq].shape;
     if (matmul && xs.rank > 2) {
@@ -422,14 +422,11 @@ static DlaStatus q_conv_gemm(Qz *q, int32_t n, int32_t act, DlaError *err)
     emit(q, nn);
     if (gy != yq) {
         /* back to [..., M, N], into yq itself */
-        int32_t r = ys.rank;
-        int64_t *sd = dla_malloc((size_t)r * sizeof *sd), rr = r;
-        memcpy(sd, ys.dims, (size_t)r * sizeof *sd);
         char base[512];
-        snprintf(base, sizeof base, "%.490s_shape", g->values[yq].name);
-        int32_t rin[2] = {gy, new_const(q, base, DT_INT64, 1, &rr, sd, (size_t)r * sizeof *sd)};
         snprintf(base, sizeof base, "%.490s_reshape", g->values[yq].name);
-        emit(q, ir_node_add(g, base, "Reshape", "", rin, 2, &yq, 1));
+        int32_t rn = ir_node_add(g, base, "QReshape", "dlacc", &gy, 1, &yq, 1);
+        attr_ints(g, rn, "shape", ys.dims, ys.rank);
+        emit(q, rn);
     }
     free(wf);
     free(bf);
@@ -564,13 +561,6 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
 {
     IrGraph *g = q->g;
     const IrNode *nd = &g->nodes[n];
-    if (quant_is_view(g, n)) {
-        int32_t xq, y = nd->outputs[0];
-        DlaStatus st = get_q(q, ir_in(g, n, 0), &xq, err);
-        if (st == DLA_OK)
-            q->qv[y] = xq;
-        return st;
-    }
     int role = act_group_role(g, n);
     if (role == ACT_INNER)
         return DLA_OK; /* computed by its group's QLut (at the root, later) */
@@ -588,6 +578,8 @@ static DlaStatus q_node(Qz *q, int32_t n, DlaError *err)
         st = q_lut(q, n, err);
     else if (nd->op == OP_RESIZE || nd->op == OP_UPSAMPLE || nd->op == OP_CONV_TRANSPOSE)
         st = qz_upsample(q, n, act, err);
+    else if (quant_is_move_op(nd))
+        st = qz_move(q, n, err); /* quantize_move.c */
     else
         return dla_errorf(err, DLA_ERR_INVALID, "internal error: node '%s' (%s) is marked for the accelerator",
                           nd->name, nd->op_type);
@@ -630,6 +622,9 @@ DlaStatus pass_quantize(IrGraph *g, const PassContext *ctx, DlaError *err)
             q.host_use[v]--; /* read as int8: no DequantizeLinear for it */
         }
     }
+
+    for (int32_t n = n0 - 1; n >= 0; n--) /* consumers first: nested concats agree */
+        qz_concat_unify(&q, n);
 
     DlaStatus st = DLA_OK;
     for (int32_t n = 0; n < n0 && st == DLA_OK; n++) {
@@ -710,3 +705,4 @@ void qz_wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_t *w
 {
     wb_values(q, node, rank, wdims, wq, sw, bq, wv, bv);
 }
+void qz_set_quant(IrGraph *g, int32_t v, float s, int32_t zp) { set_quant(g, v, 1, -1, &s, &zp); }

@@ -4,6 +4,9 @@
 #ifndef DLA_PASSES_QUANTIZE_INT_H
 #define DLA_PASSES_QUANTIZE_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "ir.h"
 
 typedef struct Qz {
@@ -57,5 +60,13 @@ void qz_wb_values(Qz *q, int32_t node, int rank, const int64_t *wdims, int8_t *w
 /* The upsampling family (passes/quantize_upsample.c): Resize, Upsample, ConvTranspose. */
 int quant_upsample_supported(const IrGraph *g, int32_t n, const char **why);
 DlaStatus qz_upsample(Qz *q, int32_t n, int32_t act, DlaError *err);
+/* Per-tensor parameters of value v. */
+void qz_set_quant(IrGraph *g, int32_t v, float s, int32_t zp);
+
+/* quantize_move.c: data movement (quant_is_move_op, channel shuffles). */
+DlaStatus qz_move(Qz *q, int32_t n, DlaError *err);
+/* Before quantizing: the inputs of accelerator Concat n that are free to
+ * choose their parameters take the output's (exact concatenation). */
+void qz_concat_unify(Qz *q, int32_t n);
 
 #endif

@@ -3,7 +3,7 @@
  * dla_passes.def run over a plan (dla_plan.h, docs/lowering.md).
  *
  * Input: a graph and a list of its nodes (a partition): dlacc-domain Q-ops
- * (docs/quant.md, and QConcat: backend/qref.h) in topological order, every activation int8 with per-tensor quantization and a
+ * (docs/quant.md) in topological order, every activation int8 with per-tensor quantization and a
  * known shape, weights and biases constant.
  *
  * Output: a DlaProgram for target t:

@@ -100,6 +100,8 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
     int64_t R = e->R, C = e->C;
     *macs = c->layer->macs;
     uint64_t xa = c->addr[ir_in(g, node, 0)], ya = c->addr[g->nodes[node].outputs[0]];
+    /* pixel pitch: OC, or wider when Y is a slice of a concatenation (dla_lower_move.c) */
+    int64_t P = c->pitch && c->pitch[g->nodes[node].outputs[0]] ? c->pitch[g->nodes[node].outputs[0]] : cv.OC;
     int64_t KK = cv.k.kh * cv.k.kw;
     int wres = cv.wres, bres = cv.bres, pres = cv.pres;
     const DlaPlanLayer *l = c->layer; /* SRAM offsets: sram-alloc */
@@ -275,9 +277,9 @@ DlaStatus dla_lower_conv(DlaLowerCtx *c, int32_t node, uint64_t *macs)
                     dla_em_requant(e, &rn, abase, abase, param_at, cv.zy, relu);
                     if (need_clip)
                         dla_em_clip(e, &rn, abase, abase, cv.lo, cv.hi);
-                    DlaDma s = {.dram = ya + (uint64_t)(((n * cv.OH + oh0) * cv.OW + ow0) * cv.OC + cout0 + ob * C),
-                                .act = 1, .sram = abase, .x = nvalid, .xpitch = C, .y = own, .ys = cv.OC,
-                                .z = ohn, .zs = cv.OW * cv.OC};
+                    DlaDma s = {.dram = ya + (uint64_t)(((n * cv.OH + oh0) * cv.OW + ow0) * P + cout0 + ob * C),
+                                .act = 1, .sram = abase, .x = nvalid, .xpitch = C, .y = own, .ys = P,
+                                .z = ohn, .zs = cv.OW * P};
                     dla_em_store(e, &s);
                 }
             }

@@ -14,6 +14,7 @@ typedef struct DlaLowerCtx {
     const uint64_t *addr; /* per value index: activation DRAM offset (relative), DLA_NO_ADDR if none */
     DlaError *err;
     DlaPlanLayer *layer;  /* the layer being lowered (its tiling and SRAM offsets) */
+    const int64_t *pitch; /* per value: pixel/row pitch in DRAM when not dense (plan pitch), NULL: all dense */
 } DlaLowerCtx;
 
 /* The tiling of a QConv / QGemm (dla_pass_tile.c): reads the node, chooses
@@ -38,6 +39,13 @@ DlaStatus dla_lower_pad(DlaLowerCtx *c, int32_t node, uint64_t *macs);   /* QPad
  * region, each region's outputs sharing one count (param word count-1). */
 void dla_pool_requant_regions(DlaEmit *e, const DlaPool *pl, int incl, uint64_t out, int64_t oh0, int64_t ohn,
                               int64_t ow0, int64_t own);
+/* QSlice, QTranspose, QReshape, QChannelShuffle (dla_lower_move.c); a view
+ * layer emits nothing. */
+DlaStatus dla_lower_move(DlaLowerCtx *c, int32_t node, uint64_t *macs);
+int dla_is_move_op(IrOp op);
+/* The layout pass's view decisions (layer.view, plan alias[]) and
+ * zero-copy concatenation inputs (alias, alias_off, pitch). */
+void dla_move_views(DlaLowerPlan *p);
 
 /* "node 'name' (Op): " + message, DLA_ERR_UNSUPPORTED or _INVALID. */
 DlaStatus dla_lower_err(DlaLowerCtx *c, int32_t node, DlaStatus code, const char *fmt, ...)

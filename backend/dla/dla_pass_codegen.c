@@ -22,7 +22,7 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
 {
     const IrGraph *g = p->g;
     DlaEmit *em = &p->em;
-    DlaLowerCtx ctx = {g, em, p->addr, p->err, NULL};
+    DlaLowerCtx ctx = {g, em, p->addr, p->err, NULL, p->pitch};
     for (int32_t i = 0; i < p->nlayers; i++) {
         DlaPlanLayer *l = &p->layers[i];
         int32_t n = l->node;
@@ -49,6 +49,10 @@ DlaStatus dla_pass_codegen(DlaLowerPlan *p)
         case OP_QRESIZE: st = dla_lower_resize(&ctx, n, &macs); break;
         case OP_QZERO_INSERT: st = dla_lower_zero_insert(&ctx, n, &macs); break;
         case OP_QINTERLEAVE: st = dla_lower_interleave(&ctx, n, &macs); break;
+        case OP_QSLICE:
+        case OP_QTRANSPOSE:
+        case OP_QRESHAPE:
+        case OP_QCHANNEL_SHUFFLE: st = dla_lower_move(&ctx, n, &macs); break;
         default: st = DLA_ERR_UNSUPPORTED; break;
         }
         if (st)

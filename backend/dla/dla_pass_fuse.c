@@ -32,7 +32,7 @@ static int is_qop(IrOp op)
 {
     return op == OP_QCONV || op == OP_QGEMM || ir_op_is_qbinary(op) || op == OP_QMAX_POOL || op == OP_QAVG_POOL ||
            op == OP_QGLOBAL_AVG_POOL || op == OP_QLUT || op == OP_QCONCAT || op == OP_QGLOBAL_MAX_POOL || op == OP_QPAD ||
-           op == OP_QRESIZE || op == OP_QZERO_INSERT || op == OP_QINTERLEAVE;
+           op == OP_QRESIZE || op == OP_QZERO_INSERT || op == OP_QINTERLEAVE || dla_is_move_op(op);
 }
 
 /* The activation a conv drain applies: relu when the low bound is the output

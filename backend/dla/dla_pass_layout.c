@@ -13,7 +13,9 @@
  *    instruction selection assumes exactly these (channels innermost, so that
  *    a pixel's channels are one DMA row);
  *  - order: the program's tensors, INPUTs in order of first use, then
- *    OUTPUTs in layer order.
+ *    OUTPUTs in layer order;
+ *  - views: a QReshape that keeps the DRAM byte order is a view (layer.view,
+ *    its output's alias is its input's), unless both ends are program tensors.
  * Every such value must be int8 with a known, non-empty shape. */
 #include <stdlib.h>
 #include <string.h>
@@ -93,5 +95,6 @@ DlaStatus dla_pass_layout(DlaLowerPlan *p)
     for (int32_t v = 0; v < g->nvalues; v++)
         if (role[v] != DLA_ROLE_NONE)
             p->layout[v] = g->values[v].shape.rank == 4 ? IR_LAYOUT_NHWC : IR_LAYOUT_ROWMAJOR;
+    dla_move_views(p); /* dla_lower_move.c: which QReshapes are views */
     return DLA_OK;
 }

@@ -534,6 +534,10 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
         ops = 1;
     else if (nd->op == OP_QRESIZE || nd->op == OP_QZERO_INSERT || nd->op == OP_QINTERLEAVE)
         ops = dla_upsample_vec_ops(g, l->node);
+    else if (dla_is_move_op(nd->op))
+        ops = 0; /* DMA only (dla_lower_move.c); a view nothing at all */
+    if (l->view)
+        in = out = 0;
     int gp = nd->op == OP_QGLOBAL_AVG_POOL || nd->op == OP_QGLOBAL_MAX_POOL;
     double comp = dma(t, in) + (gp ? in : ops * out) / (double)e->L;
     l->pred_compute = comp;
@@ -544,7 +548,7 @@ static void vec_cost(const DlaEmit *e, const IrGraph *g, DlaPlanLayer *l)
 
 DlaStatus dla_pass_tile(DlaLowerPlan *p)
 {
-    DlaLowerCtx ctx = {p->g, &p->em, p->addr, p->err, NULL};
+    DlaLowerCtx ctx = {p->g, &p->em, p->addr, p->err, NULL, p->pitch};
     for (int32_t i = 0; i < p->nlayers; i++) {
         DlaPlanLayer *l = &p->layers[i];
         ctx.layer = l;

@@ -51,8 +51,11 @@ DlaStatus dla_lower_plan_init(DlaLowerPlan *p, const IrGraph *g, const int32_t *
     p->last = dla_malloc(nv * sizeof *p->last);
     p->order = dla_malloc(nv * sizeof *p->order);
     p->addr = dla_malloc(nv * sizeof *p->addr);
+    p->alias = dla_malloc(nv * sizeof *p->alias);
+    p->alias_off = dla_calloc(nv, sizeof *p->alias_off);
+    p->pitch = dla_calloc(nv, sizeof *p->pitch);
     for (int32_t v = 0; v < g->nvalues; v++)
-        p->def[v] = p->last[v] = -1, p->addr[v] = DLA_NO_ADDR;
+        p->def[v] = p->last[v] = -1, p->addr[v] = DLA_NO_ADDR, p->alias[v] = v;
     dla_em_init(&p->em, &p->t);
     return DLA_OK;
 }
@@ -68,6 +71,9 @@ void dla_lower_plan_free(DlaLowerPlan *p)
     free(p->last);
     free(p->order);
     free(p->addr);
+    free(p->alias);
+    free(p->alias_off);
+    free(p->pitch);
     dla_em_free(&p->em);
     memset(p, 0, sizeof *p);
 }

@@ -128,6 +128,8 @@ typedef struct DlaPlanLayer {
     int nnodes;
     const char *act;                     /* activation folded into the drain: "none", "relu", "clip" */
     DlaLayerKind kind;
+    /* layout */
+    int view;                            /* QReshape keeping the byte order: output shares the input's DRAM, no code */
     /* tile */
     DlaConv conv;                        /* kind CONV */
     DlaPool pool;                        /* kind POOL */
@@ -163,6 +165,9 @@ typedef struct DlaLowerPlan {
     uint8_t *layout;            /* IR_LAYOUT_NHWC (rank 4) or IR_LAYOUT_ROWMAJOR */
     int32_t *def, *last;        /* layer that produces / last reads the value, -1 none */
     int32_t *order, norder;     /* the program's tensors: INPUTs (first use), then OUTPUTs */
+    int32_t *alias;             /* per value: the value whose DRAM it shares (a view's first value), or itself */
+    uint64_t *alias_off;        /* per value: its byte offset in that value (a zero-copy concat input) */
+    int64_t *pitch;             /* per value: NHWC pixel (rank 2: row) pitch in bytes when not dense, else 0 */
     /* dram-alloc */
     uint64_t *addr;             /* per value: DRAM offset in the activation region, DLA_NO_ADDR if none */
     uint64_t mid_base;          /* where intermediates start */

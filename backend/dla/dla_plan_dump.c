@@ -32,6 +32,9 @@ static void dump_value(const DlaLowerPlan *p, const char *what, int32_t v, FILE 
     fprintf(f, "] %s %s", role_name(p->role[v]), layout_name(p->layout[v]));
     if (done(p, DLA_PASS_DRAM_ALLOC) && p->addr[v] != DLA_NO_ADDR)
         fprintf(f, " dram +%" PRIu64 " (%lld bytes)", p->addr[v], (long long)ir_shape_numel(&x->shape));
+    if (done(p, DLA_PASS_LAYOUT) && p->alias[v] != v) /* a view, or a concat slice written in place */
+        fprintf(f, " shares '%s' +%" PRIu64 "%s", p->g->values[p->alias[v]].name, p->alias_off[v],
+                p->pitch[v] ? " (in place)" : "");
     fputc('\n', f);
 }
 

@@ -354,6 +354,10 @@ DlaStatus qref_run(const IrGraph *g, const int32_t *nodes, int32_t nnodes, int8_
         case OP_QRESIZE: st = qref_run_resize(g, node, vals, err); break;
         case OP_QZERO_INSERT: st = qref_run_zero_insert(g, node, vals, err); break;
         case OP_QINTERLEAVE: st = qref_run_interleave(g, node, vals, err); break;
+        case OP_QSLICE:
+        case OP_QTRANSPOSE:
+        case OP_QRESHAPE:
+        case OP_QCHANNEL_SHUFFLE: st = qref_move(g, node, vals, err); break; /* qref_move.c */
         default:
             return dla_errorf(err, DLA_ERR_UNSUPPORTED, "qref: node '%s' (%s) is not a dlacc quantized op", nd->name,
                               nd->op_type);

@@ -11,7 +11,7 @@
  * (per-tensor: count 1) of activations; weights and biases are the constant
  * data of the node's inputs; scales, bounds and tables are node attributes.
  *
- * QConcat (not in docs/quant.md's first list; defined here): inputs X_1..X_n
+ * QConcat (docs/quant.md, "Data movement"): inputs X_1..X_n
  * int8 with their own quantization, attribute `axis` (ONNX Concat) and
  * `scale: floats[n]` with scale[i] = sx_i / sy computed in fp32 by the
  * quantizer; Y = Concat over axis of requant(X_i - zx_i, scale[i], zy, -128,

@@ -11,4 +11,8 @@ DlaStatus qref_run_binary(const IrGraph *g, int32_t node, int8_t **vals, DlaErro
 /* QPad (qref_pad.c). */
 DlaStatus qref_run_pad(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err);
 
+/* QSlice, QTranspose, QReshape, QChannelShuffle (qref_move.c): node's output
+ * buffer vals[y] is allocated; its input is vals[x]. */
+DlaStatus qref_move(const IrGraph *g, int32_t node, int8_t **vals, DlaError *err);
+
 #endif

@@ -24,7 +24,7 @@
 #include "quant/quant.h"
 
 #include "dla_qgraph.h"
-#include "dla_run_check.h"
+#include "dla_simcheck.h"
 
 #include "../frontend/onnx_build.h"
 

@@ -19,13 +19,8 @@
 #include "quant/quant.h"
 
 #include "dla_qgraph.h"
-#include "dla_run_check.h"
 
-static void both_targets(IrGraph *g, const int32_t *nodes, int nn)
-{
-    run_check(g, nodes, nn, "dla-edge", NULL);
-    run_check(g, nodes, nn, "dla-server", NULL);
-}
+#include "dla_simcheck.h"
 
 static void conv_case(const ConvSpec *c, uint64_t seed)
 {

@@ -129,8 +129,9 @@ static inline int e2e_compile_run(const char *name, const char *target, const On
     return 1;
 }
 
-/* The whole check for one zoo model on one target. */
-static inline void e2e_model(const char *name, const char *target)
+/* The whole check for one zoo model on one target; want_dla >= 0: exactly
+ * that many DLA segments and nothing on the host but boundaries. */
+static inline void e2e_model_segs(const char *name, const char *target, int want_dla)
 {
     const char *zoo = dla_test_models_dir();
     if (!zoo)
@@ -160,6 +161,11 @@ static inline void e2e_model(const char *name, const char *target)
             f.roofline, f.utilization, f.t_compile, f.t_calibrate, f.t_simulate, f.t_host);
     CU_ASSERT(f.top1_agree);
     CU_ASSERT(f.sqnr_db > 10.0);
+    if (want_dla >= 0) {
+        CU_ASSERT_EQUAL(f.ndla, want_dla);
+        for (int32_t s = 0; s < p->nsegs; s++)
+            CU_ASSERT(p->segs[s].kind != DLA_SEG_HOST);
+    }
 
     /* the .dla file (what `dlacc MODEL -o PREFIX` writes) runs the same */
     char path[8192];
@@ -210,6 +216,8 @@ static inline void e2e_model(const char *name, const char *target)
     dla_run_result_free(&res);
     dla_plan_free(p);
 }
+
+static inline void e2e_model(const char *name, const char *target) { e2e_model_segs(name, target, -1); }
 
 /* e2e_model for the heavy models (resnet18, mobilenet_v2): skipped in the
  * sanitizer build, where the suite runs digits_cnn and squeezenet1_1 only

@@ -101,7 +101,8 @@ static void test_needs_calib(void)
     free(err);
 }
 
-static void compile_objdump(const char *model, const char *target, const char *extra, int min_segments)
+static void compile_objdump(const char *model, const char *target, const char *extra, int min_segments,
+                            const char *layer_op)
 {
     const char *z = models();
     if (!z)
@@ -124,7 +125,7 @@ static void compile_objdump(const char *model, const char *target, const char *e
     for (const char *p = s; (p = strstr(p, "\n.segment dla ")); p++) /* the SEGMENTS table's DLA entries */
         markers++;
     CU_ASSERT(markers >= min_segments);
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "(QConv)")); /* each instruction's comment names its layer */
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, layer_op)); /* each instruction's comment names its layer */
     free(s);
     /* objdump --consts output assembles back to the identical file, SEGMENTS table included */
     snprintf(cmd, sizeof cmd,
@@ -135,8 +136,14 @@ static void compile_objdump(const char *model, const char *target, const char *e
     CU_ASSERT_EQUAL(sh(cmd), 0);
 }
 
-static void test_compile_digits(void) { compile_objdump("digits_cnn", "dla-edge", "--input-shape input=1,1,8,8", 1); }
-static void test_compile_squeezenet(void) { compile_objdump("squeezenet1_1", "dla-server", "", 2); }
+static void test_compile_digits(void)
+{
+    compile_objdump("digits_cnn", "dla-edge", "--input-shape input=1,1,8,8", 1, "(QConv)");
+}
+/* squeezenet1_1 is one DLA segment since Concat runs on the DLA; tiny_encoder
+ * (attention on the host) still alternates */
+static void test_compile_squeezenet(void) { compile_objdump("squeezenet1_1", "dla-server", "", 1, "(QConv)"); }
+static void test_compile_multi(void) { compile_objdump("tiny_encoder", "dla-server", "", 2, "(QGemm)"); }
 
 static void cleanup(void)
 {
@@ -151,5 +158,6 @@ void dla_register_tests(void)
 {
     DLA_SUITE("e2e cli", {"dlacc run on the DLA path", test_run}, {"float model without --calib", test_needs_calib},
               {"dlacc MODEL -o PREFIX + objdump (digits_cnn)", test_compile_digits},
-              {"multi-segment .dla (squeezenet1_1)", test_compile_squeezenet}, {"clean up", cleanup});
+              {"one-segment .dla (squeezenet1_1)", test_compile_squeezenet},
+              {"multi-segment .dla (tiny_encoder)", test_compile_multi}, {"clean up", cleanup});
 }

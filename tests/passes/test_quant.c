@@ -351,7 +351,7 @@ static void test_partition_zoo(void)
         int dla, host; /* expected live nodes after partitioning */
     } zoo[] = {
         {"digits_cnn", 10, 0},    /* Flatten is a view in front of the Gemm */
-        {"squeezenet1_1", 56, 9}, /* 8 Concat + the output Flatten stay on the host */
+        {"squeezenet1_1", 65, 0}, /* 8 Concat and the output Flatten on the DLA too */
         {"resnet18", 49, 0},
         {"mobilenet_v2", 100, 0},
         {"tiny_encoder", -1, -1}, /* printed only */
@@ -413,8 +413,8 @@ static void test_calibrate_digits(void)
     CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
     CU_ASSERT_EQUAL(res.ninputs, 8);
     CU_ASSERT_EQUAL(res.ncompiles, 1); /* batch bound to 1 once, all files alike */
-    /* input, 3 conv+relu outputs, maxpool, global pool, gemm output */
-    CU_ASSERT_EQUAL(res.n, 7);
+    /* input, 3 conv+relu outputs, maxpool, global pool, its flattened view, gemm output */
+    CU_ASSERT_EQUAL(res.n, 8);
     /* the graph is given back unchanged */
     CU_ASSERT_EQUAL(g->noutputs, nout);
     CU_ASSERT(g->values[in].shape.sym[0] != NULL && ir_shape_equal(&g->values[in].shape, &ins));
@@ -721,7 +721,8 @@ static void test_digits_int8(void)
             CU_ASSERT_EQUAL(count_op(g, "QGemm"), 1);
             CU_ASSERT_EQUAL(count_op(g, "QuantizeLinear"), 1);
             CU_ASSERT_EQUAL(count_op(g, "DequantizeLinear"), 1);
-            CU_ASSERT_EQUAL(g->nnodes, 8);
+            CU_ASSERT_EQUAL(count_op(g, "QReshape"), 1); /* the Flatten, a view */
+            CU_ASSERT_EQUAL(g->nnodes, 9);
             /* the quantized IR (Q-ops, int8 parameters, device marks) round-trips through its text */
             char *t1, *t2;
             size_t l1, l2;
@@ -798,21 +799,27 @@ static void test_quantize_zoo(void)
                     CU_ASSERT(v->quant.count == 1);
             }
         }
-        /* only Concat (and the output Flatten) stay in float on the host */
+        /* nothing stays in float on the host */
         if (i < 3)
             CU_ASSERT_EQUAL(count_op(g, "Conv") + count_op(g, "Relu") + count_op(g, "Add") + count_op(g, "Gemm"), 0);
-        if (i == 0) { /* squeezenet: Concat on the host, on int8 data, no boundaries around it */
-            CU_ASSERT_EQUAL(count_op(g, "Concat"), 8);
+        if (i == 0) { /* squeezenet: QConcat whose inputs (fresh Conv results) take its parameters:
+                       * plain copies (scale 1), and the output Flatten a QReshape */
+            CU_ASSERT_EQUAL(count_op(g, "Concat"), 0);
+            CU_ASSERT_EQUAL(count_op(g, "QConcat"), 8);
+            CU_ASSERT_EQUAL(count_op(g, "QReshape"), 1);
+            CU_ASSERT_EQUAL(count_op(g, "Flatten"), 0);
             CU_ASSERT_EQUAL(count_op(g, "QuantizeLinear"), 1);
             CU_ASSERT_EQUAL(count_op(g, "DequantizeLinear"), 1);
             for (int32_t n = 0; n < g->nnodes; n++) {
-                if (strcmp(g->nodes[n].op_type, "Concat") != 0)
+                if (strcmp(g->nodes[n].op_type, "QConcat") != 0)
                     continue;
                 const IrQuant *yq = &g->values[g->nodes[n].outputs[0]].quant;
+                const IrAttr *sc = ir_attr_find(g, n, "scale");
                 CU_ASSERT_EQUAL(g->values[g->nodes[n].outputs[0]].dtype, DT_INT8);
                 for (int32_t k = 0; k < g->nodes[n].ninputs; k++) {
                     const IrQuant *xq = &g->values[g->nodes[n].inputs[k]].quant;
                     CU_ASSERT(xq->count == 1 && xq->scale[0] == yq->scale[0] && xq->zero_point[0] == yq->zero_point[0]);
+                    CU_ASSERT(sc && sc->floats[k] == 1.0f);
                 }
             }
         }

@@ -1,9 +1,9 @@
-/* dla_run_check.h - run a small quantized graph through the DLA lowering and
- * the simulator and compare it bit for bit with qref (the tests of the
- * lowering: test_dla_lower.c, test_dla_eltwise.c). Header-only, after
- * dla_qgraph.h (its generator makes the random inputs). */
-#ifndef DLA_TESTS_DLA_RUN_CHECK_H
-#define DLA_TESTS_DLA_RUN_CHECK_H
+/* dla_simcheck.h - lowering a list of Q-ops for a target, running it on the
+ * simulator with random inputs and comparing every output with qref bit for
+ * bit (test_dla_lower.c, test_dla_move.c, test_dla_eltwise.c). Header-only; include after
+ * dla_qgraph.h. */
+#ifndef DLA_TESTS_DLA_SIMCHECK_H
+#define DLA_TESTS_DLA_SIMCHECK_H
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +12,6 @@
 #include "backend/qref/qref.h"
 #include "isa/dla_format.h"
 #include "isa/sim.h"
-
-/* ------------------------------------------------------------ running */
 
 static int print_layers; /* print per-layer simulator figures */
 
@@ -120,6 +118,12 @@ static inline void run_check(IrGraph *g, const int32_t *nodes, int nn, const cha
     free(vals);
     dla_sim_free(sim);
     dla_program_free(&p);
+}
+
+static inline void both_targets(IrGraph *g, const int32_t *nodes, int nn)
+{
+    run_check(g, nodes, nn, "dla-edge", NULL);
+    run_check(g, nodes, nn, "dla-server", NULL);
 }
 
 #endif
