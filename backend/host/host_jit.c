@@ -50,7 +50,7 @@ static DlaStatus llvm_error(LLVMErrorRef e, const char *what, DlaError *err)
 }
 
 /* A target machine for triple (NULL = host, with the host CPU and features). */
-static DlaStatus make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm, DlaError *err)
+DlaStatus host_make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm, DlaError *err)
 {
     init_targets();
     char *def = LLVMGetDefaultTargetTriple();
@@ -85,7 +85,7 @@ static DlaStatus make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm
     return DLA_OK;
 }
 
-static DlaStatus optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int lvl, DlaError *err)
+DlaStatus host_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int lvl, DlaError *err)
 {
     char *trip = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, trip);
@@ -135,7 +135,7 @@ DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *wan
     LLVMTargetMachineRef tm;
     HostOptions ho = *o;
     ho.triple = NULL;
-    if (!(st = make_tm(&ho, 1, &tm, err)) && (st = optimize(mod, tm, o->opt_level, err)))
+    if (!(st = host_make_tm(&ho, 1, &tm, err)) && (st = host_optimize(mod, tm, o->opt_level, err)))
         LLVMDisposeTargetMachine(tm);
     if (st) {
         LLVMDisposeModule(mod);
@@ -249,12 +249,12 @@ DlaStatus host_emit_object(IrGraph *g, const HostOptions *opt, const char *path,
         return st;
     }
     LLVMTargetMachineRef tm;
-    if ((st = make_tm(o, 0, &tm, err))) {
+    if ((st = host_make_tm(o, 0, &tm, err))) {
         LLVMDisposeModule(mod);
         LLVMContextDispose(ctx);
         return st;
     }
-    st = optimize(mod, tm, o->opt_level, err);
+    st = host_optimize(mod, tm, o->opt_level, err);
     char *msg = NULL;
     if (!st && LLVMTargetMachineEmitToFile(tm, mod, (char *)path, LLVMObjectFile, &msg))
         st = dla_errorf(err, DLA_ERR_IO, "%s: cannot emit object file: %s", path, msg ? msg : "");
