@@ -255,6 +255,15 @@ static DlaStatus write_header(const Aot *a, const DlaAotInfo *info, DlaError *er
     fprintf(f, "#define %s_SCRATCH_BYTES %zu\n#define %s_SCRATCH_ALIGN %d\n", N, info->scratch_bytes, N, AOT_ALIGN);
     fprintf(f, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", N, (int)p->g->ninputs, N,
             (int)p->g->noutputs);
+    /* the byte sizes as initializer lists, for code that loops over inputs/outputs */
+    for (int io = 0; io < 2; io++) {
+        int32_t nv = io ? p->g->noutputs : p->g->ninputs;
+        const int32_t *vs = io ? p->g->outputs : p->g->inputs;
+        fprintf(f, "#define %s_%s_BYTES_LIST {", N, io ? "OUTPUT" : "INPUT");
+        for (int32_t i = 0; i < nv; i++)
+            fprintf(f, "%s%zu", i ? ", " : "", value_bytes(p->g, vs[i]));
+        fprintf(f, "}\n");
+    }
     for (int32_t i = 0; i < p->g->ninputs; i++)
         header_io(f, p, N, 0, i, p->g->inputs[i]);
     for (int32_t i = 0; i < p->g->noutputs; i++)

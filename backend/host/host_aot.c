@@ -33,6 +33,7 @@ struct HostAot {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMTargetMachineRef tm;
+    int lp64d;              /* riscv64 with the lp64d ABI (module flag target-abi) */
     LLVMTypeRef t_i8p, t_i8pp, t_i32, t_i64, t_size;
     LLVMValueRef *graphs;
     int32_t ngraphs;
@@ -51,6 +52,10 @@ DlaStatus host_aot_new(const HostOptions *o, const char *module_name, HostAot **
     }
     a->ctx = LLVMContextCreate();
     a->mod = LLVMModuleCreateWithNameInContext(module_name, a->ctx);
+    a->lp64d = o->triple && !strncmp(o->triple, "riscv64", 7) && !o->features;
+    if (a->lp64d) /* the Linux ABI: hard double float */
+        LLVMAddModuleFlag(a->mod, LLVMModuleFlagBehaviorError, "target-abi", 10,
+                          LLVMMDStringInContext2(a->ctx, "lp64d", 5));
     LLVMTargetDataRef td = LLVMCreateTargetDataLayout(a->tm);
     a->t_size = LLVMIntPtrTypeInContext(a->ctx, td);
     LLVMDisposeTargetData(td);
@@ -233,7 +238,20 @@ static DlaStatus emit_one(HostAot *a, LLVMCodeGenFileType kind, const char *path
     DlaStatus st = DLA_OK;
     if (LLVMTargetMachineEmitToMemoryBuffer(a->tm, m, kind, &msg, &buf))
         st = dla_errorf(err, DLA_ERR_RUNTIME, "%s: LLVM code generation failed: %s", path, msg ? msg : "");
-    else
+    else if (kind == LLVMObjectFile && a->lp64d && LLVMGetBufferSize(buf) >= 64) {
+        /* LLVM 14 generates lp64d code from the module's target-abi but writes
+         * the ELF header's float ABI from its (unsettable through LLVM-C)
+         * target options: soft-float, which linkers refuse to mix with the
+         * system's lp64d objects. Say what the code is: e_flags (offset 48 of
+         * an ELF64 header) gets EF_RISCV_FLOAT_ABI_DOUBLE. */
+        size_t n = LLVMGetBufferSize(buf);
+        unsigned char *copy = dla_malloc(n);
+        memcpy(copy, LLVMGetBufferStart(buf), n);
+        if (copy[4] == 2 /* ELFCLASS64 */ && copy[5] == 1 /* little-endian */)
+            copy[48] = (unsigned char)((copy[48] & ~0x6u) | 0x4u);
+        st = dla_file_write(path, copy, n, err);
+        free(copy);
+    } else
         st = dla_file_write(path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), err);
     LLVMDisposeMessage(msg);
     if (buf)

@@ -72,8 +72,12 @@ DlaStatus host_make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm, 
     int lvl = o->opt_level;
     LLVMCodeGenOptLevel cg = lvl <= 0 ? LLVMCodeGenLevelNone : lvl == 1 ? LLVMCodeGenLevelLess
                            : lvl == 2 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelAggressive;
-    *tm = LLVMCreateTargetMachine(t, triple, cpu ? cpu : o->cpu ? o->cpu : "generic",
-                                  feat ? feat : o->features ? o->features : "", cg,
+    /* Another machine: its default CPU ("" - some targets, RISC-V, have no
+     * "generic"), and for riscv64 the RV64GC features of the Linux ABI (lp64d,
+     * host_aot.c sets the module's target-abi). */
+    const char *dflt_feat = !native && !strncmp(triple, "riscv64", 7) ? "+m,+a,+f,+d,+c" : "";
+    *tm = LLVMCreateTargetMachine(t, triple, cpu ? cpu : o->cpu ? o->cpu : native ? "generic" : "",
+                                  feat ? feat : o->features ? o->features : dflt_feat, cg,
                                   o->pic || jit ? LLVMRelocPIC : LLVMRelocDefault,
                                   jit ? LLVMCodeModelJITDefault : LLVMCodeModelDefault);
     LLVMDisposeMessage(cpu);
