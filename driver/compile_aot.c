@@ -12,12 +12,12 @@
  * arena laid out at compile time:
  *   [0, H)       the arena of whichever host graph runs (H = the largest);
  *   [H, H + P)   the layout buffer (P = the largest NHWC tensor), if any;
- *   then         every value passed between segments that is not a graph
- *                input or output, each at its own 64-byte aligned offset.
- * The arena's size is the end of the last region: each region is fully
- * written by the run, so the declared size is the peak the run touches
- * (tests/aot checks both). Values do not share memory (a later version may
- * reuse by liveness over segments). */
+ *   then         the values passed between segments that are not graph
+ *                inputs or outputs, 64-byte aligned, placed by liveness over
+ *                the segments (first fit; place_values).
+ * The arena's size is the end of the highest block: each block is written in
+ * full by the run, so the declared size is the peak the run touches
+ * (tests/aot checks it). */
 #include "compile_aot.h"
 
 #include <ctype.h>
@@ -275,6 +275,11 @@ static DlaStatus write_header(const Aot *a, const DlaAotInfo *info, DlaError *er
             " * %s_open_sim opens a simulator device for the .dla's target; free with dlart_program_free(*prog),\n"
             " * then dlart_device_free(*dev). */\n",
             n, n, n, n);
+    fprintf(f,
+            "/* 0 if this header and the linked object come from one compile (call it once, before the others). */\n"
+            "int %s_check_hash(uint64_t header_model_hash, DlaError *err);\n"
+            "#define %s_check_header(err) %s_check_hash(%s_MODEL_HASH, (err))\n",
+            n, n, n, N);
     fprintf(f, "int %s_load(DlartDevice *dev, const void *dla, size_t nbytes, DlartProgram **prog, DlaError *err);\n",
             n);
     fprintf(f, "int %s_load_file(DlartDevice *dev, const char *path, DlartProgram **prog, DlaError *err);\n", n);
@@ -320,9 +325,15 @@ static DlaStatus add_entry_points(Aot *a, const DlaAotInfo *info, DlaError *err)
     HostAotFunc f_load = {fn[0], "ppzpp", -1, -1, -1, &s_load, 1};
     HostAotFunc f_loadf = {fn[1], "pppp", -1, -1, -1, &s_loadf, 1};
     HostAotFunc f_sim = {fn[2], "pqppp", -1, -1, -1, &s_sim, 1};
+    char fn_chk[96];
+    snprintf(fn_chk, sizeof fn_chk, "%s_check_hash", n);
+    HostAotArg hdr[] = {{HOST_AOT_STR, 0, n}, {HOST_AOT_U64, info->model_hash, NULL}, {HOST_AOT_PARAM, 0, NULL},
+                        {HOST_AOT_PARAM, 1, NULL}};
+    HostAotStep s_hdr = {-1, 0, 0, "dlart_aot_check_header", hdr, 4};
+    HostAotFunc f_hdr = {fn_chk, "qp", -1, -1, -1, &s_hdr, 1};
     DlaStatus st;
     if ((st = host_aot_add_func(a->ha, &f_load, err)) || (st = host_aot_add_func(a->ha, &f_loadf, err)) ||
-        (st = host_aot_add_func(a->ha, &f_sim, err)))
+        (st = host_aot_add_func(a->ha, &f_sim, err)) || (st = host_aot_add_func(a->ha, &f_hdr, err)))
         return st;
     /* NAME_run: the identity check first, then the plan's steps */
     a->steps = dla_grow(a->steps, sizeof *a->steps, (size_t)a->nsteps + 1, &a->cap);
@@ -331,6 +342,102 @@ static DlaStatus add_entry_points(Aot *a, const DlaAotInfo *info, DlaError *err)
     a->nsteps++;
     HostAotFunc f_run = {fn[3], "ppppp", 1, 2, 3, a->steps, a->nsteps};
     return host_aot_add_func(a->ha, &f_run, err);
+}
+
+/* ---- the value region: first fit over a free list sorted by offset ---- */
+
+typedef struct Span {
+    size_t off, size;
+} Span;
+
+static size_t span_alloc(Span *fl, size_t *n, size_t *top, size_t size)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (fl[i].size >= size) {
+            size_t off = fl[i].off;
+            fl[i].off += size;
+            fl[i].size -= size;
+            if (!fl[i].size)
+                memmove(&fl[i], &fl[i + 1], (--*n - i) * sizeof *fl);
+            return off;
+        }
+    if (*n && fl[*n - 1].off + fl[*n - 1].size == *top) { /* grow the free block at the top */
+        size_t off = fl[--*n].off;
+        *top = off + size;
+        return off;
+    }
+    size_t off = *top;
+    *top += size;
+    return off;
+}
+
+static void span_release(Span *fl, size_t *n, size_t off, size_t size)
+{
+    size_t i = 0;
+    while (i < *n && fl[i].off < off)
+        i++;
+    memmove(&fl[i + 1], &fl[i], (*n - i) * sizeof *fl);
+    fl[i] = (Span){off, size};
+    (*n)++;
+    if (i + 1 < *n && fl[i].off + fl[i].size == fl[i + 1].off) {
+        fl[i].size += fl[i + 1].size;
+        memmove(&fl[i + 1], &fl[i + 2], (--*n - i - 1) * sizeof *fl);
+    }
+    if (i > 0 && fl[i - 1].off + fl[i - 1].size == fl[i].off) {
+        fl[i - 1].size += fl[i].size;
+        memmove(&fl[i], &fl[i + 1], (--*n - i) * sizeof *fl);
+    }
+}
+
+/* Offsets (from base, 64-byte aligned) of the values passed between segments
+ * that are neither graph inputs nor outputs. A value lives from the segment
+ * that produces it to the last one that reads it; a segment's outputs are
+ * placed before the values it reads last are released, so a segment never
+ * writes over its own inputs. Returns the end of the arena: the largest
+ * offset + exact size of a value (each is written in full by its producer),
+ * or end if there are none; *total: the sum of their sizes. */
+static size_t place_values(Aot *a, size_t base, size_t end, size_t *total)
+{
+    const DlaPlan *p = a->p;
+    const IrGraph *g = p->g;
+    int32_t *last = dla_malloc((size_t)g->nvalues * sizeof *last);
+    for (int32_t v = 0; v < g->nvalues; v++)
+        last[v] = -1;
+    for (int32_t s = 0; s < p->nsegs; s++) {
+        for (int32_t i = 0; i < p->segs[s].nin; i++)
+            last[p->segs[s].in_vals[i]] = s;
+        for (int32_t i = 0; i < p->segs[s].nout; i++)
+            if (last[p->segs[s].out_vals[i]] < s)
+                last[p->segs[s].out_vals[i]] = s;
+    }
+    Span *fl = dla_malloc((size_t)(g->nvalues + 1) * sizeof *fl);
+    size_t nfl = 0, top = 0;
+    *total = 0;
+    for (int32_t s = 0; s < p->nsegs; s++) {
+        const DlaSegment *sg = &p->segs[s];
+        for (int32_t i = 0; i < sg->nout; i++) {
+            int32_t v = sg->out_vals[i];
+            if (a->kind[v] != LOC_NONE)
+                continue;
+            size_t nb = value_bytes(g, v), off = span_alloc(fl, &nfl, &top, round_up(nb ? nb : 1));
+            a->kind[v] = LOC_SCRATCH;
+            a->off[v] = base + off;
+            *total += nb;
+            end = end > base + off + nb ? end : base + off + nb;
+        }
+        for (int32_t io = 0; io < 2; io++)
+            for (int32_t i = 0; i < (io ? sg->nout : sg->nin); i++) {
+                int32_t v = io ? sg->out_vals[i] : sg->in_vals[i];
+                if (a->kind[v] == LOC_SCRATCH && last[v] == s) {
+                    size_t nb = value_bytes(g, v);
+                    span_release(fl, &nfl, a->off[v] - base, round_up(nb ? nb : 1));
+                    last[v] = -2; /* released once */
+                }
+            }
+    }
+    free(fl);
+    free(last);
+    return end;
 }
 
 /* Graphs and steps of every segment; fills the scratch layout in info. */
@@ -397,20 +504,9 @@ static DlaStatus build(Aot *a, DlaAotInfo *info, DlaError *err)
     }
     /* scratch layout (see the top of the file) */
     size_t pack_off = round_up(arena_max), end = pack_max ? pack_off + pack_max : arena_max;
-    size_t vals_start = round_up(end), values = 0;
-    for (int32_t s = 0; s < p->nsegs && !st; s++) {
-        const DlaSegment *sg = &p->segs[s];
-        for (int32_t i = 0; i < sg->nout; i++) {
-            int32_t v = sg->out_vals[i];
-            if (a->kind[v] != LOC_NONE)
-                continue;
-            size_t at = round_up(end);
-            a->kind[v] = LOC_SCRATCH;
-            a->off[v] = at;
-            end = at + value_bytes(g, v);
-            values += value_bytes(g, v);
-        }
-    }
+    size_t values = 0;
+    if (!st)
+        end = place_values(a, round_up(end), end, &values);
     for (int32_t k = 0; k < g->noutputs && !st; k++) {
         int32_t v = g->outputs[k], made = 0;
         for (int32_t s = 0; s < p->nsegs && !made; s++)
@@ -425,7 +521,6 @@ static DlaStatus build(Aot *a, DlaAotInfo *info, DlaError *err)
     info->pack_bytes = pack_max;
     info->value_bytes = values;
     info->scratch_bytes = end;
-    (void)vals_start;
     /* the steps of NAME_run */
     HostAotArg packbuf = {HOST_AOT_SCRATCH, pack_off, NULL};
     for (int32_t s = 0; s < p->nsegs && !st; s++) {

@@ -155,6 +155,9 @@ DlaStatus dlart_aot_open_sim(const char *path, const char *bundle, const char *t
 /* Whether p was loaded by dlart_aot_load* with this model hash and target. */
 DlaStatus dlart_aot_check(const DlartProgram *p, const char *bundle, uint64_t model_hash, uint64_t target_fp,
                           DlaError *err);
+/* Whether a bundle's header (header_hash: its NAME_MODEL_HASH) belongs to the
+ * object (object_hash: the hash compiled into it); NAME_check_header. */
+DlaStatus dlart_aot_check_header(const char *bundle, uint64_t object_hash, uint64_t header_hash, DlaError *err);
 /* dlart_tensor_write / _read without layout conversion: data is in the
  * descriptor's DRAM layout (the bundle converts NCHW <-> NHWC itself);
  * nbytes = numel * element size exactly. */

@@ -166,6 +166,16 @@ DlaStatus dlart_aot_check(const DlartProgram *p, const char *bundle, uint64_t mo
     return DLA_OK;
 }
 
+DlaStatus dlart_aot_check_header(const char *bundle, uint64_t object_hash, uint64_t header_hash, DlaError *err)
+{
+    if (object_hash != header_hash)
+        return dla_errorf(err, DLA_ERR_INVALID,
+                          "bundle '%s': the header (model hash %016" PRIx64 ") and the object (model hash %016" PRIx64
+                          ") come from different compiles: rebuild both with one dlacc command",
+                          bundle, header_hash, object_hash);
+    return DLA_OK;
+}
+
 /* Device-layout transfers: nbytes must be the tensor's logical size (the
  * layouts the compiler emits permute elements, they do not pad). */
 static DlaStatus check_dev(const DlartProgram *p, uint32_t i, size_t nbytes, DlaError *err)

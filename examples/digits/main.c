@@ -7,8 +7,8 @@
  * prints the accuracy and the accelerator cycles. The images and labels are
  * ONNX TensorProto files (float [397,1,8,8] and int64 [397]); read_tensor
  * below is a minimal reader of the fields they use. Every error exits with
- * status 1 and a message: a corrupt .dla, or one that is not the program
- * digits.o was compiled with, included. */
+ * status 1 and a message: a corrupt .dla, one that is not the program
+ * digits.o was compiled with, or a digits.h from another compile included. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     DlartDevice *dev;
     DlartProgram *prog;
     DlaError err = {0};
-    if (digits_open_sim(argv[1], 0, &dev, &prog, &err)) {
+    if (digits_check_header(&err) || digits_open_sim(argv[1], 0, &dev, &prog, &err)) {
         fprintf(stderr, "digits: %s\n", err.msg);
         return 1;
     }

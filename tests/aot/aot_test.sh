@@ -15,10 +15,12 @@
 #      two      two bundles under their own names in one program.
 #      cross    --host-triple aarch64-linux-gnu / riscv64-linux-gnu /
 #               x86_64-linux-gnu: ELF objects for that machine (e_machine).
+#      qemu     optional (77 = skipped without the tools): examples/digits
+#               cross-built for aarch64 and run under qemu-user.
 set -u
 mode=$1 dlacc=$2 src=$3 work=$4 cc=$5 cflags=$6 libs=$7
 ex=$src/examples/digits
-rm -rf "$work" && mkdir -p "$work" || exit 1
+rm -rf "$work" && mkdir -p "$work/hdr" || exit 1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 compile() { # PREFIX NAME [dlacc options]
     p=$1 n=$2
@@ -66,6 +68,18 @@ example)
     # the same model for another target
     compile server digits --target dla-server --emit dla
     expect_refused "$work/server.dla" "another target" "compiled for target 'dla-server'"
+    # a header from another compile with the object of this one
+    compile hdr/digits digits --calib-method percentile --emit header
+    $cc -std=c11 -I"$work/hdr" $cflags -c "$ex/main.c" -o "$work/hdr/main.o" &&
+        $cc -o "$work/hdr/digits" "$work/hdr/main.o" "$work/digits.o" $libs || fail "cc (mismatched header)"
+    "$work/hdr/digits" "$good" "$ex/test_images.pb" "$ex/test_labels.pb" > "$work/out" 2> "$work/err"
+    rc=$?
+    [ $rc -eq 1 ] && grep -q "header .* and the object .* come from different compiles" "$work/err" ||
+        fail "mismatched header: status $rc, '$(cat "$work/err")'"
+    echo "refused (header of another compile): $(cat "$work/err")"
+    # the generated code allocates nothing
+    nm -u "$work/digits.o" | grep -w -E "malloc|calloc|realloc|free|posix_memalign|aligned_alloc" &&
+        fail "digits.o calls an allocator"
     # the good file still works
     "$work/digits" "$good" "$ex/test_images.pb" "$ex/test_labels.pb" > /dev/null || fail "the intact .dla"
     ;;
@@ -106,6 +120,32 @@ cross)
         [ "$got" = "$want" ] || fail "$triple: e_machine $got, expected $want"
         echo "$triple: ELF64, e_machine $got"
     done
+    ;;
+qemu)
+    # Optional: examples/digits built for aarch64 (bundle, program and libdlart
+    # cross-compiled) and run under qemu-user. Skipped (77) without
+    # aarch64-linux-gnu-gcc and qemu-aarch64 (apt-get install gcc-aarch64-linux-gnu
+    # qemu-user). libdlart's sources are compiled here with the cross compiler;
+    # --gc-sections drops the target-XML reader, the one part that needs
+    # libxml2, which the bundle path never calls (the .dla carries its target).
+    xcc=aarch64-linux-gnu-gcc
+    command -v $xcc > /dev/null && command -v qemu-aarch64 > /dev/null || { echo "SKIP: no $xcc / qemu-aarch64"; exit 77; }
+    sysroot=/usr/aarch64-linux-gnu # Debian's cross libc (the dynamic loader qemu needs)
+    [ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || { echo "SKIP: no $sysroot/lib/ld-linux-aarch64.so.1"; exit 77; }
+    mkdir -p "$work/rt"
+    for f in "$src"/runtime/*.c "$src"/isa/*.c "$src"/support/*.c; do
+        $xcc -std=c11 -O2 -D_GNU_SOURCE -ffunction-sections -fdata-sections -I/usr/include/libxml2 -I"$src/include" \
+            -I"$src/support" -I"$src" -I"$src/isa" -I"$src/runtime" -DDLA_TARGETS_DIR='"/nonexistent"' \
+            -c "$f" -o "$work/rt/$(basename "$f" .c).o" || fail "$xcc $f"
+    done
+    make -f "$ex/Makefile" O="$work" DLACC="$dlacc" DLACCFLAGS="--host-triple aarch64-linux-gnu" CC=$xcc \
+        DLART_CFLAGS="$cflags" DLART_LIBS="$work/rt/*.o -Wl,--gc-sections -lm" CFLAGS="-O2 -std=c11" \
+        "$work/digits" > "$work/make.log" 2>&1 || { cat "$work/make.log" >&2; fail "make (aarch64)"; }
+    [ "$(od -An -tu2 -j18 -N2 "$work/digits" | tr -d ' ')" = 183 ] || fail "the program is not an AArch64 ELF"
+    qemu-aarch64 -L "$sysroot" "$work/digits" "$work/digits.dla" "$ex/test_images.pb" "$ex/test_labels.pb" \
+        > "$work/run.txt" || fail "qemu-aarch64 run"
+    cat "$work/run.txt"
+    awk '/^accuracy: / { ok = ($2 >= 0.995) } END { exit !ok }' "$work/run.txt" || fail "accuracy below 0.995"
     ;;
 *)
     fail "unknown mode $mode"
