@@ -90,8 +90,60 @@ static int read_tensor(const char *path, Tensor *t)
         return 1;
     }
 bad:
+    t->data = NULL; /* pointed into buf */
     fprintf(stderr, "%s: not a TensorProto with raw_data\n", path);
     return 0;
+}
+
+/* Classify every image; 0, or 1 after printing why. */
+static int classify(const char *dla, const Tensor *img, const Tensor *lab)
+{
+    int64_t n = lab->rank == 1 ? lab->dims[0] : 0;
+    if (img->dtype != DIGITS_INPUT0_DTYPE || lab->dtype != 7 /* int64 */ ||
+        img->nbytes != (size_t)n * DIGITS_INPUT0_BYTES || lab->nbytes != (size_t)n * 8) {
+        fprintf(stderr, "digits: the images must be %s [N,%d,%d,%d], the labels int64 [N]\n",
+                DIGITS_INPUT0_DTYPE_NAME, DIGITS_INPUT0_DIM1, DIGITS_INPUT0_DIM2, DIGITS_INPUT0_DIM3);
+        return 1;
+    }
+    /* the simulator, for the target the .dla was compiled for, with the checks
+     * that the .dla is intact and is the program digits.o belongs to */
+    DlartDevice *dev;
+    DlartProgram *prog;
+    DlaError err = {0};
+    if (digits_check_header(&err) || digits_open_sim(dla, 0, &dev, &prog, &err)) {
+        fprintf(stderr, "digits: %s\n", err.msg);
+        return 1;
+    }
+    int64_t right = 0;
+    int rc = 0;
+    for (int64_t i = 0; i < n && !rc; i++) {
+        float scores[DIGITS_OUTPUT0_NUMEL];
+        const void *in[1] = {img->data + (size_t)i * DIGITS_INPUT0_BYTES};
+        void *out[1] = {scores};
+        if (digits_run(prog, in, out, scratch, &err)) {
+            fprintf(stderr, "digits: image %lld: %s\n", (long long)i, err.msg);
+            rc = 1;
+            break;
+        }
+        int best = 0;
+        for (int k = 1; k < DIGITS_OUTPUT0_NUMEL; k++)
+            if (scores[k] > scores[best])
+                best = k;
+        int64_t label;
+        memcpy(&label, lab->data + (size_t)i * 8, 8);
+        right += best == label;
+    }
+    if (!rc) {
+        const DlartStats *s = dlart_stats(prog);
+        printf("accuracy: %.4f (%lld of %lld images)\n", n ? (double)right / (double)n : 0.0, (long long)right,
+               (long long)n);
+        printf("cycles: %llu (%llu per image on %s, %.1f us at its clock)\n", (unsigned long long)s->cycles,
+               (unsigned long long)(n ? s->cycles / (uint64_t)n : 0), DIGITS_TARGET,
+               n ? 1e6 * s->device_seconds / (double)n : 0.0);
+    }
+    dlart_program_free(prog);
+    dlart_device_free(dev);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -100,52 +152,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DIGITS.dla TEST_IMAGES.pb TEST_LABELS.pb\n", argv[0]);
         return 2;
     }
-    Tensor img, lab;
-    if (!read_tensor(argv[2], &img) || !read_tensor(argv[3], &lab))
-        return 1;
-    int64_t n = lab.rank == 1 ? lab.dims[0] : 0;
-    if (img.dtype != DIGITS_INPUT0_DTYPE || lab.dtype != 7 /* int64 */ ||
-        img.nbytes != (size_t)n * DIGITS_INPUT0_BYTES || lab.nbytes != (size_t)n * 8) {
-        fprintf(stderr, "digits: the images must be %s [N,%d,%d,%d], the labels int64 [N]\n",
-                DIGITS_INPUT0_DTYPE_NAME, DIGITS_INPUT0_DIM1, DIGITS_INPUT0_DIM2, DIGITS_INPUT0_DIM3);
-        return 1;
-    }
-
-    /* the simulator, for the target the .dla was compiled for, with the checks
-     * that the .dla is intact and is the program digits.o belongs to */
-    DlartDevice *dev;
-    DlartProgram *prog;
-    DlaError err = {0};
-    if (digits_check_header(&err) || digits_open_sim(argv[1], 0, &dev, &prog, &err)) {
-        fprintf(stderr, "digits: %s\n", err.msg);
-        return 1;
-    }
-    int64_t right = 0;
-    for (int64_t i = 0; i < n; i++) {
-        float scores[DIGITS_OUTPUT0_NUMEL];
-        const void *in[1] = {img.data + (size_t)i * DIGITS_INPUT0_BYTES};
-        void *out[1] = {scores};
-        if (digits_run(prog, in, out, scratch, &err)) {
-            fprintf(stderr, "digits: image %lld: %s\n", (long long)i, err.msg);
-            return 1;
-        }
-        int best = 0;
-        for (int k = 1; k < DIGITS_OUTPUT0_NUMEL; k++)
-            if (scores[k] > scores[best])
-                best = k;
-        int64_t label;
-        memcpy(&label, lab.data + (size_t)i * 8, 8);
-        right += best == label;
-    }
-    const DlartStats *s = dlart_stats(prog);
-    printf("accuracy: %.4f (%lld of %lld images)\n", n ? (double)right / (double)n : 0.0, (long long)right,
-           (long long)n);
-    printf("cycles: %llu (%llu per image on %s, %.1f us at its clock)\n", (unsigned long long)s->cycles,
-           (unsigned long long)(n ? s->cycles / (uint64_t)n : 0), DIGITS_TARGET,
-           n ? 1e6 * s->device_seconds / (double)n : 0.0);
-    dlart_program_free(prog);
-    dlart_device_free(dev);
+    Tensor img = {0}, lab = {0};
+    int rc = 1;
+    if (read_tensor(argv[2], &img) && read_tensor(argv[3], &lab))
+        rc = classify(argv[1], &img, &lab);
     free(img.data);
     free(lab.data);
-    return 0;
+    return rc;
 }

@@ -94,5 +94,10 @@ int main(int argc, char **argv)
     printf("cycles %llu per run\n", (unsigned long long)(s->cycles / 2));
     dlart_program_free(prog);
     dlart_device_free(dev);
+    for (int i = 0; i < U(_NUM_INPUTS); i++)
+        free((void *)in[i]);
+    for (int k = 0; k < U(_NUM_OUTPUTS); k++)
+        free(out[k]);
+    munmap(m, body + (size_t)pg);
     return used == declared ? 0 : 1;
 }
