@@ -58,6 +58,7 @@ struct DlartProgram {
     uint32_t *stat_of_layer;  /* image layer -> stats index */
     DlartLayerStats *lstats;
     DlartStats stats;
+    uint64_t aot_hash;        /* model hash of the image when loaded by dlart_aot_load* (dlart_aot.c), else 0 */
 };
 
 size_t dlart_dtype_size(uint32_t dtype); /* 0 for non-fixed-size codes */

@@ -60,4 +60,61 @@ void host_llvm_init(void);
  * dtypes are checked only when compiling). */
 int host_supports_op(IrOp op);
 
+/* ---- ahead-of-time objects (host_aot.c) ----
+ * One object file (any LLVM triple) holding several graphs, each compiled as an
+ * internal function like the entry point above, plus exported functions
+ *
+ *     int NAME(params...)
+ *
+ * that run a straight-line list of steps: calls of those graphs, and calls of
+ * external `int callee(args...)` functions (a non-zero result is returned at
+ * once). The generated code allocates nothing: memory comes from parameters. */
+typedef struct HostAot HostAot;
+
+typedef enum HostAotArgKind {
+    HOST_AOT_PARAM,   /* the function's parameter v, as is */
+    HOST_AOT_U32,     /* constant v: uint32_t */
+    HOST_AOT_U64,     /* constant v: uint64_t */
+    HOST_AOT_SIZE,    /* constant v: size_t of the target */
+    HOST_AOT_STR,     /* constant string s (const char *) */
+    HOST_AOT_INPUT,   /* ((void **)parameter in_param)[v] */
+    HOST_AOT_OUTPUT,  /* ((void **)parameter out_param)[v] */
+    HOST_AOT_SCRATCH, /* (char *)parameter scratch_param + v */
+} HostAotArgKind;
+
+typedef struct HostAotArg {
+    HostAotArgKind kind;
+    uint64_t v;
+    const char *s;
+} HostAotArg;
+
+typedef struct HostAotStep {
+    int32_t graph;          /* >= 0: run graph `graph`: args = nin inputs, nout outputs, then the arena */
+    int32_t nin, nout;
+    const char *callee;     /* graph < 0: int callee(args...) */
+    const HostAotArg *args;
+    int32_t nargs;
+} HostAotStep;
+
+typedef struct HostAotFunc {
+    const char *name;       /* exported symbol */
+    const char *params;     /* one letter per parameter: p pointer, q uint64_t, z size_t, u uint32_t */
+    int in_param, out_param, scratch_param; /* parameters that INPUT/OUTPUT/SCRATCH args use; -1: none */
+    const HostAotStep *steps;
+    int32_t nsteps;
+} HostAotFunc;
+
+typedef struct HostAotOutputs {
+    const char *obj, *asm_path, *ir; /* paths, each written atomically; NULL: not written */
+} HostAotOutputs;
+
+/* o: triple, cpu, features, opt level, pic (entry is unused). */
+DlaStatus host_aot_new(const HostOptions *o, const char *module_name, HostAot **out, DlaError *err);
+/* Compile g (constants embedded) as graph *index; *arena_size: the arena it needs. */
+DlaStatus host_aot_add_graph(HostAot *a, IrGraph *g, int32_t *index, size_t *arena_size, DlaError *err);
+DlaStatus host_aot_add_func(HostAot *a, const HostAotFunc *f, DlaError *err);
+/* Optimize once, then write what out asks for. */
+DlaStatus host_aot_emit(HostAot *a, const HostAotOutputs *out, DlaError *err);
+void host_aot_free(HostAot *a);
+
 #endif

@@ -22,6 +22,7 @@
 #define DLA_BACKEND_HOST_INT_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 
 #include "host.h"
 
@@ -60,6 +61,13 @@ int host_plan_in_arena(const HostPlan *p, int32_t v);
 /* 1 if shape inference gave every output of node n constant data: the node is
  * not emitted, its outputs are read as constants. */
 int host_node_folded(const IrGraph *g, int32_t n);
+
+/* ---- host_jit.c: shared with host_aot.c ---- */
+/* A target machine for o->triple (NULL: this machine, host CPU and features);
+ * jit: PIC and the JIT code model. */
+DlaStatus host_make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm, DlaError *err);
+/* The default<On> pipeline (and the target's data layout and triple). */
+DlaStatus host_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int lvl, DlaError *err);
 
 /* ---- host_compile.c ---- */
 /* Build the module for g in ctx (entry symbol `entry`). *arena_size receives

@@ -50,7 +50,7 @@ static DlaStatus llvm_error(LLVMErrorRef e, const char *what, DlaError *err)
 }
 
 /* A target machine for triple (NULL = host, with the host CPU and features). */
-static DlaStatus make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm, DlaError *err)
+DlaStatus host_make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm, DlaError *err)
 {
     init_targets();
     char *def = LLVMGetDefaultTargetTriple();
@@ -72,8 +72,12 @@ static DlaStatus make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm
     int lvl = o->opt_level;
     LLVMCodeGenOptLevel cg = lvl <= 0 ? LLVMCodeGenLevelNone : lvl == 1 ? LLVMCodeGenLevelLess
                            : lvl == 2 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelAggressive;
-    *tm = LLVMCreateTargetMachine(t, triple, cpu ? cpu : o->cpu ? o->cpu : "generic",
-                                  feat ? feat : o->features ? o->features : "", cg,
+    /* Another machine: its default CPU ("" - some targets, RISC-V, have no
+     * "generic"), and for riscv64 the RV64GC features of the Linux ABI (lp64d,
+     * host_aot.c sets the module's target-abi). */
+    const char *dflt_feat = !native && !strncmp(triple, "riscv64", 7) ? "+m,+a,+f,+d,+c" : "";
+    *tm = LLVMCreateTargetMachine(t, triple, cpu ? cpu : o->cpu ? o->cpu : native ? "generic" : "",
+                                  feat ? feat : o->features ? o->features : dflt_feat, cg,
                                   o->pic || jit ? LLVMRelocPIC : LLVMRelocDefault,
                                   jit ? LLVMCodeModelJITDefault : LLVMCodeModelDefault);
     LLVMDisposeMessage(cpu);
@@ -85,7 +89,7 @@ static DlaStatus make_tm(const HostOptions *o, int jit, LLVMTargetMachineRef *tm
     return DLA_OK;
 }
 
-static DlaStatus optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int lvl, DlaError *err)
+DlaStatus host_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int lvl, DlaError *err)
 {
     char *trip = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, trip);
@@ -135,7 +139,7 @@ DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *wan
     LLVMTargetMachineRef tm;
     HostOptions ho = *o;
     ho.triple = NULL;
-    if (!(st = make_tm(&ho, 1, &tm, err)) && (st = optimize(mod, tm, o->opt_level, err)))
+    if (!(st = host_make_tm(&ho, 1, &tm, err)) && (st = host_optimize(mod, tm, o->opt_level, err)))
         LLVMDisposeTargetMachine(tm);
     if (st) {
         LLVMDisposeModule(mod);
@@ -249,12 +253,12 @@ DlaStatus host_emit_object(IrGraph *g, const HostOptions *opt, const char *path,
         return st;
     }
     LLVMTargetMachineRef tm;
-    if ((st = make_tm(o, 0, &tm, err))) {
+    if ((st = host_make_tm(o, 0, &tm, err))) {
         LLVMDisposeModule(mod);
         LLVMContextDispose(ctx);
         return st;
     }
-    st = optimize(mod, tm, o->opt_level, err);
+    st = host_optimize(mod, tm, o->opt_level, err);
     char *msg = NULL;
     if (!st && LLVMTargetMachineEmitToFile(tm, mod, (char *)path, LLVMObjectFile, &msg))
         st = dla_errorf(err, DLA_ERR_IO, "%s: cannot emit object file: %s", path, msg ? msg : "");
