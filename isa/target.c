@@ -22,10 +22,6 @@
 #include "dla_file.h"
 #include "dla_mem.h"
 
-#ifndef DLA_TARGETS_DIR
-#define DLA_TARGETS_DIR "targets"
-#endif
-
 enum { TF_POW2 = 1, TF_BYTES = 2, TF_OPTIONAL = 4 };
 
 typedef struct TargetField {
@@ -566,12 +562,6 @@ DlaStatus dla_target_load_xml(const char *path, DlaTarget *out, DlaError *err)
     st = dla_target_parse_xml(data, n, path, out, err);
     free(data);
     return st;
-}
-
-const char *dla_target_dir(void)
-{
-    const char *e = getenv("DLACC_TARGETS");
-    return e && e[0] ? e : DLA_TARGETS_DIR;
 }
 
 /* "dla-edge, dla-server" from the *.xml files of dir (sorted), for errors. */

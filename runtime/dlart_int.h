@@ -60,7 +60,6 @@ struct DlartProgram {
     DlartStats stats;
 };
 
-size_t dlart_dtype_size(uint32_t dtype); /* 0 for non-fixed-size codes */
 void dlart_stats_init(DlartProgram *p);
 void dlart_stats_add_run(DlartProgram *p, uint32_t seg, double wall);
 double dlart_now(void);
