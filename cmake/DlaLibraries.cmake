@@ -61,8 +61,11 @@ set_target_properties(dlart_static PROPERTIES EXPORT_NAME dlart_static)
 set_target_properties(dlacc_static PROPERTIES EXPORT_NAME dlacc_static)
 # Symbols of static archives linked into a shared library stay local to it.
 foreach(lib dlart_shared dlacc_shared)
-  target_link_options(${lib} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined
+  target_link_options(${lib} PRIVATE -Wl,--exclude-libs,ALL
                       -Wl,--version-script=${CMAKE_SOURCE_DIR}/cmake/dla_exports.map)
+  if(NOT DLA_SANITIZE) # the sanitizer runtimes resolve from the executable
+    target_link_options(${lib} PRIVATE -Wl,--no-undefined)
+  endif()
   set_property(TARGET ${lib} APPEND PROPERTY LINK_DEPENDS ${CMAKE_SOURCE_DIR}/cmake/dla_exports.map)
 endforeach()
 target_link_directories(dlacc_shared PRIVATE ${DLA_LLVM_LIBDIR})
