@@ -57,6 +57,9 @@ foreach(kind shared static)
 endforeach()
 set_target_properties(dlart_shared PROPERTIES EXPORT_NAME dlart VERSION ${PROJECT_VERSION} SOVERSION ${DLA_SOVERSION})
 set_target_properties(dlacc_shared PROPERTIES EXPORT_NAME dlacc VERSION ${PROJECT_VERSION} SOVERSION ${DLA_SOVERSION})
+# libdlacc.so finds the libdlart.so installed beside it, whatever the
+# executable's RUNPATH says (RUNPATH does not apply to indirect dependencies).
+set_target_properties(dlacc_shared PROPERTIES INSTALL_RPATH "\$ORIGIN")
 set_target_properties(dlart_static PROPERTIES EXPORT_NAME dlart_static)
 set_target_properties(dlacc_static PROPERTIES EXPORT_NAME dlacc_static)
 # Symbols of static archives linked into a shared library stay local to it.

@@ -3,11 +3,12 @@
  * calibration images in CALIB_DIR), run it on a batch of images through a run
  * context with typed tensors, and print the outputs and the statistics.
  *
- *   embed [--target dla-edge|dla-server] MODEL.onnx CALIB_DIR IMAGES.f32 LABELS.u8
+ *   embed [--target dla-edge|dla-server] [--min-accuracy A] MODEL.onnx CALIB_DIR IMAGES.f32 LABELS.u8
  *
  * IMAGES.f32: N images of 1x8x8 float32 (little-endian, as the model takes
  * them); LABELS.u8: N labels, one byte each. Exit status 0 on success, 1 on
- * any error (the library's message on stderr). Uses only dlacc.h. */
+ * any error (the library's message on stderr) or an accuracy below A (default
+ * 0). Uses only dlacc.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +54,17 @@ static int fail(const char *what, const DlaError *e)
 int main(int argc, char **argv)
 {
     const char *target = "dla-edge";
+    double min_accuracy = 0;
     int a = 1;
-    if (argc > 2 && !strcmp(argv[1], "--target")) {
-        target = argv[2];
-        a = 3;
-    }
+    for (; a + 1 < argc && argv[a][0] == '-'; a += 2)
+        if (!strcmp(argv[a], "--target"))
+            target = argv[a + 1];
+        else if (!strcmp(argv[a], "--min-accuracy"))
+            min_accuracy = atof(argv[a + 1]);
+        else
+            break;
     if (argc - a != 4) {
-        fprintf(stderr, "usage: embed [--target T] MODEL.onnx CALIB_DIR IMAGES.f32 LABELS.u8\n");
+        fprintf(stderr, "usage: embed [--target T] [--min-accuracy A] MODEL.onnx CALIB_DIR IMAGES.f32 LABELS.u8\n");
         return 2;
     }
     printf("libdlacc %s (headers %s)\n", dlacc_version(), DLA_VERSION_STRING);
@@ -123,7 +128,8 @@ int main(int argc, char **argv)
             printf("\n");
         }
     }
-    printf("accuracy: %.4f (%zu/%zu) on %s\n", (double)correct / (double)nimages, correct, nimages, target);
+    double accuracy = (double)correct / (double)nimages;
+    printf("accuracy: %.4f (%zu/%zu) on %s\n", accuracy, correct, nimages, target);
     const DlartStats *s = dlacc_context_stats(c);
     if (s)
         printf("accelerator: %llu segment runs, %llu cycles, %llu MACs, utilization %.3f, "
@@ -137,5 +143,9 @@ int main(int argc, char **argv)
     dlacc_free(m);
     free(images);
     free(labels);
+    if (accuracy < min_accuracy) {
+        fprintf(stderr, "embed: accuracy %.4f is below %.4f\n", accuracy, min_accuracy);
+        return 1;
+    }
     return 0;
 }

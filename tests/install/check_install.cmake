@@ -35,6 +35,11 @@ foreach(lib dlacc dlart)
     message(FATAL_ERROR "lib${lib}.so: no SONAME lib${lib}.so.${SOVERSION}")
   endif()
 endforeach()
+# libdlacc.so finds libdlart.so beside it.
+execute_process(COMMAND readelf -d ${L}/libdlacc.so OUTPUT_VARIABLE dyn)
+if(NOT dyn MATCHES "(RUNPATH|RPATH)[^\n]*\\$ORIGIN")
+  message(FATAL_ERROR "libdlacc.so has no RUNPATH $ORIGIN:\n${dyn}")
+endif()
 # libdlart: C only, no LLVM.
 execute_process(COMMAND readelf -d ${L}/libdlart.so OUTPUT_VARIABLE dyn)
 if(dyn MATCHES "LLVM|stdc\\+\\+")
