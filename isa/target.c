@@ -18,11 +18,15 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 
 #include "dla_file.h"
 #include "dla_mem.h"
 
 enum { TF_POW2 = 1, TF_BYTES = 2, TF_OPTIONAL = 4 };
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void xml_init(void) { xmlInitParser(); }
 
 typedef struct TargetField {
     const char *field, *elem, *sel, *attr;
@@ -516,6 +520,9 @@ DlaStatus dla_target_parse_xml(const char *xml, size_t len, const char *path, Dl
                               "external subsets are not allowed",
                               path, line);
     }
+    /* libxml2 2.9 wants xmlInitParser once before threads parse (libdlart's
+     * devices may be opened from several threads). */
+    pthread_once(&xml_once, xml_init);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return dla_errorf(err, DLA_ERR_LIMIT, "%s: cannot create an XML parser", path);
