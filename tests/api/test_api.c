@@ -264,6 +264,13 @@ static void *worker(void *arg)
 {
     Worker *w = arg;
     DlaError e = {0};
+    /* devices opened by target name from several threads (target XML parsing) */
+    DlartDevice *d = NULL;
+    if (dlart_device_open("dla-server", 0, &d, &e)) {
+        snprintf(w->msg, sizeof w->msg, "%s", e.msg);
+        w->failures++;
+    }
+    dlart_device_free(d);
     DlaccContext *c = NULL;
     if (dlacc_context_create(w->m, &c, &e)) {
         snprintf(w->msg, sizeof w->msg, "%s", e.msg);
