@@ -25,8 +25,7 @@ set(DLA_RT_MODULES dla_runtime dla_isa dla_support)
 set(DLA_CC_MODULES dla_driver dla_host dla_dla dla_qref dla_passes dla_frontend dla_onnx_proto dla_quant dla_ir
                    dla_isa dla_support)
 set(DLA_PUBLIC_HEADERS ${CMAKE_SOURCE_DIR}/include/dlacc.h ${CMAKE_SOURCE_DIR}/include/dlart.h
-                       ${CMAKE_SOURCE_DIR}/include/dla_types.h
-                       ${CMAKE_BINARY_DIR}/include-of/dla_support-public/dla_version.h)
+                       ${CMAKE_SOURCE_DIR}/include/dla_types.h ${CMAKE_SOURCE_DIR}/include/dla_version.h)
 # The system libraries behind the modules (as paths/flags, so the exported
 # package needs no find_dependency).
 set(DLA_RT_SYSLIBS ${LIBXML2_LIBRARIES} m ${CMAKE_DL_LIBS})
@@ -42,7 +41,6 @@ endfunction()
 dla_objects(DLA_RT_OBJS ${DLA_RT_MODULES})
 dla_objects(DLA_CC_OBJS ${DLA_CC_MODULES})
 
-set(DLA_PUBLIC_INC ${CMAKE_BINARY_DIR}/include-of/dla_support-public)
 foreach(kind shared static)
   string(TOUPPER ${kind} KIND)
   add_library(dlart_${kind} ${KIND} ${DLA_RT_OBJS})
@@ -51,7 +49,7 @@ foreach(kind shared static)
     set_target_properties(${lib}_${kind} PROPERTIES OUTPUT_NAME ${lib} LINKER_LANGUAGE C
       ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
     target_include_directories(${lib}_${kind} INTERFACE
-      $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<BUILD_INTERFACE:${DLA_PUBLIC_INC}>
+      $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include>
       $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   endforeach()
 endforeach()
