@@ -211,7 +211,11 @@ DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **o
         goto fail;
     /* inputs with unknown dims take the fed tensors' shapes */
     OnnxLoadOptions lo = {o->shapes, o->nshapes};
-    if ((st = onnx_load_fed(model, &lo, o->bind, o->nbind, &p->g, err)) || (st = dla_compile_check_calib(p, o, err)))
+    if (o->model_data)
+        st = onnx_load_buffer(o->model_data, o->model_size, model, NULL, &lo, &p->g, err);
+    else
+        st = onnx_load_fed(model, &lo, o->bind, o->nbind, &p->g, err);
+    if (st || (st = dla_compile_check_calib(p, o, err)))
         goto fail;
     for (int32_t i = 0; i < p->g->ninputs; i++) {
         const IrValue *v = &p->g->values[p->g->inputs[i]];

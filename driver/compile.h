@@ -45,6 +45,10 @@ typedef struct DlaCompileOptions {
      * notes why each host node is there. NULL: no dump. */
     const char *dump_after;
     FILE *dump_file;
+    /* The model as an ONNX buffer in memory instead of a path (the model
+     * argument then only names it in errors); no external data. */
+    const void *model_data;
+    size_t model_size;
 } DlaCompileOptions;
 
 /* DlaSegKind (HOST, DLA, BOUNDARY) is isa/program.h's: the .dla SEGMENTS section records it. */
@@ -92,7 +96,7 @@ typedef struct DlaPlan {
     double t_load, t_canon, t_calibrate, t_quantize, t_lower, t_host_compile, t_total;
 } DlaPlan;
 
-/* Compile model (an .onnx path). Errors name the model and what to pass
+/* Compile model (an .onnx path, or the name of o->model_data). Errors name the model and what to pass
  * (e.g. a float model without calib_dir). */
 DlaStatus dla_compile(const char *model, const DlaCompileOptions *o, DlaPlan **out, DlaError *err);
 void dla_plan_free(DlaPlan *p);
@@ -120,6 +124,10 @@ typedef struct DlaRunOptions {
     const IrGraph *float_graph;
     void *const *float_vals;   /* per value of float_graph, NULL where not computed */
     FILE *layer_report;
+    /* Scratch memory of the host segments: dla_plan_host_arena_size(p) bytes,
+     * 64-byte aligned, owned by the caller (one per concurrent run). NULL:
+     * each HostModel's own arena (one run at a time). */
+    void *host_arena;
 } DlaRunOptions;
 
 typedef struct DlaRunResult {
@@ -137,6 +145,8 @@ typedef struct DlaRunResult {
 DlaStatus dla_plan_run(DlaPlan *p, DlartProgram *rp, const OnnxTensorFile *inputs, int32_t ninputs,
                        const DlaRunOptions *ro, DlaRunResult *res, DlaError *err);
 void dla_run_result_free(DlaRunResult *r);
+/* The arena the host segments of p need (the largest; segments run one at a time). */
+size_t dla_plan_host_arena_size(const DlaPlan *p);
 
 /* The float reference for layer reports: model loaded as dla_compile loads
  * it, canonicalized (not quantized), every float activation made an output,

@@ -89,10 +89,17 @@ DlaStatus dla_float_reference(const char *model, const DlaCompileOptions *o, con
         int64_t ne = ir_shape_numel(&g->values[v].shape);
         out[k] = vv[v] = dla_calloc(1, (size_t)(ne > 0 ? ne : 1) * ir_dtype_size(g->values[v].dtype) + 1);
     }
-    host_model_run(m, in, out);
+    DlaStatus rs = host_model_run(m, in, out);
+    if (rs)
+        rs = dla_errorf(err, rs, "float reference: cannot allocate the host arena (%zu bytes)",
+                        host_model_arena_size(m));
     host_model_free(m);
     free(in);
     free(out);
+    if (rs) {
+        dla_float_reference_free(g, vv);
+        return rs;
+    }
     *fg = g;
     *vals = vv;
     return DLA_OK;

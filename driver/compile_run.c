@@ -181,7 +181,11 @@ DlaStatus dla_plan_run(DlaPlan *p, DlartProgram *rp, const OnnxTensorFile *input
                 in[i] = buf[sg->in_vals[i]];
             for (int32_t i = 0; i < sg->nout; i++)
                 out[i] = buf[sg->out_vals[i]];
-            host_model_run(sg->hm, in, out);
+            if (ro && ro->host_arena)
+                st = host_model_run_arena(sg->hm, ro->host_arena, in, out, err);
+            else if ((st = host_model_run(sg->hm, in, out)))
+                st = dla_errorf(err, st, "host segment %d: cannot allocate its %zu-byte arena", (int)s,
+                                host_model_arena_size(sg->hm));
             res->t_host += dla_compile_now() - t0;
         } else {
             for (int32_t i = 0; i < sg->nin && !st; i++)
@@ -219,6 +223,15 @@ done:
     free(buf);
     free(borrowed);
     return st;
+}
+
+size_t dla_plan_host_arena_size(const DlaPlan *p)
+{
+    size_t n = 0;
+    for (int32_t s = 0; s < p->nsegs; s++)
+        if (p->segs[s].kind == DLA_SEG_HOST && p->segs[s].hm && host_model_arena_size(p->segs[s].hm) > n)
+            n = host_model_arena_size(p->segs[s].hm);
+    return n;
 }
 
 void dla_run_result_free(DlaRunResult *r)

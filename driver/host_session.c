@@ -182,8 +182,15 @@ DlaStatus host_session_run(HostSession *s, const OnnxTensorFile *inputs, int32_t
         size_t n = (size_t)ir_shape_numel(&v->shape) * ir_dtype_size(v->dtype);
         out[k] = dla_calloc(1, n ? n : 1);
     }
-    host_model_run(s->m, in, out);
+    DlaStatus st = host_model_run(s->m, in, out);
     free(in);
+    if (st) {
+        for (int32_t k = 0; k < g->noutputs; k++) {
+            free(out[k]);
+            out[k] = NULL;
+        }
+        return dla_errorf(err, st, "host code: cannot allocate its %zu-byte arena", host_model_arena_size(s->m));
+    }
     return DLA_OK;
 }
 

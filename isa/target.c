@@ -18,15 +18,15 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 
 #include "dla_file.h"
 #include "dla_mem.h"
 
-#ifndef DLA_TARGETS_DIR
-#define DLA_TARGETS_DIR "targets"
-#endif
-
 enum { TF_POW2 = 1, TF_BYTES = 2, TF_OPTIONAL = 4 };
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void xml_init(void) { xmlInitParser(); }
 
 typedef struct TargetField {
     const char *field, *elem, *sel, *attr;
@@ -520,6 +520,9 @@ DlaStatus dla_target_parse_xml(const char *xml, size_t len, const char *path, Dl
                               "external subsets are not allowed",
                               path, line);
     }
+    /* libxml2 2.9 wants xmlInitParser once before threads parse (libdlart's
+     * devices may be opened from several threads). */
+    pthread_once(&xml_once, xml_init);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return dla_errorf(err, DLA_ERR_LIMIT, "%s: cannot create an XML parser", path);
@@ -566,12 +569,6 @@ DlaStatus dla_target_load_xml(const char *path, DlaTarget *out, DlaError *err)
     st = dla_target_parse_xml(data, n, path, out, err);
     free(data);
     return st;
-}
-
-const char *dla_target_dir(void)
-{
-    const char *e = getenv("DLACC_TARGETS");
-    return e && e[0] ? e : DLA_TARGETS_DIR;
 }
 
 /* "dla-edge, dla-server" from the *.xml files of dir (sorted), for errors. */

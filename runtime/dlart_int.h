@@ -61,7 +61,6 @@ struct DlartProgram {
     uint64_t aot_hash;        /* model hash of the image when loaded by dlart_aot_load* (dlart_aot.c), else 0 */
 };
 
-size_t dlart_dtype_size(uint32_t dtype); /* 0 for non-fixed-size codes */
 void dlart_stats_init(DlartProgram *p);
 void dlart_stats_add_run(DlartProgram *p, uint32_t seg, double wall);
 double dlart_now(void);

@@ -17,17 +17,6 @@ double dlart_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-size_t dlart_dtype_size(uint32_t dtype)
-{
-    switch (dtype) { /* ONNX TensorProto.DataType codes */
-    case 2: case 3: case 9: return 1;           /* uint8, int8, bool */
-    case 4: case 5: case 10: case 16: return 2; /* uint16, int16, float16, bfloat16 */
-    case 1: case 6: case 12: return 4;          /* float, int32, uint32 */
-    case 7: case 11: case 13: return 8;         /* int64, double, uint64 */
-    default: return 0;
-    }
-}
-
 uint64_t dlart_tensor_numel(const DlaTensorDesc *d)
 {
     uint64_t n = 1;
@@ -192,6 +181,30 @@ DlaStatus dlart_program_load_file(DlartDevice *d, const char *path, DlartProgram
     p->img = &p->owned;
     if ((st = load_common(d, p, err))) {
         dla_error_prefix(err, "%s: ", path);
+        dlart_program_free(p);
+        return st;
+    }
+    *out = p;
+    return DLA_OK;
+}
+
+DlaStatus dlart_program_load_memory(DlartDevice *d, const void *data, size_t size, DlartProgram **out, DlaError *err)
+{
+    *out = NULL;
+    if (!data && size)
+        return dla_errorf(err, DLA_ERR_INVALID, "dlart_program_load_memory: no data");
+    DlartProgram *p = dla_calloc(1, sizeof *p);
+    p->dev = d;
+    DlaStatus st = dla_program_read_mem(data, size, &p->owned, err);
+    if (st) {
+        dla_error_prefix(err, "the .dla in memory (%zu bytes): ", size);
+        free(p);
+        return st;
+    }
+    p->owns = 1;
+    p->img = &p->owned;
+    if ((st = load_common(d, p, err))) {
+        dla_error_prefix(err, "the .dla in memory: ");
         dlart_program_free(p);
         return st;
     }

@@ -11,22 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-typedef enum DlaStatus {
-    DLA_OK = 0,
-    DLA_ERR_IO = 1,          /* file cannot be opened/read/written */
-    DLA_ERR_FORMAT = 2,      /* malformed input: ONNX, XML, .dla, text IR */
-    DLA_ERR_UNSUPPORTED = 3, /* well-formed but outside what dlacc handles */
-    DLA_ERR_INVALID = 4,     /* semantically invalid: bad shapes, attributes, operands */
-    DLA_ERR_LIMIT = 5,       /* exceeds a resource limit (memory, rank, size) */
-    DLA_ERR_RUNTIME = 6,     /* a program faulted while running (simulator, host) */
-} DlaStatus;
-
-#define DLA_ERR_MSG_MAX 2048
-
-typedef struct DlaError {
-    DlaStatus code;
-    char msg[DLA_ERR_MSG_MAX];
-} DlaError;
+/* DlaStatus, DlaError and DLA_ERR_MSG_MAX are public (include/dla_types.h). */
+#include "dla_types.h"
 
 /* Record an error (first one wins unless the previous was cleared) and return code,
  * so call sites read `return dla_errorf(err, DLA_ERR_FORMAT, "...", ...);`.

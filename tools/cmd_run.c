@@ -1,12 +1,15 @@
-/* cmd_run.c - `dlacc run MODEL.onnx --host-only --input IN.pb ... --output OUT.pb ...`
+/* cmd_run.c - `dlacc run MODEL.onnx --host-only --input IN.pb ... --output OUT.pb ...
+ * [--stats-json FILE]`
  *
  * Compiles the model for this machine in-process (LLVM ORC JIT, host
  * backend), runs it once on the given inputs (serialized onnx.TensorProto, in
  * graph input order) and writes the outputs in graph output order. Timing
- * (load, shape inference, compile, run) goes to stderr. */
+ * (load, shape inference, compile, run) and the arena size go to stderr and,
+ * with --stats-json, to a JSON file. */
 #include "cli.h"
 #include "cmd_run_dla.h"
 #include "driver/host_session.h"
+#include "dla_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +21,38 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: dlacc run MODEL.onnx --host-only --input IN.pb [--input IN2.pb ...]\n"
                "                 [--output OUT.pb ...] [--input-shape NAME=D0,D1,...] [-O0..3]\n"
+               "                 [--stats-json FILE]\n"
                "  Compiles MODEL for the host CPU through LLVM (in-process JIT), runs it on the\n"
                "  inputs (serialized onnx.TensorProto, graph input order) and writes the outputs\n"
-               "  (graph output order). Timings go to stderr.\n");
+               "  (graph output order). Timings go to stderr; --stats-json writes them and the\n"
+               "  arena size (bytes of scratch memory the compiled code uses) as JSON.\n");
+}
+
+/* --stats-json for the host path: wall seconds of each step and the arena. */
+static int write_stats(const char *path, const char *model, const HostSession *s, double t_run)
+{
+    DlaError err = {0};
+    DlaOutFile o;
+    DlaStatus st = dla_out_open(&o, path, &err);
+    if (!st) {
+        fprintf(o.f, "{\n  \"model\": ");
+        cli_json_string(o.f, model);
+        fprintf(o.f,
+                ",\n  \"target\": \"host\",\n  \"wall\": {\"load\": %.6f, \"infer\": %.6f, \"compile\": %.6f, "
+                "\"run\": %.6f},\n  \"arena_bytes\": %zu\n}\n",
+                s->t_load, s->t_infer, s->t_compile, t_run, host_model_arena_size(s->m));
+        st = dla_out_close(&o, 1, &err);
+    }
+    if (st) {
+        cli_report(&err);
+        return 2;
+    }
+    return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO];
+    const char *model = NULL, *inputs[RUN_MAX_IO], *outputs[RUN_MAX_IO], *stats_json = NULL;
     int nin = 0, nout = 0, host_only = 0, opt = 2;
     OnnxInputShape shapes[RUN_MAX_IO];
     int nshapes = 0;
@@ -58,6 +85,8 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
             nshapes++;
+        } else if (!strcmp(a, "--stats-json") && i + 1 < argc) {
+            stats_json = argv[++i];
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
             opt = a[2] - '0';
         } else if (a[0] != '-' && !model) {
@@ -76,11 +105,14 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "dlacc run: only the host path is available here: pass --host-only\n");
         return 2;
     }
-    const char *reads[RUN_MAX_IO + 1];
+    const char *reads[RUN_MAX_IO + 1], *writes[RUN_MAX_IO + 1];
     reads[0] = model;
     for (int k = 0; k < nin; k++)
         reads[k + 1] = inputs[k];
-    if (!cli_outputs_ok("run", outputs, nout, reads, nin + 1, NULL))
+    for (int k = 0; k < nout; k++)
+        writes[k] = outputs[k];
+    writes[nout] = stats_json;
+    if (!cli_outputs_ok("run", writes, nout + 1, reads, nin + 1, NULL))
         return 2;
     OnnxTensorFile tin[RUN_MAX_IO];
     memset(tin, 0, sizeof tin);
@@ -133,6 +165,8 @@ int cmd_run(int argc, char **argv)
             }
             free(out[k]);
         }
+        if (stats_json && !rc)
+            rc = write_stats(stats_json, model, &s, t_run);
     }
     host_session_close(&s);
 done:

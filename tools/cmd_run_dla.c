@@ -275,7 +275,8 @@ int cmd_run_dla(int argc, char **argv)
         dlart_set_compulsory_bytes(rp, p->compulsory, p->prog.nlayers);
     if (trace)
         dlart_device_set_trace(dev, 1);
-    DlaRunOptions ro = {verify, NULL, NULL, NULL};
+    DlaRunOptions ro = {0};
+    ro.verify_qref = verify;
     IrGraph *fg = NULL;
     void **fvals = NULL;
     if (report) {

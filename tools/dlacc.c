@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dlacc.h"
+
 static const struct {
     const char *name;
     int (*fn)(int, char **);
@@ -45,7 +47,8 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("dlacc 0.1.0\n");
+        /* the libraries' own versions, through the public API */
+        printf("dlacc %s (libdlacc %s, libdlart %s)\n", DLA_VERSION_STRING, dlacc_version(), dlart_version());
         return 0;
     }
     for (int i = 0; i < NCOMMANDS; i++)

@@ -39,8 +39,14 @@ DlaStatus host_jit_compile(IrGraph *g, const HostOptions *opt, HostModel **out, 
  * them into constants and compile again (host_session.c does). */
 DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *want_const, HostModel **out,
                                 DlaError *err);
-/* Run once. inputs/outputs in graph order; allocates the arena on first use. */
-void host_model_run(HostModel *m, void **inputs, void **outputs);
+/* Run once with the caller's arena (host_model_arena_size bytes, 64-byte
+ * aligned; NULL if the size is 0). inputs/outputs in graph order. The model
+ * is not modified: several threads may run one HostModel at the same time,
+ * each with its own arena. Fails (DLA_ERR_INVALID) on a missing or misaligned arena. */
+DlaStatus host_model_run_arena(const HostModel *m, void *arena, void **inputs, void **outputs, DlaError *err);
+/* The same with the model's own arena, allocated on first use (so not
+ * thread-safe); DLA_ERR_LIMIT (no message) if it cannot be allocated. */
+DlaStatus host_model_run(HostModel *m, void **inputs, void **outputs);
 size_t host_model_arena_size(const HostModel *m);
 /* The host JIT as a graph executor (ir/exec.h): what the driver hands to
  * calibration. Static; never freed. */

@@ -15,6 +15,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +27,22 @@ struct HostModel {
     void *arena;
 };
 
-static void init_targets(void)
+/* Once per process, whichever thread compiles first (libdlacc may compile
+ * from several threads). */
+static pthread_once_t targets_once = PTHREAD_ONCE_INIT;
+
+static void init_targets_once(void)
 {
-    static int done;
-    if (done)
-        return;
-    done = 1;
     LLVMInitializeAllTargetInfos();
     LLVMInitializeAllTargets();
     LLVMInitializeAllTargetMCs();
     LLVMInitializeAllAsmPrinters();
     LLVMInitializeAllAsmParsers();
+}
+
+static void init_targets(void)
+{
+    pthread_once(&targets_once, init_targets_once);
 }
 
 void host_llvm_init(void) { init_targets(); }
@@ -187,15 +193,20 @@ DlaStatus host_jit_compile_want(IrGraph *g, const HostOptions *opt, uint8_t *wan
     return DLA_OK;
 }
 
-void host_model_run(HostModel *m, void **inputs, void **outputs)
+DlaStatus host_model_run_arena(const HostModel *m, void *arena, void **inputs, void **outputs, DlaError *err)
 {
-    if (!m->arena && m->arena_size) {
-        if (posix_memalign(&m->arena, 64, m->arena_size))
-            m->arena = NULL;
-        if (!m->arena)
-            m->arena = dla_malloc(m->arena_size); /* fatal on failure, in one place */
-    }
-    m->entry(inputs, outputs, m->arena);
+    if (m->arena_size && (!arena || ((uintptr_t)arena & 63)))
+        return dla_errorf(err, DLA_ERR_INVALID, "host code: the arena must be %zu bytes, 64-byte aligned (got %p)",
+                          m->arena_size, arena);
+    m->entry(inputs, outputs, arena);
+    return DLA_OK;
+}
+
+DlaStatus host_model_run(HostModel *m, void **inputs, void **outputs)
+{
+    if (!m->arena && m->arena_size && posix_memalign(&m->arena, 64, m->arena_size))
+        return DLA_ERR_LIMIT;
+    return host_model_run_arena(m, m->arena, inputs, outputs, NULL);
 }
 
 size_t host_model_arena_size(const HostModel *m) { return m->arena_size; }
@@ -210,9 +221,11 @@ static DlaStatus exec_compile(const IrExecutor *ex, IrGraph *g, void **handle, D
 
 static DlaStatus exec_run(const IrExecutor *ex, void *handle, void **inputs, void **outputs, DlaError *err)
 {
-    (void)ex, (void)err;
-    host_model_run(handle, inputs, outputs);
-    return DLA_OK;
+    (void)ex;
+    HostModel *m = handle;
+    if (!m->arena && m->arena_size && posix_memalign(&m->arena, 64, m->arena_size))
+        return dla_errorf(err, DLA_ERR_LIMIT, "host code: cannot allocate its %zu-byte arena", m->arena_size);
+    return host_model_run_arena(m, m->arena, inputs, outputs, err);
 }
 
 static void exec_release(const IrExecutor *ex, void *handle)

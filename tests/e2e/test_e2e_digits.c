@@ -128,7 +128,8 @@ static void test_public_api(void)
     snprintf(ref, sizeof ref, "%s/digits_cnn/test_data_set_0/output_0.pb", zoo);
     snprintf(dla, sizeof dla, "%s/e2e_api_%d.dla", DLA_BINARY_DIR, (int)getpid());
     const char *shapes[1] = {"input=1,1,8,8"};
-    DlaccOptions o = {0};
+    DlaccOptions o;
+    dlacc_options_init(&o);
     o.target = "dla-server";
     o.calib_dir = calib;
     o.input_shapes = shapes;
