@@ -204,30 +204,30 @@ DLART_API void dlart_unpack(const DlaTensorDesc *d, const void *dev, void *rowma
 
 /* The model hash of a .dla image (n bytes): 64-bit FNV-1a over its header
  * and section table, which hold the size and CRC-32 of every section. */
-uint64_t dlart_aot_model_hash(const void *dla, size_t n);
+DLART_API uint64_t dlart_aot_model_hash(const void *dla, size_t n);
 /* Load a .dla image (from memory or a file) for bundle `bundle` compiled for
  * target `target`: the reader's validation (every checksum and range), then
  * the image's target fingerprint and model hash must equal the bundle's; a
  * mismatch is an error naming both. The program owns what it read. */
-DlaStatus dlart_aot_load(DlartDevice *d, const void *dla, size_t n, const char *bundle, const char *target,
+DLART_API DlaStatus dlart_aot_load(DlartDevice *d, const void *dla, size_t n, const char *bundle, const char *target,
                          uint64_t model_hash, uint64_t target_fp, DlartProgram **out, DlaError *err);
-DlaStatus dlart_aot_load_file(DlartDevice *d, const char *path, const char *bundle, const char *target,
+DLART_API DlaStatus dlart_aot_load_file(DlartDevice *d, const char *path, const char *bundle, const char *target,
                               uint64_t model_hash, uint64_t target_fp, DlartProgram **out, DlaError *err);
 /* The same, on a new simulator device for the image's own target (after the
  * checks); the caller frees *out, then *dev. */
-DlaStatus dlart_aot_open_sim(const char *path, const char *bundle, const char *target, uint64_t model_hash,
+DLART_API DlaStatus dlart_aot_open_sim(const char *path, const char *bundle, const char *target, uint64_t model_hash,
                              uint64_t target_fp, uint64_t max_cycles, DlartDevice **dev, DlartProgram **out,
                              DlaError *err);
 /* Whether p was loaded by dlart_aot_load* with this model hash and target. */
-DlaStatus dlart_aot_check(const DlartProgram *p, const char *bundle, uint64_t model_hash, uint64_t target_fp,
+DLART_API DlaStatus dlart_aot_check(const DlartProgram *p, const char *bundle, uint64_t model_hash, uint64_t target_fp,
                           DlaError *err);
 /* Whether a bundle's header (header_hash: its NAME_MODEL_HASH) belongs to the
  * object (object_hash: the hash compiled into it); NAME_check_header. */
-DlaStatus dlart_aot_check_header(const char *bundle, uint64_t object_hash, uint64_t header_hash, DlaError *err);
+DLART_API DlaStatus dlart_aot_check_header(const char *bundle, uint64_t object_hash, uint64_t header_hash, DlaError *err);
 /* dlart_tensor_write / _read without layout conversion: data is in the
  * descriptor's DRAM layout (the bundle converts NCHW <-> NHWC itself);
  * nbytes = numel * element size exactly. */
-DlaStatus dlart_tensor_write_dev(DlartProgram *p, uint32_t i, const void *data, size_t nbytes, DlaError *err);
-DlaStatus dlart_tensor_read_dev(DlartProgram *p, uint32_t i, void *data, size_t nbytes, DlaError *err);
+DLART_API DlaStatus dlart_tensor_write_dev(DlartProgram *p, uint32_t i, const void *data, size_t nbytes, DlaError *err);
+DLART_API DlaStatus dlart_tensor_read_dev(DlartProgram *p, uint32_t i, void *data, size_t nbytes, DlaError *err);
 
 #endif

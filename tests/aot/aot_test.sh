@@ -4,6 +4,12 @@
 #
 #   aot_test.sh MODE DLACC SRC WORK CC "DLART_CFLAGS" "DLART_LIBS"
 #
+# DLART_CFLAGS "pkg-config:DIR" means an installed libdlart: pkg-config finds
+# dlart.pc in DIR, gives the flags (plus an rpath to the install's libdir),
+# and examples/digits' Makefile asks pkg-config itself, as after a user's
+# `cmake --install`. Otherwise the flags are given (the sanitizer build links
+# the build tree's instrumented archives).
+#
 # MODE example  examples/digits through its Makefile: `make run` prints an
 #               accuracy >= 0.995; then corrupted .dla files (bit flips at
 #               header, table and section offsets, truncations) and
@@ -19,6 +25,17 @@
 #               cross-built for aarch64 and run under qemu-user.
 set -u
 mode=$1 dlacc=$2 src=$3 work=$4 cc=$5 cflags=$6 libs=$7
+make_flags=
+case $cflags in
+pkg-config:*)
+    PKG_CONFIG_PATH=${cflags#pkg-config:}
+    export PKG_CONFIG_PATH
+    cflags=$(pkg-config --cflags dlart) && libs="$(pkg-config --libs dlart) -Wl,-rpath,$(pkg-config --variable=libdir dlart)" ||
+        { echo "FAIL: pkg-config dlart in $PKG_CONFIG_PATH" >&2; exit 1; }
+    ;;
+*)
+    make_flags=given ;;
+esac
 ex=$src/examples/digits
 rm -rf "$work" && mkdir -p "$work/hdr" || exit 1
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -39,9 +56,13 @@ expect_refused() {
 
 case $mode in
 example)
-    make -f "$ex/Makefile" O="$work" DLACC="$dlacc" CC="$cc" DLART_CFLAGS="$cflags" DLART_LIBS="$libs" \
-        CFLAGS="-O2 -std=c11 -Wall -Wextra -Werror" run > "$work/run.txt" 2> "$work/make.log" ||
-        { cat "$work/make.log" "$work/run.txt" >&2; fail "make run"; }
+    if [ -n "$make_flags" ]; then
+        make -f "$ex/Makefile" O="$work" DLACC="$dlacc" CC="$cc" DLART_CFLAGS="$cflags" DLART_LIBS="$libs" \
+            DLART_RPATH= CFLAGS="-O2 -std=c11 -Wall -Wextra -Werror" run > "$work/run.txt" 2> "$work/make.log"
+    else # the Makefile's own pkg-config, as a user's build
+        make -f "$ex/Makefile" O="$work" DLACC="$dlacc" CC="$cc" CFLAGS="-O2 -std=c11 -Wall -Wextra -Werror" run \
+            > "$work/run.txt" 2> "$work/make.log"
+    fi || { cat "$work/make.log" "$work/run.txt" >&2; fail "make run"; }
     cat "$work/run.txt"
     awk '/^accuracy: / { ok = ($2 >= 0.995) } END { exit !ok }' "$work/run.txt" || fail "accuracy below 0.995"
     grep -q '^cycles: [1-9]' "$work/run.txt" || fail "no cycles line"
