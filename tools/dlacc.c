@@ -23,7 +23,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: dlacc <command> [options] ...\n"
                "       dlacc <command> --help\n"
-               "       dlacc MODEL.onnx -o PREFIX --calib DIR [--target T]   (compile: writes PREFIX.dla)\n\n"
+               "       dlacc MODEL.onnx -o PREFIX --calib DIR [--target T]   (compile: PREFIX.dla .o .h)\n\n"
                "dlacc compiles ONNX models for a deep-learning accelerator (DLA) and runs them\n"
                "on its ISA simulator.\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
