@@ -356,11 +356,31 @@ static int feeds_dla(const IrGraph *g, int32_t n)
     return 0;
 }
 
+/* Are the outputs of n read by nothing but the graph's outputs (no node)? */
+static int only_graph_outputs(const IrGraph *g, int32_t n)
+{
+    const IrNode *nd = &g->nodes[n];
+    for (int32_t k = 0; k < nd->noutputs; k++)
+        if (nd->outputs[k] >= 0 && !(g->values[nd->outputs[k]].flags & IR_VAL_OUTPUT))
+            return 0;
+    for (int32_t c = 0; c < g->nnodes; c++) {
+        const IrNode *cn = &g->nodes[c];
+        for (int32_t i = 0; !cn->dead && i < cn->ninputs; i++)
+            for (int32_t k = 0; k < nd->noutputs; k++)
+                if (cn->inputs[i] >= 0 && cn->inputs[i] == nd->outputs[k])
+                    return 0;
+    }
+    return 1;
+}
+
 void quant_move_demote(IrGraph *g)
 {
     /* Backwards, so that a chain of copies feeding the host goes back whole.
-     * A copy whose results only the host reads would move the boundary, not
+     * A copy whose results only host nodes read would move the boundary, not
      * remove it, and spend accelerator cycles on what the host does anyway;
+     * a copy that makes a graph output stays (the output's DequantizeLinear
+     * is then the only host work after the accelerator: a network ending in
+     * a channel shuffle is one segment);
      * views cost nothing and stay (they let the DequantizeLinear take the
      * final shape); a Concat of two or more accelerator results stays (one
      * boundary after it instead of one per input: a detection head's final
@@ -370,7 +390,7 @@ void quant_move_demote(IrGraph *g)
         if (nd->dead || nd->device != IR_DEVICE_DLA || !quant_is_move_op(nd) || quant_shuffle_part(g, n))
             continue;
         int32_t last = quant_shuffle_tail(g, n);
-        if (feeds_dla(g, last >= 0 ? last : n))
+        if (feeds_dla(g, last >= 0 ? last : n) || only_graph_outputs(g, last >= 0 ? last : n))
             continue;
         if (nd->op == OP_CONCAT) { /* one DequantizeLinear instead of one per accelerator input */
             int ndla = 0;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # deps.sh - install what dlacc needs on Debian 12, only if something is missing.
 set -euo pipefail
+# gcc-aarch64-linux-gnu and qemu-user: the AOT test that cross-builds
+# examples/digits for aarch64 and runs it under qemu (tests/aot, mode qemu).
 pkgs=(build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev libxml2-dev
-      llvm-dev clang libcunit1-dev libonnx-testdata jq)
+      llvm-dev clang libcunit1-dev libonnx-testdata jq gcc-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -143,15 +143,40 @@ static void test_concat_transpose_reshape(void)
     g = base(&r, &z);
     y = out(g, "y");
     check(g, ir_node_add(g, "tr", "Transpose", "", &z, 1, &y, 1), 0, "from the host");
-    /* read only by the host (a graph output): a Transpose copy goes back to the
-     * host, a Concat of two accelerator results stays (one boundary, not two) */
+    /* a graph output and nothing else: the Transpose copy stays (the output's
+     * DequantizeLinear is then the only host work); read by a host node
+     * (Softmax), it goes back to the host, where the float copy costs what the
+     * accelerator's would; a Concat of two accelerator results stays (one
+     * boundary, not two) */
     g = base(&r, &z);
     y = out(g, "y");
     n = ir_node_add(g, "tr", "Transpose", "", &r, 1, &y, 1);
     a = ir_node_add_attr(g, n, "perm", IR_ATTR_INTS);
     a->n = 4;
     a->ints = dla_arena_memdup(&g->arena, perm, sizeof perm);
-    check_tail(g, n, 0, NULL, 0);
+    check_tail(g, n, 1, NULL, 0);
+    g = base(&r, &z);
+    y = out(g, "y");
+    n = ir_node_add(g, "tr", "Transpose", "", &r, 1, &y, 1);
+    a = ir_node_add_attr(g, n, "perm", IR_ATTR_INTS);
+    a->n = 4;
+    a->ints = dla_arena_memdup(&g->arena, perm, sizeof perm);
+    {
+        int32_t sm = out(g, "sm");
+        int32_t k = ir_node_add(g, "softmax", "Softmax", "", &y, 1, &sm, 1);
+        ir_node_add_attr(g, k, "axis", IR_ATTR_INT)->i = 1;
+        ir_graph_add_output(g, sm);
+    }
+    {
+        PassContext ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.passes = "shapes,partition";
+        ctx.quantize = 1;
+        DlaError err = {0};
+        CU_ASSERT_EQUAL_FATAL(pipeline(g, &ctx, &err), DLA_OK);
+        CU_ASSERT_EQUAL(g->nodes[n].device, IR_DEVICE_HOST);
+        ir_graph_free(g);
+    }
     g = base(&r, &z);
     int32_t r2 = out(g, "r2");
     ir_node_add(g, "relu2", "Relu", "", &r, 1, &r2, 1);
