@@ -10,7 +10,9 @@
 #               SECONDS x JOBS
 #   -o OUT      where corpora, dictionaries and crash inputs go (default
 #               BUILD/fuzz-out); a corpus grows across campaigns
-#   --smoke     CI's short run: 30 s per harness unless -t says otherwise
+#   --smoke     CI's short run, about 30 s per harness and reproducible: a fixed
+#               number of executions per harness (sized to its speed) from a
+#               fixed seed, so that CI and a developer's run see the same inputs
 #   HARNESS     onnx ir_text target_xml dla asm tensor compile (default: all)
 #
 # Seeds and dictionaries come from tests/fuzz/seeds.sh. Per harness it prints
@@ -37,7 +39,15 @@ while [ $# -gt 0 ]; do
     *) harnesses+=("$1"); shift ;;
   esac
 done
-if [ "${smoke:-0}" = 1 ] && [ "$secs" = 1800 ]; then secs=30; fi
+# executions of the smoke run per harness (the seed corpus included)
+smoke_runs() {
+  case $1 in
+    onnx|ir_text) echo 100000 ;;
+    target_xml|dla|asm) echo 50000 ;;
+    tensor) echo 4000 ;;
+    compile) echo 500 ;;
+  esac
+}
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(onnx ir_text target_xml dla asm tensor compile)
 out=${out:-$build/fuzz-out}
 if [ ! -x "$build/tests/fuzz/fuzz_onnx" ]; then
@@ -55,8 +65,14 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$corpus"
   log=$out/$h.log
   before=$(ls "$out/crashes" | grep -c "^$h-" || true)
-  args=("$corpus" "$out/seeds/corpus/$h" -max_total_time="$secs" -timeout=20 -rss_limit_mb=3072
+  args=("$corpus" "$out/seeds/corpus/$h" -timeout=20 -rss_limit_mb=3072
         -artifact_prefix="$out/crashes/$h-" -print_final_stats=1)
+  if [ "${smoke:-0}" = 1 ]; then
+    rm -rf "$corpus" && mkdir -p "$corpus" # the seeds only: the same run everywhere
+    args+=(-runs="$(smoke_runs "$h")" -seed=1)
+  else
+    args+=(-max_total_time="$secs")
+  fi
   [ -s "$out/seeds/$h.dict" ] && args+=(-dict="$out/seeds/$h.dict")
   if [ "$jobs" -gt 1 ]; then
     # -jobs runs independent processes that share the corpus; each logs to fuzz-N.log

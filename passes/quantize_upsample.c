@@ -299,7 +299,9 @@ static int qz_ct_phases(Qz *q, int32_t n, const UpCt *c, int32_t xq, int32_t zx,
                         const int32_t *b0, const float *sw, const float *S, int64_t oc, int64_t ic, int32_t lo, int32_t hi)
 {
     IrGraph *g = q->g;
-    const IrShape *xs = &g->values[xq].shape, *ys = &g->values[yq].shape;
+    /* copies: adding values below moves g->values */
+    const IrShape xsv = g->values[xq].shape, ysv = g->values[yq].shape;
+    const IrShape *xs = &xsv, *ys = &ysv;
     int64_t K[2] = {g->values[ir_in(g, n, 1)].shape.dims[2], g->values[ir_in(g, n, 1)].shape.dims[3]};
     int64_t sh = c->s[0], swd = c->s[1], np = sh * swd;
     UpPhase ax[2][64];
