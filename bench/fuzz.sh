@@ -42,10 +42,11 @@ done
 # executions of the smoke run per harness (the seed corpus included)
 smoke_runs() {
   case $1 in
-    onnx|ir_text) echo 100000 ;;
-    target_xml|dla|asm) echo 50000 ;;
-    tensor) echo 4000 ;;
-    compile) echo 500 ;;
+    onnx|ir_text) echo 1000000 ;;
+    target_xml|asm) echo 300000 ;;
+    dla) echo 200000 ;;
+    tensor) echo 20000 ;;
+    compile) echo 3000 ;;
   esac
 }
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(onnx ir_text target_xml dla asm tensor compile)
