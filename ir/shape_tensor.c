@@ -565,6 +565,9 @@ DlaStatus ir_shape_expand(IrGraph *g, int32_t node, DlaError *err)
         return shp_err(err, "shape %s has more than %d values", shp_desc(g, node, 1), IR_MAX_RANK);
     if (n < 0) {
         int64_t len = list_len(g, node, 1);
+        if (len > IR_MAX_RANK) /* a shape input longer than any rank (found by fuzz_onnx) */
+            return shp_err(err, "shape %s has %lld values, more than %d", shp_desc(g, node, 1), (long long)len,
+                           IR_MAX_RANK);
         IrShape s = len >= 0 && x->shape.rank >= 0 ? shp_rank(len > x->shape.rank ? (int)len : x->shape.rank)
                                                    : shp_unknown();
         shp_set(y, x->dtype, &s);
