@@ -18,74 +18,16 @@
 #include "quant/quant_resize.h"
 
 #include "dla_qgraph.h"
+#include "dla_simcheck.h"
 
-/* Lower `nodes`, run on the simulator with random inputs, compare with qref;
- * returns the simulated cycles. vals_out (optional) gets qref's buffers. */
+/* Lower `nodes`, run on the simulator with random inputs, compare with qref
+ * (dla_simcheck.h's run_check); returns the simulated cycles. */
 static uint64_t sim_vs_qref(IrGraph *g, const int32_t *nodes, int nn, const char *tname)
 {
-    DlaError e = {0};
-    DlaTarget t;
-    CU_ASSERT_EQUAL_FATAL(dla_target_load(tname, &t, &e), DLA_OK);
-    DlaProgram p;
-    DlaStatus st = dla_lower(g, nodes, nn, &t, &p, &e);
-    if (st)
-        fprintf(stderr, "lower (%s): %s\n", tname, e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
-    int8_t **vals = dla_calloc((size_t)g->nvalues, sizeof *vals);
-    DlaSim *sim = dla_sim_new(&t, &e);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sim);
-    CU_ASSERT_EQUAL_FATAL(dla_sim_load(sim, &p, &e), DLA_OK);
-    for (uint32_t i = 0; i < p.ntensors; i++) {
-        DlaTensorDesc *d = &p.tensors[i];
-        if (d->role != DLA_TENSOR_INPUT)
-            continue;
-        int32_t v = ir_value_find(g, d->name);
-        vals[v] = dla_malloc(d->nbytes);
-        for (uint64_t k = 0; k < d->nbytes; k++)
-            vals[v][k] = (int8_t)rnd_i8();
-        int8_t *dev = dla_malloc(d->nbytes);
-        dla_tensor_pack(d, vals[v], dev);
-        CU_ASSERT_EQUAL(dla_sim_dram_write(sim, d->dram_offset, dev, d->nbytes, &e), DLA_OK);
-        free(dev);
-    }
-    st = qref_run(g, nodes, nn, vals, &e);
-    if (st)
-        fprintf(stderr, "qref: %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
-    st = dla_sim_run(sim, &e);
-    if (st)
-        fprintf(stderr, "sim (%s): %s\n", tname, e.msg);
-    CU_ASSERT_EQUAL_FATAL(st, DLA_OK);
-    int nout = 0;
-    for (uint32_t i = 0; i < p.ntensors; i++) {
-        DlaTensorDesc *d = &p.tensors[i];
-        if (d->role != DLA_TENSOR_OUTPUT)
-            continue;
-        nout++;
-        int32_t v = ir_value_find(g, d->name);
-        int8_t *dev = dla_malloc(d->nbytes), *got = dla_malloc(d->nbytes);
-        CU_ASSERT_EQUAL(dla_sim_dram_read(sim, d->dram_offset, dev, d->nbytes, &e), DLA_OK);
-        dla_tensor_unpack(d, dev, got);
-        uint64_t bad = 0, first = 0;
-        for (uint64_t k = 0; k < d->nbytes; k++)
-            if (got[k] != vals[v][k] && !bad++)
-                first = k;
-        if (bad)
-            fprintf(stderr, "%s on %s: '%s': %llu of %llu bytes differ, first at %llu: got %d want %d\n",
-                    g->nodes[nodes[0]].name, tname, d->name, (unsigned long long)bad, (unsigned long long)d->nbytes,
-                    (unsigned long long)first, got[first], vals[v][first]);
-        CU_ASSERT_EQUAL(bad, 0);
-        free(dev);
-        free(got);
-    }
-    CU_ASSERT(nout >= 1);
-    uint64_t cycles = dla_sim_stats(sim)->total_cycles;
-    for (int32_t v = 0; v < g->nvalues; v++)
-        free(vals[v]);
-    free(vals);
-    dla_sim_free(sim);
-    dla_program_free(&p);
-    return cycles;
+    RunStats rs;
+    memset(&rs, 0, sizeof rs);
+    run_check(g, nodes, nn, tname, &rs);
+    return rs.cycles;
 }
 
 static int32_t add_resize(IrGraph *g, int32_t x, const char *mode, const char *ctm, const char *nm, int64_t fh,
